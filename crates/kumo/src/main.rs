@@ -1,0 +1,97 @@
+//! `kumo`: the one binary. The CLI for tenants, providers and validators, and every daemon as a
+//! subcommand.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+mod keys_cmd;
+mod node_cmd;
+mod query_cmd;
+mod tx_cmd;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kumo",
+    version,
+    about = "kumo: a decentralized compute marketplace, wire-compatible with Akash Network",
+    long_about = "kumo runs a Cosmos-compatible chain node, manages keys, sends transactions and \
+                  queries state.\n\nStart a local single-validator devnet with funded demo keys:\n  \
+                  kumo devnet\n\nState lives under --home (default ~/.kumo)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub globals: Globals,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand understands.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Globals {
+    /// Directory for config, keys and chain data.
+    #[arg(long, global = true, env = "KUMO_HOME", default_value_os_t = default_home())]
+    pub home: PathBuf,
+    /// Output format for queries and tx results.
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+fn default_home() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(".kumo")
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a node home: config, validator key and a genesis file.
+    Init(node_cmd::InitArgs),
+    /// Edit the genesis file before the chain starts.
+    #[command(subcommand)]
+    Genesis(node_cmd::GenesisCmd),
+    /// Run a node.
+    #[command(subcommand)]
+    Node(node_cmd::NodeCmd),
+    /// Start a local single-validator devnet with funded demo keys (init + fund + start).
+    Devnet(node_cmd::DevnetArgs),
+    /// Manage the local keyring (mnemonics, addresses).
+    #[command(subcommand)]
+    Keys(keys_cmd::KeysCmd),
+    /// Sign and broadcast transactions.
+    #[command(subcommand)]
+    Tx(tx_cmd::TxCmd),
+    /// Query chain state.
+    #[command(subcommand, alias = "q")]
+    Query(query_cmd::QueryCmd),
+    /// Show the node's status: chain id, latest height and app hash.
+    Status(query_cmd::StatusArgs),
+    /// Measure throughput (prints figures).
+    #[command(subcommand)]
+    Bench(node_cmd::BenchCmd),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Init(a) => node_cmd::init(&cli.globals, a),
+        Command::Genesis(c) => node_cmd::genesis(&cli.globals, c),
+        Command::Node(c) => node_cmd::node(&cli.globals, c),
+        Command::Devnet(a) => node_cmd::devnet(&cli.globals, a),
+        Command::Keys(c) => keys_cmd::run(&cli.globals, c),
+        Command::Tx(c) => tx_cmd::run(&cli.globals, c),
+        Command::Query(c) => query_cmd::run(&cli.globals, c),
+        Command::Status(a) => query_cmd::status(&cli.globals, a),
+        Command::Bench(c) => node_cmd::bench(&cli.globals, c),
+    };
+    if let Err(e) = result {
+        eprintln!("Error: {e:#}");
+        std::process::exit(1);
+    }
+}
