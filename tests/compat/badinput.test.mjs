@@ -124,7 +124,7 @@ test("signed by the wrong key (bob signs, alice's pubkey) -> code 4", async () =
 
 test("wrong account number -> code 4", async () => {
   const sd = await signerDataA();
-  const tx = await buildTx({ ...sd, accountNumber: sd.accountNumber + 1000 });
+  const tx = await buildTx({ ...sd, accountNumber: BigInt(sd.accountNumber) + 1000n });
   await expectRejected(tx, 4, "wrong account number");
 });
 
