@@ -1,1 +1,593 @@
-//! kumo-store
+//! kumo-store: versioned key-value state with a Merkle app hash.
+//!
+//! The node's whole application state lives in one embedded database file. Every block's writes
+//! become a new *version* (version = block height); reads can be served at the latest height or
+//! at any retained older height, and every version has a 32-byte app hash: the root of a
+//! [Jellyfish Merkle Tree](https://github.com/penumbra-zone/jmt) over all live key/value pairs.
+//!
+//! # Why redb + jmt
+//!
+//! * **Pure Rust, embedded.** [redb](https://docs.rs/redb) is a copy-on-write B-tree store written
+//!   in Rust: no C/C++ toolchain (unlike RocksDB/LevelDB), no separate server process, a single
+//!   file per node. [jmt](https://docs.rs/jmt) is likewise pure Rust.
+//! * **ACID with crash-safe commits.** redb transactions are serializable and a commit with
+//!   `Durability::Immediate` is atomic and durable: after `kill -9` or power loss the database
+//!   reopens at the last fully committed transaction. The store writes the block's state values,
+//!   its new Merkle nodes, the application's auxiliary records (blocks, tx index, ...) *and* the
+//!   new `(height, app_hash)` in ONE write transaction, so a crash can never leave a height whose
+//!   hash does not match its data. Readers use MVCC snapshots and never block the writer.
+//! * **Authenticated state.** jmt is the sparse Merkle tree used by Diem/Aptos and by Penumbra
+//!   (via its `cnidarium` storage layer), giving the same authenticated-tree model as Penumbra:
+//!   keys are hashed with SHA-256 into a 256-bit radix-16 tree, the root is canonical (it depends
+//!   only on the set of live key/value pairs, not on insertion order or history), and node
+//!   versions make historical roots and pruning of stale nodes straightforward.
+//!
+//! # Layout
+//!
+//! See [`tables`](crate) (private module) for the table list. In short: values are stored
+//! multi-versioned under `(key, height)` with a live/deleted tag, so a read at any retained height
+//! is one reverse range lookup; JMT nodes are stored under `height ++ nibble path`; a per-height
+//! change log and jmt's stale-node index drive pruning of history older than
+//! [`StoreOptions::retention`] heights.
+//!
+//! # Block flow
+//!
+//! ```no_run
+//! # use kumo_store::*;
+//! # fn demo() -> Result<(), StoreError> {
+//! let store = Store::in_memory(StoreOptions::default())?;
+//! let mut writes = WriteSet::new();
+//! writes.insert(b"bank/balance/alice".to_vec(), Some(b"100".to_vec()));
+//! let prepared = store.prepare(store.last_commit().height + 1, writes)?;
+//! let app_hash = prepared.app_hash(); // known before anything is written
+//! let info = store.commit(prepared, vec![])?;
+//! assert_eq!(info.app_hash, app_hash);
+//! assert_eq!(store.snapshot().get(b"bank/balance/alice")?, Some(b"100".to_vec()));
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod snapshot;
+mod tables;
+mod tree;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use jmt::storage::TreeUpdateBatch;
+use redb::{Database, Durability, ReadableTable, TableDefinition, TableError, WriteTransaction};
+
+pub use error::StoreError;
+pub use snapshot::Snapshot;
+
+use error::IoContext;
+use tables::{
+    aux_table_name, encode_root_key, encode_state_value, read_meta, write_meta, Meta, CHANGES,
+    META, NODES, PREIMAGES, STALE, STATE, TAG_DELETED,
+};
+use tree::{key_hash, JmtReader, JmtWriter};
+
+/// A block's state changes: key -> new value, `None` = delete.
+pub type WriteSet = std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// Prune history when the retention cutoff has advanced by this many heights since the last
+/// prune (amortizes the range scans; the retained window is never shorter than `retention`).
+const PRUNE_INTERVAL: u64 = 10;
+
+/// Store configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Number of past heights kept for historical queries; `0` keeps every height forever.
+    pub retention: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { retention: 100_000 }
+    }
+}
+
+/// Height and app hash of a committed block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommitInfo {
+    pub height: u64,
+    pub app_hash: [u8; 32],
+}
+
+/// A write to an application (auxiliary) table: unversioned, not part of the app hash, but
+/// committed atomically with the block's state. `value: None` deletes the key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuxWrite {
+    pub table: &'static str,
+    pub key: Vec<u8>,
+    pub value: Option<Vec<u8>>,
+}
+
+/// A block whose Merkle update has been computed but not yet written: everything
+/// [`Store::commit`] needs.
+pub struct Prepared {
+    height: u64,
+    app_hash: [u8; 32],
+    /// App hash of the parent height the update was computed against.
+    parent_hash: [u8; 32],
+    batch: TreeUpdateBatch,
+    writes: WriteSet,
+    /// `key_hash` of each key of `writes`, in the same (sorted) order.
+    key_hashes: Vec<[u8; 32]>,
+}
+
+impl Prepared {
+    /// The app hash this block will have once committed.
+    pub fn app_hash(&self) -> [u8; 32] {
+        self.app_hash
+    }
+
+    /// The height this block will be committed at.
+    pub fn height(&self) -> u64 {
+        self.height
+    }
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("height", &self.height)
+            .field("app_hash", &hex::encode(self.app_hash))
+            .field("writes", &self.writes.len())
+            .field("new_nodes", &self.batch.node_batch.nodes().len())
+            .finish()
+    }
+}
+
+/// The versioned state store. Cheap to clone (shared handle); `Send + Sync`.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Database,
+    retention: u64,
+    /// Last committed meta, mirrored from the meta table after open and every commit.
+    meta: RwLock<Meta>,
+    /// Serializes commits (redb would serialize write transactions anyway; this also keeps the
+    /// cached meta in step with the database).
+    commit_lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let meta = self.meta();
+        f.debug_struct("Store")
+            .field("height", &meta.height)
+            .field("app_hash", &hex::encode(meta.app_hash))
+            .field("earliest", &meta.earliest)
+            .field("retention", &self.inner.retention)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store in the redb file at `path`, creating parent directories.
+    pub fn open(path: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    StoreError::io(&format!("creating directory {}", parent.display()), e)
+                })?;
+            }
+        }
+        let db = Database::create(path)
+            .map_err(|e| StoreError::io(&format!("opening database {}", path.display()), e))?;
+        Store::from_db(db, opts)
+    }
+
+    /// Creates a store held entirely in memory (redb's in-memory backend).
+    pub fn in_memory(opts: StoreOptions) -> Result<Store, StoreError> {
+        let db = Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .ctx("creating in-memory database")?;
+        Store::from_db(db, opts)
+    }
+
+    fn from_db(db: Database, opts: StoreOptions) -> Result<Store, StoreError> {
+        let meta = Store::init(&db)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                retention: opts.retention,
+                meta: RwLock::new(meta),
+                commit_lock: Mutex::new(()),
+            }),
+        })
+    }
+
+    /// Reads the meta record, or initializes a fresh database at height 0 (empty tree).
+    fn init(db: &Database) -> Result<Meta, StoreError> {
+        let ctx = "initializing store";
+        let txn = db.begin_write().ctx(ctx)?;
+        let existing = {
+            let meta = txn.open_table(META).ctx(ctx)?;
+            if meta.get(tables::META_HEIGHT).ctx(ctx)?.is_some() {
+                Some(read_meta(&meta)?)
+            } else {
+                None
+            }
+        };
+        if let Some(meta) = existing {
+            txn.abort().ctx(ctx)?;
+            return Ok(meta);
+        }
+        // Create every table so read transactions can always open them, and write the version-0
+        // root (the empty tree) so height 1 has a parent root.
+        let (root, batch) = {
+            let nodes = txn.open_table(NODES).ctx(ctx)?;
+            let preimages = txn.open_table(PREIMAGES).ctx(ctx)?;
+            let state = txn.open_table(STATE).ctx(ctx)?;
+            txn.open_table(CHANGES).ctx(ctx)?;
+            txn.open_table(STALE).ctx(ctx)?;
+            JmtReader::new(nodes, preimages, state).update(0, Vec::new())?
+        };
+        JmtWriter { txn: &txn }.write(&batch.node_batch)?;
+        let meta = Meta {
+            height: 0,
+            app_hash: root,
+            earliest: 0,
+        };
+        write_meta(&mut txn.open_table(META).ctx(ctx)?, &meta)?;
+        txn.commit().ctx("committing store initialization")?;
+        Ok(meta)
+    }
+
+    fn meta(&self) -> Meta {
+        *self.inner.meta.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock_commits(&self) -> MutexGuard<'_, ()> {
+        self.inner
+            .commit_lock
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Height and app hash of the last commit (height 0 and the empty-tree root when fresh).
+    pub fn last_commit(&self) -> CommitInfo {
+        let meta = self.meta();
+        CommitInfo {
+            height: meta.height,
+            app_hash: meta.app_hash,
+        }
+    }
+
+    /// The oldest height that can still be queried (history below it has been pruned).
+    pub fn earliest_height(&self) -> u64 {
+        self.meta().earliest
+    }
+
+    /// A view of the latest committed height. If the database cannot start a read transaction,
+    /// the returned snapshot reports that error from every read.
+    pub fn snapshot(&self) -> Snapshot {
+        match self.open_snapshot(None) {
+            Ok(s) => s,
+            Err(e) => Snapshot::failed(self.meta().height, e),
+        }
+    }
+
+    /// A view of the state as of `height` (between [`earliest_height`](Self::earliest_height)
+    /// and the last committed height, inclusive).
+    pub fn snapshot_at(&self, height: u64) -> Result<Snapshot, StoreError> {
+        self.open_snapshot(Some(height))
+    }
+
+    fn open_snapshot(&self, height: Option<u64>) -> Result<Snapshot, StoreError> {
+        let ctx = "opening snapshot";
+        let txn = self.inner.db.begin_read().ctx(ctx)?;
+        let meta = read_meta(&txn.open_table(META).ctx(ctx)?)?;
+        let height = height.unwrap_or(meta.height);
+        if height > meta.height {
+            return Err(StoreError::FutureHeight {
+                height,
+                latest: meta.height,
+            });
+        }
+        if height < meta.earliest {
+            return Err(StoreError::Pruned {
+                height,
+                earliest: meta.earliest,
+            });
+        }
+        let state = txn.open_table(STATE).ctx(ctx)?;
+        Ok(Snapshot::new(txn, state, height))
+    }
+
+    /// Computes the JMT update for `writes` at `height` (must be `last_commit().height + 1`)
+    /// without writing anything. An empty write set still produces a new version whose root
+    /// equals the parent's.
+    pub fn prepare(&self, height: u64, writes: WriteSet) -> Result<Prepared, StoreError> {
+        let ctx = "preparing block";
+        let txn = self.inner.db.begin_read().ctx(ctx)?;
+        let meta = read_meta(&txn.open_table(META).ctx(ctx)?)?;
+        let expected = meta.height + 1;
+        if height != expected {
+            return Err(StoreError::WrongHeight {
+                expected,
+                got: height,
+            });
+        }
+        let key_hashes: Vec<[u8; 32]> = writes.keys().map(|k| key_hash(k).0).collect();
+        let reader = JmtReader::new(
+            txn.open_table(NODES).ctx(ctx)?,
+            txn.open_table(PREIMAGES).ctx(ctx)?,
+            txn.open_table(STATE).ctx(ctx)?,
+        );
+        let updates = key_hashes
+            .iter()
+            .zip(writes.values())
+            .map(|(h, v)| (jmt::KeyHash(*h), v.clone()));
+        let (app_hash, batch) = reader.update(height, updates)?;
+        Ok(Prepared {
+            height,
+            app_hash,
+            parent_hash: meta.app_hash,
+            batch,
+            writes,
+            key_hashes,
+        })
+    }
+
+    /// Writes the block's state values, its JMT nodes, the aux writes and the new
+    /// `(height, app_hash)` in one durable redb write transaction; prunes history beyond the
+    /// retention window in the same transaction.
+    pub fn commit(&self, prepared: Prepared, aux: Vec<AuxWrite>) -> Result<CommitInfo, StoreError> {
+        let _guard = self.lock_commits();
+        let ctx = "committing block";
+        let h = prepared.height;
+        let mut txn = self.inner.db.begin_write().ctx(ctx)?;
+        txn.set_durability(Durability::Immediate);
+
+        let parent = read_meta(&txn.open_table(META).ctx(ctx)?)?;
+        if h != parent.height + 1 {
+            return Err(StoreError::WrongHeight {
+                expected: parent.height + 1,
+                got: h,
+            });
+        }
+        if prepared.parent_hash != parent.app_hash {
+            return Err(StoreError::Corrupt(format!(
+                "block {h} was prepared against app hash {} but the store is at {}",
+                hex::encode(prepared.parent_hash),
+                hex::encode(parent.app_hash)
+            )));
+        }
+        let retention = self.inner.retention;
+
+        // Versioned state values, key preimages for the tree, and the change log.
+        {
+            let mut state = txn.open_table(STATE).ctx(ctx)?;
+            let mut preimages = txn.open_table(PREIMAGES).ctx(ctx)?;
+            let mut buf = Vec::new();
+            for ((key, value), hash) in prepared.writes.iter().zip(&prepared.key_hashes) {
+                encode_state_value(&mut buf, value.as_deref());
+                state
+                    .insert((key.as_slice(), h), buf.as_slice())
+                    .ctx("writing state")?;
+                if value.is_some() {
+                    preimages
+                        .insert(hash, key.as_slice())
+                        .ctx("writing key preimage")?;
+                }
+            }
+        }
+        if retention > 0 {
+            let mut changes = txn.open_table(CHANGES).ctx(ctx)?;
+            for key in prepared.writes.keys() {
+                changes
+                    .insert((h, key.as_slice()), ())
+                    .ctx("writing change log")?;
+            }
+            let mut stale = txn.open_table(STALE).ctx(ctx)?;
+            for s in &prepared.batch.stale_node_index_batch {
+                let k = tables::encode_node_key(&s.node_key);
+                stale
+                    .insert((s.stale_since_version, k.as_slice()), ())
+                    .ctx("writing stale node index")?;
+            }
+        }
+        JmtWriter { txn: &txn }.write(&prepared.batch.node_batch)?;
+        write_aux(&txn, &aux)?;
+
+        let mut meta = Meta {
+            height: h,
+            app_hash: prepared.app_hash,
+            earliest: parent.earliest,
+        };
+        if retention > 0 {
+            let cutoff = h.saturating_sub(retention);
+            if cutoff >= meta.earliest + PRUNE_INTERVAL.min(retention) {
+                prune(&txn, meta.earliest, cutoff)?;
+                meta.earliest = cutoff;
+            }
+        }
+        write_meta(&mut txn.open_table(META).ctx(ctx)?, &meta)?;
+        txn.commit().ctx("committing block transaction")?;
+
+        *self.inner.meta.write().unwrap_or_else(|p| p.into_inner()) = meta;
+        Ok(CommitInfo {
+            height: h,
+            app_hash: meta.app_hash,
+        })
+    }
+
+    /// The latest committed value of `key` in aux table `table` (`None` if absent or the table
+    /// was never written).
+    pub fn aux_get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let name = aux_table_name(table);
+        let def: TableDefinition<&[u8], &[u8]> = TableDefinition::new(&name);
+        let ctx = "reading aux table";
+        let txn = self.inner.db.begin_read().ctx(ctx)?;
+        let t = match txn.open_table(def) {
+            Ok(t) => t,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(StoreError::io(&format!("opening aux table {table}"), e)),
+        };
+        Ok(t.get(key).ctx(ctx)?.map(|g| g.value().to_vec()))
+    }
+
+    /// Range over an aux table: keys in `[start, end)` (`end: None` = unbounded), ascending or
+    /// (`reverse`) descending, at most `limit` entries.
+    pub fn aux_range(
+        &self,
+        table: &'static str,
+        start: &[u8],
+        end: Option<&[u8]>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let name = aux_table_name(table);
+        let def: TableDefinition<&[u8], &[u8]> = TableDefinition::new(&name);
+        let ctx = "scanning aux table";
+        let txn = self.inner.db.begin_read().ctx(ctx)?;
+        let t = match txn.open_table(def) {
+            Ok(t) => t,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(StoreError::io(&format!("opening aux table {table}"), e)),
+        };
+        if limit == 0 || end.is_some_and(|e| e <= start) {
+            return Ok(Vec::new());
+        }
+        let range = match end {
+            Some(end) => t.range::<&[u8]>(start..end),
+            None => t.range::<&[u8]>(start..),
+        }
+        .ctx(ctx)?;
+        let mut out = Vec::new();
+        let mut push = |entry: Result<
+            (redb::AccessGuard<&[u8]>, redb::AccessGuard<&[u8]>),
+            redb::StorageError,
+        >|
+         -> Result<bool, StoreError> {
+            let (k, v) = entry.ctx(ctx)?;
+            out.push((k.value().to_vec(), v.value().to_vec()));
+            Ok(out.len() < limit)
+        };
+        if reverse {
+            for entry in range.rev() {
+                if !push(entry)? {
+                    break;
+                }
+            }
+        } else {
+            for entry in range {
+                if !push(entry)? {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn write_aux(txn: &WriteTransaction, aux: &[AuxWrite]) -> Result<(), StoreError> {
+    // Group by table (keeping the given order within a table, so a later write to the same key
+    // wins) to open each table once.
+    let tables: BTreeSet<&'static str> = aux.iter().map(|w| w.table).collect();
+    for table in tables {
+        let name = aux_table_name(table);
+        let def: TableDefinition<&[u8], &[u8]> = TableDefinition::new(&name);
+        let mut t = txn
+            .open_table(def)
+            .map_err(|e| StoreError::io(&format!("opening aux table {table}"), e))?;
+        for w in aux.iter().filter(|w| w.table == table) {
+            match &w.value {
+                Some(v) => t.insert(w.key.as_slice(), v.as_slice()),
+                None => t.remove(w.key.as_slice()),
+            }
+            .map_err(|e| StoreError::io(&format!("writing aux table {table}"), e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes history that no height `>= cutoff` can observe, given that everything below
+/// `previous` was already pruned:
+///
+/// * state: for each key written at a height `<= cutoff` (from the change log), every version
+///   older than its newest version `<= cutoff`, and that newest version too if it is a deletion;
+/// * tree: nodes that became stale at a version `<= cutoff` (jmt's stale-node index) and the
+///   root nodes of versions `previous..cutoff`.
+fn prune(txn: &WriteTransaction, previous: u64, cutoff: u64) -> Result<(), StoreError> {
+    let ctx = "pruning history";
+    // Keys whose history may hold versions that are now unobservable.
+    let mut keys: BTreeSet<Vec<u8>> = BTreeSet::new();
+    {
+        let mut changes = txn.open_table(CHANGES).ctx(ctx)?;
+        let upper: (u64, &[u8]) = (cutoff + 1, &[]);
+        for entry in changes
+            .extract_from_if::<(u64, &[u8]), _>(..upper, |_, _| true)
+            .ctx(ctx)?
+        {
+            let (k, _) = entry.ctx(ctx)?;
+            keys.insert(k.value().1.to_vec());
+        }
+    }
+    {
+        let mut state = txn.open_table(STATE).ctx(ctx)?;
+        let mut preimages = txn.open_table(PREIMAGES).ctx(ctx)?;
+        for key in &keys {
+            let mut versions: Vec<(u64, bool)> = Vec::new();
+            for entry in state
+                .range::<(&[u8], u64)>((key.as_slice(), 0)..=(key.as_slice(), cutoff))
+                .ctx(ctx)?
+            {
+                let (k, v) = entry.ctx(ctx)?;
+                let live = v.value().first() != Some(&TAG_DELETED);
+                versions.push((k.value().1, live));
+            }
+            let Some(&(_, newest_live)) = versions.last() else {
+                continue;
+            };
+            let keep = if newest_live { 1 } else { 0 };
+            let remove = versions.len() - keep;
+            for &(height, _) in &versions[..remove] {
+                state.remove((key.as_slice(), height)).ctx(ctx)?;
+            }
+            if !newest_live {
+                // Fully deleted as of the cutoff; drop the preimage if no later version exists.
+                let later = state
+                    .range::<(&[u8], u64)>(
+                        (key.as_slice(), cutoff + 1)..=(key.as_slice(), u64::MAX),
+                    )
+                    .ctx(ctx)?
+                    .next()
+                    .is_some();
+                if !later {
+                    preimages.remove(&key_hash(key).0).ctx(ctx)?;
+                }
+            }
+        }
+    }
+    {
+        let mut stale = txn.open_table(STALE).ctx(ctx)?;
+        let mut nodes = txn.open_table(NODES).ctx(ctx)?;
+        let upper: (u64, &[u8]) = (cutoff + 1, &[]);
+        let mut dead: Vec<Vec<u8>> = Vec::new();
+        for entry in stale
+            .extract_from_if::<(u64, &[u8]), _>(..upper, |_, _| true)
+            .ctx(ctx)?
+        {
+            let (k, _) = entry.ctx(ctx)?;
+            dead.push(k.value().1.to_vec());
+        }
+        for v in previous..cutoff {
+            dead.push(encode_root_key(v));
+        }
+        for k in &dead {
+            nodes.remove(k.as_slice()).ctx(ctx)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,153 @@
+//! Read-only views of the state at one height.
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use redb::{ReadOnlyTable, ReadTransaction, ReadableTable};
+
+use crate::error::{IoContext, StoreError};
+use crate::tables::decode_state_value;
+
+type StateTable = ReadOnlyTable<(&'static [u8], u64), &'static [u8]>;
+
+/// A consistent view of the state as of one committed height.
+///
+/// Backed by a redb read transaction: commits that happen while the snapshot is alive are not
+/// visible through it, and pruning never removes data from under it. Cloning is cheap (shared).
+#[derive(Clone)]
+pub struct Snapshot {
+    inner: Arc<SnapshotInner>,
+}
+
+struct SnapshotInner {
+    height: u64,
+    /// `Err` holds the message of a failure to open the read transaction; it is reported by the
+    /// first read instead of panicking in `Store::snapshot`.
+    view: Result<View, String>,
+}
+
+struct View {
+    state: StateTable,
+    // Declared after `state` so that the table is dropped before its transaction.
+    _txn: ReadTransaction,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("height", &self.inner.height)
+            .field("ok", &self.inner.view.is_ok())
+            .finish()
+    }
+}
+
+impl Snapshot {
+    pub(crate) fn new(txn: ReadTransaction, state: StateTable, height: u64) -> Snapshot {
+        Snapshot {
+            inner: Arc::new(SnapshotInner {
+                height,
+                view: Ok(View { state, _txn: txn }),
+            }),
+        }
+    }
+
+    pub(crate) fn failed(height: u64, err: StoreError) -> Snapshot {
+        Snapshot {
+            inner: Arc::new(SnapshotInner {
+                height,
+                view: Err(err.to_string()),
+            }),
+        }
+    }
+
+    fn state(&self) -> Result<&StateTable, StoreError> {
+        match &self.inner.view {
+            Ok(v) => Ok(&v.state),
+            Err(msg) => Err(StoreError::Io(format!("snapshot unavailable: {msg}"))),
+        }
+    }
+
+    /// The height this snapshot reads at.
+    pub fn height(&self) -> u64 {
+        self.inner.height
+    }
+
+    /// The value of `key` as of this snapshot's height (`None` if absent or deleted).
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let table = self.state()?;
+        newest_at(table, key, self.inner.height)
+    }
+
+    /// Keys starting with `prefix`, strictly after `start_after` if given, ascending, at most
+    /// `limit` entries, with their values as of this snapshot's height.
+    pub fn prefix(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let table = self.state()?;
+        let height = self.inner.height;
+        let ctx = "scanning state prefix";
+        let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        // Lower bound of the next seek. Versions of one key are adjacent, so "after key k"
+        // is "after (k, u64::MAX)".
+        let mut lower: (Vec<u8>, Bound<u64>) = match start_after {
+            Some(after) if after >= prefix => (after.to_vec(), Bound::Excluded(u64::MAX)),
+            _ => (prefix.to_vec(), Bound::Included(0)),
+        };
+        loop {
+            let start = match lower.1 {
+                Bound::Included(h) => Bound::Included((lower.0.as_slice(), h)),
+                Bound::Excluded(h) => Bound::Excluded((lower.0.as_slice(), h)),
+                Bound::Unbounded => Bound::Unbounded,
+            };
+            let mut range = table
+                .range::<(&[u8], u64)>((start, Bound::Unbounded))
+                .ctx(ctx)?;
+            let Some(entry) = range.next() else { break };
+            let (k, _) = entry.ctx(ctx)?;
+            let (key, first_version) = k.value();
+            if !key.starts_with(prefix) {
+                break;
+            }
+            let key = key.to_vec();
+            drop(k);
+            drop(range);
+            // The first entry is the key's oldest retained version; if it is already newer than
+            // the snapshot, the key did not exist yet.
+            if first_version <= height {
+                if let Some(value) = newest_at(table, &key, height)? {
+                    out.push((key.clone(), value));
+                    if out.len() >= limit {
+                        break;
+                    }
+                }
+            }
+            lower = (key, Bound::Excluded(u64::MAX));
+        }
+        Ok(out)
+    }
+}
+
+/// Newest version of `key` at or below `height`, decoded; `None` for absent or tombstone.
+pub(crate) fn newest_at(
+    table: &impl ReadableTable<(&'static [u8], u64), &'static [u8]>,
+    key: &[u8],
+    height: u64,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let ctx = "reading state";
+    let mut range = table
+        .range::<(&[u8], u64)>((key, 0)..=(key, height))
+        .ctx(ctx)?;
+    match range.next_back() {
+        Some(entry) => {
+            let (_, v) = entry.ctx(ctx)?;
+            Ok(decode_state_value(v.value())?.map(<[u8]>::to_vec))
+        }
+        None => Ok(None),
+    }
+}

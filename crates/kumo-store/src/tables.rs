@@ -1,0 +1,215 @@
+//! redb table layout and record encodings.
+//!
+//! | table              | key                              | value                               |
+//! |--------------------|----------------------------------|-------------------------------------|
+//! | `kumo.meta`        | `&str` field name                | field bytes                         |
+//! | `kumo.state`       | `(key, height)`                  | tag byte (`1` live, `0` deleted) ++ value |
+//! | `kumo.changes`     | `(height, key)`                  | `()` (which keys a height wrote; drives pruning) |
+//! | `kumo.jmt.nodes`   | `height_be(8) ++ borsh(nibble path)` | `borsh(jmt Node)`               |
+//! | `kumo.jmt.stale`   | `(stale_since_height, node key)` | `()`                                |
+//! | `kumo.jmt.preimage`| `sha256(key)`                    | key (for jmt's value lookups by key hash) |
+//! | `aux.<name>`       | bytes                            | bytes (application tables, unversioned) |
+//!
+//! redb orders tuple keys element by element, so `(key, height)` never mixes versions of
+//! different keys even when one key is a prefix of another, and all versions of one key are
+//! adjacent and sorted by height.
+
+use jmt::storage::{NibblePath, Node, NodeKey};
+use redb::{ReadableTable, TableDefinition};
+
+use crate::error::{IoContext, StoreError};
+
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("kumo.meta");
+pub(crate) const STATE: TableDefinition<(&[u8], u64), &[u8]> = TableDefinition::new("kumo.state");
+pub(crate) const CHANGES: TableDefinition<(u64, &[u8]), ()> = TableDefinition::new("kumo.changes");
+pub(crate) const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kumo.jmt.nodes");
+pub(crate) const STALE: TableDefinition<(u64, &[u8]), ()> = TableDefinition::new("kumo.jmt.stale");
+pub(crate) const PREIMAGES: TableDefinition<&[u8; 32], &[u8]> =
+    TableDefinition::new("kumo.jmt.preimage");
+
+pub(crate) const META_FORMAT: &str = "format";
+pub(crate) const META_HEIGHT: &str = "height";
+pub(crate) const META_APP_HASH: &str = "app_hash";
+pub(crate) const META_EARLIEST: &str = "earliest";
+
+/// On-disk format version written at creation and checked at open.
+pub(crate) const FORMAT_VERSION: u64 = 1;
+
+/// Prefix of application (aux) table names, keeping them apart from the store's own tables.
+pub(crate) const AUX_PREFIX: &str = "aux.";
+
+pub(crate) fn aux_table_name(table: &str) -> String {
+    format!("{AUX_PREFIX}{table}")
+}
+
+pub(crate) const TAG_DELETED: u8 = 0;
+pub(crate) const TAG_LIVE: u8 = 1;
+
+/// Encodes a state value (`None` = deletion tombstone) into `buf`.
+pub(crate) fn encode_state_value(buf: &mut Vec<u8>, value: Option<&[u8]>) {
+    buf.clear();
+    match value {
+        Some(v) => {
+            buf.reserve(v.len() + 1);
+            buf.push(TAG_LIVE);
+            buf.extend_from_slice(v);
+        }
+        None => buf.push(TAG_DELETED),
+    }
+}
+
+/// Decodes a state value; `Ok(None)` is a deletion tombstone.
+pub(crate) fn decode_state_value(raw: &[u8]) -> Result<Option<&[u8]>, StoreError> {
+    match raw.split_first() {
+        Some((&TAG_LIVE, rest)) => Ok(Some(rest)),
+        Some((&TAG_DELETED, [])) => Ok(None),
+        Some((tag, rest)) => Err(StoreError::Corrupt(format!(
+            "state record has unknown tag {tag} (length {})",
+            rest.len() + 1
+        ))),
+        None => Err(StoreError::Corrupt("empty state record".into())),
+    }
+}
+
+/// `borsh(NibblePath)` of the empty path: `num_nibbles` (usize as u64 LE) = 0, then an empty
+/// byte vector (u32 LE length 0). Checked against jmt's own encoding by a unit test.
+const EMPTY_PATH_BORSH: [u8; 12] = [0; 12];
+
+/// Node-table key: big-endian version first, so every node written by one commit lands at the
+/// end of the table (sequential inserts) and all nodes of a version are adjacent.
+pub(crate) fn encode_node_key(key: &NodeKey) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + 12 + 32);
+    out.extend_from_slice(&key.version().to_be_bytes());
+    borsh::to_writer(&mut out, key.nibble_path()).expect("writing to a Vec cannot fail");
+    out
+}
+
+/// Node-table key of the root node at `version`.
+pub(crate) fn encode_root_key(version: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(20);
+    out.extend_from_slice(&version.to_be_bytes());
+    out.extend_from_slice(&EMPTY_PATH_BORSH);
+    out
+}
+
+pub(crate) fn decode_node_key(raw: &[u8]) -> Result<NodeKey, StoreError> {
+    if raw.len() < 8 {
+        return Err(StoreError::Corrupt(format!(
+            "jmt node key too short ({} bytes)",
+            raw.len()
+        )));
+    }
+    let (v, path) = raw.split_at(8);
+    let version = u64::from_be_bytes(v.try_into().expect("8 bytes"));
+    let path: NibblePath = borsh::from_slice(path)
+        .map_err(|e| StoreError::Corrupt(format!("jmt node key nibble path: {e}")))?;
+    Ok(NodeKey::new(version, path))
+}
+
+pub(crate) fn encode_node(node: &Node) -> Vec<u8> {
+    borsh::to_vec(node).expect("writing to a Vec cannot fail")
+}
+
+pub(crate) fn decode_node(raw: &[u8]) -> Result<Node, StoreError> {
+    borsh::from_slice(raw).map_err(|e| StoreError::Corrupt(format!("jmt node: {e}")))
+}
+
+pub(crate) fn decode_u64(field: &str, raw: &[u8]) -> Result<u64, StoreError> {
+    let arr: [u8; 8] = raw.try_into().map_err(|_| {
+        StoreError::Corrupt(format!(
+            "meta field {field} has {} bytes, expected 8",
+            raw.len()
+        ))
+    })?;
+    Ok(u64::from_be_bytes(arr))
+}
+
+/// The committed position of the store, as recorded in the meta table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Meta {
+    pub height: u64,
+    pub app_hash: [u8; 32],
+    pub earliest: u64,
+}
+
+/// Reads the meta record through any readable meta table (read or write transaction).
+pub(crate) fn read_meta(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<Meta, StoreError> {
+    let field = |name: &str| -> Result<Vec<u8>, StoreError> {
+        table
+            .get(name)
+            .ctx("reading meta table")?
+            .map(|g| g.value().to_vec())
+            .ok_or_else(|| StoreError::Corrupt(format!("meta field {name} is missing")))
+    };
+    let format = decode_u64(META_FORMAT, &field(META_FORMAT)?)?;
+    if format != FORMAT_VERSION {
+        return Err(StoreError::Corrupt(format!(
+            "unsupported store format {format} (this build reads format {FORMAT_VERSION})"
+        )));
+    }
+    let height = decode_u64(META_HEIGHT, &field(META_HEIGHT)?)?;
+    let earliest = decode_u64(META_EARLIEST, &field(META_EARLIEST)?)?;
+    let hash_raw = field(META_APP_HASH)?;
+    let app_hash: [u8; 32] = hash_raw.as_slice().try_into().map_err(|_| {
+        StoreError::Corrupt(format!(
+            "meta field {META_APP_HASH} has {} bytes, expected 32",
+            hash_raw.len()
+        ))
+    })?;
+    Ok(Meta {
+        height,
+        app_hash,
+        earliest,
+    })
+}
+
+pub(crate) fn write_meta(
+    table: &mut redb::Table<&'static str, &'static [u8]>,
+    meta: &Meta,
+) -> Result<(), StoreError> {
+    let ctx = "writing meta table";
+    table
+        .insert(META_FORMAT, FORMAT_VERSION.to_be_bytes().as_slice())
+        .ctx(ctx)?;
+    table
+        .insert(META_HEIGHT, meta.height.to_be_bytes().as_slice())
+        .ctx(ctx)?;
+    table
+        .insert(META_APP_HASH, meta.app_hash.as_slice())
+        .ctx(ctx)?;
+    table
+        .insert(META_EARLIEST, meta.earliest.to_be_bytes().as_slice())
+        .ctx(ctx)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_path_encoding_matches_jmt() {
+        let path: NibblePath = borsh::from_slice(&EMPTY_PATH_BORSH).unwrap();
+        assert_eq!(path.num_nibbles(), 0);
+        assert_eq!(borsh::to_vec(&path).unwrap(), EMPTY_PATH_BORSH.to_vec());
+        let key = NodeKey::new(7, path);
+        assert_eq!(encode_node_key(&key), encode_root_key(7));
+        assert_eq!(decode_node_key(&encode_root_key(7)).unwrap(), key);
+    }
+
+    #[test]
+    fn state_value_round_trip() {
+        let mut buf = Vec::new();
+        encode_state_value(&mut buf, Some(b"abc"));
+        assert_eq!(decode_state_value(&buf).unwrap(), Some(&b"abc"[..]));
+        encode_state_value(&mut buf, Some(b""));
+        assert_eq!(decode_state_value(&buf).unwrap(), Some(&b""[..]));
+        encode_state_value(&mut buf, None);
+        assert_eq!(decode_state_value(&buf).unwrap(), None);
+        assert!(decode_state_value(&[]).is_err());
+        assert!(decode_state_value(&[7, 1]).is_err());
+        assert!(decode_state_value(&[0, 1]).is_err());
+    }
+}
