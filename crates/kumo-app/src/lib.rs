@@ -1,2 +1,17 @@
-//! kumo's state machine: one module per folder, driven through ABCI 2.0-shaped calls.
+//! kumo's state machine: one module per folder (auth, bank, ...), driven through ABCI
+//! 2.0-shaped calls (`app::App`). Module code is a pure function of (state, msg, block).
 pub mod abci;
+pub mod ante;
+pub mod app;
+pub mod auth;
+pub mod bank;
+pub mod coins;
+pub mod ctx;
+pub mod errors;
+pub mod gas;
+pub mod genesis;
+pub mod msgs;
+pub mod query;
+pub mod tx;
+
+pub use app::{App, AppConfig, Queries};

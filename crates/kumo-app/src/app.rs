@@ -1,0 +1,601 @@
+//! The application: ABCI 2.0-shaped entry points over the modules. The node (solo engine
+//! today; Malachite or a CometBFT socket later) calls `init_chain`, `check_tx`,
+//! `prepare_proposal`, `process_proposal`, `finalize_block` and `commit`; queries run
+//! lock-free on committed snapshots through `Queries`.
+
+use crate::abci::*;
+use crate::ante::{self, AnteParams, SigCache};
+use crate::coins::DecCoin;
+use crate::ctx::{BlockInfo, Ctx, Mode};
+use crate::errors::{grpc, SdkError, SdkResult};
+use crate::gas::GasMeter;
+use crate::genesis::Genesis;
+use crate::tx::{decode_tx, DecodedTx};
+use crate::{auth, bank};
+use cosmos_sdk_proto::cosmos::base::abci::v1beta1::{GasInfo, Result as AbciResult, TxMsgData};
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
+use cosmos_sdk_proto::Any;
+use kumo_store::{AuxWrite, CommitInfo, Prepared, Snapshot, Store, StoreError, WriteSet};
+use prost::Message;
+use rayon::prelude::*;
+use std::sync::Arc;
+
+/// CometBFT's default block size limit.
+pub const MAX_BLOCK_BYTES: usize = 22_020_096;
+/// Largest tx accepted (CometBFT's default `max_tx_bytes`).
+pub const DEFAULT_MAX_TX_BYTES: usize = 1_048_576;
+pub const APP_NAME: &str = "kumo";
+
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    pub chain_id: String,
+    /// Mempool policy: a tx must pay at least one of these per unit of gas.
+    pub min_gas_prices: Vec<DecCoin>,
+    pub max_tx_bytes: usize,
+}
+
+impl AppConfig {
+    pub fn new(chain_id: &str) -> Self {
+        AppConfig {
+            chain_id: chain_id.into(),
+            min_gas_prices: vec![DecCoin::parse("0.025uakt").expect("valid default")],
+            max_tx_bytes: DEFAULT_MAX_TX_BYTES,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("state store: {0}")]
+    Store(#[from] StoreError),
+    #[error("genesis: {0}")]
+    Genesis(String),
+    #[error("block {got} does not follow the last committed height {last}")]
+    WrongHeight { last: u64, got: u64 },
+    #[error("commit called without a finalized block")]
+    NothingToCommit,
+}
+
+/// Optimistic state for CheckTx: the last commit plus the ante effects (fees, sequences) of
+/// txs admitted since, so one account can queue several txs before a block.
+struct CheckState {
+    base: Snapshot,
+    writes: WriteSet,
+    block: BlockInfo,
+}
+
+pub struct App {
+    store: Store,
+    cfg: AppConfig,
+    sig_cache: Arc<SigCache>,
+    /// Genesis writes waiting for the first block (InitChain state commits with block 1).
+    genesis_writes: Option<WriteSet>,
+    check: CheckState,
+    pending: Option<Prepared>,
+}
+
+/// Runs one tx: ante in the base layer, messages in a nested layer that is dropped on failure.
+fn run_tx(
+    base: &Snapshot,
+    below: &mut WriteSet,
+    block: &BlockInfo,
+    mode: Mode,
+    tx: &DecodedTx,
+    p: &AnteParams,
+) -> (TxResult, Vec<Vec<u8>>) {
+    let gas_limit = tx.auth_info.fee.as_ref().map_or(0, |f| f.gas_limit);
+    let meter = if mode == Mode::Simulate {
+        GasMeter::unlimited()
+    } else {
+        GasMeter::new(gas_limit)
+    };
+    let mut ctx = Ctx::new(base, below, block, mode, meter);
+    let fail = |e: SdkError, gas_used: u64, events: Vec<Event>| TxResult {
+        code: e.code,
+        codespace: e.codespace.into(),
+        log: e.log,
+        gas_wanted: gas_limit,
+        gas_used,
+        events,
+        ..Default::default()
+    };
+    if let Err(e) = ante::run(&mut ctx, tx, p) {
+        // Nothing of a tx that fails its ante checks is kept.
+        return (fail(e, ctx.gas.consumed(), vec![]), vec![]);
+    }
+    if mode == Mode::Check {
+        let gas_used = ctx.gas.consumed();
+        let events = ctx.finish();
+        return (
+            TxResult {
+                gas_wanted: gas_limit,
+                gas_used,
+                events,
+                ..Default::default()
+            },
+            vec![],
+        );
+    }
+    ctx.push_layer();
+    let mut responses = Vec::with_capacity(tx.msgs.len());
+    for (i, msg) in tx.msgs.iter().enumerate() {
+        ctx.push_layer();
+        let signer = msg
+            .signers()
+            .first()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        ctx.emit(
+            Event::new("message")
+                .attr("action", msg.type_url())
+                .attr("sender", signer)
+                .attr("module", msg.module()),
+        );
+        match msg.execute(&mut ctx) {
+            Ok(resp) => {
+                ctx.tag_top_events("msg_index", &i.to_string());
+                ctx.commit_layer();
+                responses.push(resp);
+            }
+            Err(e) => {
+                ctx.discard_layer();
+                ctx.discard_layer();
+                let gas_used = ctx.gas.consumed();
+                let events = ctx.finish();
+                let e = if e.code == 11 {
+                    e
+                } else {
+                    SdkError {
+                        log: format!("failed to execute message; message index: {i}: {}", e.log),
+                        ..e
+                    }
+                };
+                return (fail(e, gas_used, events), vec![]);
+            }
+        }
+    }
+    ctx.commit_layer();
+    let gas_used = ctx.gas.consumed();
+    let events = ctx.finish();
+    let msg_responses: Vec<Any> = tx
+        .msgs
+        .iter()
+        .zip(&responses)
+        .map(|(m, r)| Any {
+            type_url: format!("{}Response", m.type_url()),
+            value: r.clone(),
+        })
+        .collect();
+    #[allow(deprecated)]
+    let data = TxMsgData {
+        data: vec![],
+        msg_responses,
+    }
+    .encode_to_vec();
+    (
+        TxResult {
+            data,
+            gas_wanted: gas_limit,
+            gas_used,
+            events,
+            ..Default::default()
+        },
+        responses,
+    )
+}
+
+impl App {
+    pub fn new(store: Store, cfg: AppConfig) -> App {
+        let last = store.last_commit();
+        let check = CheckState {
+            base: store.snapshot(),
+            writes: WriteSet::new(),
+            block: BlockInfo {
+                height: last.height + 1,
+                time: BlockTime::default(),
+                chain_id: cfg.chain_id.clone(),
+            },
+        };
+        App {
+            store,
+            cfg,
+            sig_cache: Arc::new(SigCache::default()),
+            genesis_writes: None,
+            check,
+            pending: None,
+        }
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.cfg
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// A lock-free query handle over committed state.
+    pub fn queries(&self) -> Queries {
+        Queries {
+            store: self.store.clone(),
+            cfg: self.cfg.clone(),
+            sig_cache: self.sig_cache.clone(),
+        }
+    }
+
+    pub fn info(&self) -> InfoResponse {
+        let last = self.store.last_commit();
+        InfoResponse {
+            data: APP_NAME.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            app_version: 0,
+            last_block_height: last.height,
+            last_block_app_hash: last.app_hash,
+        }
+    }
+
+    /// Loads genesis state when the chain has no block yet; a no-op on a restarted node.
+    pub fn init_chain(&mut self, genesis: &Genesis) -> Result<(), AppError> {
+        if genesis.chain_id != self.cfg.chain_id {
+            return Err(AppError::Genesis(format!(
+                "genesis chain id {:?} differs from the node's chain id {:?}",
+                genesis.chain_id, self.cfg.chain_id
+            )));
+        }
+        if genesis.initial_height != 1 {
+            return Err(AppError::Genesis(
+                "initial_height other than 1 is not supported".into(),
+            ));
+        }
+        if self.store.last_commit().height > 0 {
+            return Ok(());
+        }
+        let base = self.store.snapshot();
+        let mut writes = WriteSet::new();
+        let block = BlockInfo {
+            height: 0,
+            time: BlockTime::default(),
+            chain_id: self.cfg.chain_id.clone(),
+        };
+        let mut ctx = Ctx::new(
+            &base,
+            &mut writes,
+            &block,
+            Mode::Deliver,
+            GasMeter::unlimited(),
+        );
+        auth::genesis::init(&mut ctx, &genesis.app_state.auth)
+            .map_err(|e| AppError::Genesis(e.log))?;
+        bank::genesis::init(&mut ctx, &genesis.app_state.bank)
+            .map_err(|e| AppError::Genesis(e.log))?;
+        ctx.finish();
+        // CheckTx before block 1 sees genesis accounts.
+        self.check.writes = writes.clone();
+        self.genesis_writes = Some(writes);
+        Ok(())
+    }
+
+    /// Mempool admission: size, decoding, and the ante checks on the optimistic check state.
+    pub fn check_tx(&mut self, bytes: &[u8]) -> TxResult {
+        if bytes.len() > self.cfg.max_tx_bytes {
+            return err_result(SdkError::tx_too_large(format!(
+                "tx is {} bytes; the limit is {} bytes",
+                bytes.len(),
+                self.cfg.max_tx_bytes
+            )));
+        }
+        let tx = match decode_tx(bytes) {
+            Ok(tx) => tx,
+            Err(e) => return err_result(e),
+        };
+        let p = AnteParams {
+            min_gas_prices: &self.cfg.min_gas_prices,
+            sig_cache: &self.sig_cache,
+        };
+        let (result, _) = run_tx(
+            &self.check.base,
+            &mut self.check.writes,
+            &self.check.block,
+            Mode::Check,
+            &tx,
+            &p,
+        );
+        result
+    }
+
+    /// Picks txs for a block, in mempool order, within the block byte limit.
+    pub fn prepare_proposal(&self, txs: Vec<Vec<u8>>, max_bytes: usize) -> Vec<Vec<u8>> {
+        let mut total = 0;
+        txs.into_iter()
+            .take_while(|tx| {
+                total += tx.len();
+                total <= max_bytes
+            })
+            .collect()
+    }
+
+    /// Accepts a proposal whose txs fit the block limit (undecodable txs fail in the block).
+    pub fn process_proposal(&self, txs: &[Vec<u8>]) -> bool {
+        txs.iter().map(|t| t.len()).sum::<usize>() <= MAX_BLOCK_BYTES
+    }
+
+    /// Executes a block. Its writes are held until `commit`.
+    pub fn finalize_block(
+        &mut self,
+        req: &FinalizeBlockRequest,
+    ) -> Result<FinalizeBlockResponse, AppError> {
+        let last = self.store.last_commit().height;
+        if req.height != last + 1 {
+            return Err(AppError::WrongHeight {
+                last,
+                got: req.height,
+            });
+        }
+        let base = self.store.snapshot();
+        let mut writes = if last == 0 {
+            self.genesis_writes.take().unwrap_or_default()
+        } else {
+            WriteSet::new()
+        };
+        let block = BlockInfo {
+            height: req.height,
+            time: req.time,
+            chain_id: self.cfg.chain_id.clone(),
+        };
+
+        // Decode and check signatures on all cores first; execution then runs in order.
+        let decoded: Vec<SdkResult<DecodedTx>> = req.txs.par_iter().map(|t| decode_tx(t)).collect();
+        {
+            let mut empty = WriteSet::new();
+            let sig_ctx = Ctx::new(
+                &base,
+                &mut empty,
+                &block,
+                Mode::Deliver,
+                GasMeter::unlimited(),
+            );
+            let lookups: Vec<(usize, usize, u64, Option<kumo_crypto::PubKey>)> = decoded
+                .iter()
+                .enumerate()
+                .filter_map(|(i, t)| t.as_ref().ok().map(|t| (i, t)))
+                .flat_map(|(i, t)| {
+                    t.signers()
+                        .into_iter()
+                        .enumerate()
+                        .filter_map(|(s, addr)| {
+                            let acc =
+                                sig_ctx.get_free(&auth::account_key(&addr)).or_else(|| {
+                                    writes.get(&auth::account_key(&addr)).cloned().flatten()
+                                })?;
+                            let acc = auth::decode_account(&acc);
+                            Some((i, s, acc.base().account_number, acc.pubkey()))
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            let cache = &self.sig_cache;
+            let chain_id = &self.cfg.chain_id;
+            lookups.par_iter().for_each(|(i, s, num, pk)| {
+                if let Ok(tx) = &decoded[*i] {
+                    ante::preverify(tx, *s, *num, pk.as_ref(), chain_id, cache);
+                }
+            });
+        }
+
+        let p = AnteParams {
+            min_gas_prices: &self.cfg.min_gas_prices,
+            sig_cache: &self.sig_cache,
+        };
+        let mut tx_results = Vec::with_capacity(req.txs.len());
+        for tx in &decoded {
+            let result = match tx {
+                Ok(tx) => run_tx(&base, &mut writes, &block, Mode::Deliver, tx, &p).0,
+                Err(e) => err_result(e.clone()),
+            };
+            tx_results.push(result);
+        }
+        let prepared = self.store.prepare(req.height, writes)?;
+        let app_hash = prepared.app_hash();
+        self.pending = Some(prepared);
+        Ok(FinalizeBlockResponse {
+            events: vec![],
+            tx_results,
+            validator_updates: vec![],
+            app_hash,
+        })
+    }
+
+    /// Persists the finalized block's state together with the node's `aux` writes (block,
+    /// results, tx index) in one atomic commit, then resets the check state.
+    pub fn commit(&mut self, aux: Vec<AuxWrite>) -> Result<CommitInfo, AppError> {
+        let prepared = self.pending.take().ok_or(AppError::NothingToCommit)?;
+        let info = self.store.commit(prepared, aux)?;
+        self.check = CheckState {
+            base: self.store.snapshot(),
+            writes: WriteSet::new(),
+            block: BlockInfo {
+                height: info.height + 1,
+                time: BlockTime::default(),
+                chain_id: self.cfg.chain_id.clone(),
+            },
+        };
+        Ok(info)
+    }
+
+    /// Forgets the verified-signature entries of txs that are now in a block.
+    pub fn forget_signatures(&self, txs: &[Vec<u8>]) {
+        for t in txs {
+            if let Ok(tx) = decode_tx(t) {
+                for s in 0..tx.raw.signatures.len() {
+                    // The account number is part of the key; drop any we might hold.
+                    let snap = self.store.snapshot();
+                    if let Some(addr) = tx.signers().get(s) {
+                        if let Ok(Some(acc)) = snap.get(&auth::account_key(addr)) {
+                            let n = auth::decode_account(&acc).base().account_number;
+                            self.sig_cache.remove(&(tx.hash, s as u32, n));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn err_result(e: SdkError) -> TxResult {
+    TxResult {
+        code: e.code,
+        codespace: e.codespace.into(),
+        log: e.log,
+        ..Default::default()
+    }
+}
+
+/// Queries and simulation over committed snapshots; cheap to clone, safe to share.
+#[derive(Clone)]
+pub struct Queries {
+    store: Store,
+    cfg: AppConfig,
+    sig_cache: Arc<SigCache>,
+}
+
+impl Queries {
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Answers `path` with `data` at `height` (0 = latest committed).
+    pub fn query(&self, path: &str, data: &[u8], height: u64) -> QueryResult {
+        let snapshot = match if height == 0 {
+            Ok(self.store.snapshot())
+        } else {
+            self.store.snapshot_at(height)
+        } {
+            Ok(s) => s,
+            Err(e) => {
+                let err = SdkError::invalid_request(e.to_string());
+                return QueryResult {
+                    code: err.code,
+                    codespace: err.codespace.into(),
+                    log: err.log,
+                    height,
+                    grpc_code: grpc::INVALID_ARGUMENT,
+                    ..Default::default()
+                };
+            }
+        };
+        let answered_height = snapshot.height();
+        let result = if path == "/cosmos.tx.v1beta1.Service/Simulate" {
+            self.simulate(&snapshot, data)
+        } else {
+            let mut empty = WriteSet::new();
+            let block = BlockInfo {
+                height: answered_height,
+                time: BlockTime::default(),
+                chain_id: self.cfg.chain_id.clone(),
+            };
+            let mut ctx = Ctx::new(
+                &snapshot,
+                &mut empty,
+                &block,
+                Mode::Simulate,
+                GasMeter::unlimited(),
+            );
+            crate::query::route(&mut ctx, path, data)
+        };
+        match result {
+            Ok(value) => QueryResult {
+                value,
+                height: answered_height,
+                ..Default::default()
+            },
+            Err(e) => QueryResult {
+                code: e.code,
+                codespace: e.codespace.into(),
+                grpc_code: e.grpc_code(),
+                log: e.log,
+                height: answered_height,
+                ..Default::default()
+            },
+        }
+    }
+
+    #[allow(deprecated)]
+    fn simulate(&self, snapshot: &Snapshot, data: &[u8]) -> SdkResult<Vec<u8>> {
+        let req: SimulateRequest = crate::query::decode_req(data)?;
+        let bytes = if !req.tx_bytes.is_empty() {
+            req.tx_bytes
+        } else if let Some(tx) = req.tx {
+            // cosmpy sends the deprecated decoded `tx`; signatures are not checked in simulation,
+            // so re-encoding its parts is fine here.
+            cosmos_sdk_proto::cosmos::tx::v1beta1::TxRaw {
+                body_bytes: tx.body.map(|b| b.encode_to_vec()).unwrap_or_default(),
+                auth_info_bytes: tx.auth_info.map(|a| a.encode_to_vec()).unwrap_or_default(),
+                signatures: tx.signatures,
+            }
+            .encode_to_vec()
+        } else {
+            return Err(SdkError::bad_query("empty txBytes is not allowed"));
+        };
+        let tx = decode_tx(&bytes).map_err(|e| sim_error(&e, 0))?;
+        let block = BlockInfo {
+            height: snapshot.height() + 1,
+            time: BlockTime::default(),
+            chain_id: self.cfg.chain_id.clone(),
+        };
+        let mut scratch = WriteSet::new();
+        let p = AnteParams {
+            min_gas_prices: &self.cfg.min_gas_prices,
+            sig_cache: &self.sig_cache,
+        };
+        let (result, _) = run_tx(snapshot, &mut scratch, &block, Mode::Simulate, &tx, &p);
+        if result.code != 0 {
+            let e = SdkError {
+                codespace: crate::errors::SDK,
+                code: result.code,
+                log: result.log,
+            };
+            return Err(sim_error(&e, result.gas_used));
+        }
+        let msg_responses = TxMsgData::decode(result.data.as_slice())
+            .map(|d| d.msg_responses)
+            .unwrap_or_default();
+        #[allow(deprecated)]
+        let resp = SimulateResponse {
+            gas_info: Some(GasInfo {
+                gas_wanted: result.gas_wanted,
+                gas_used: result.gas_used,
+            }),
+            result: Some(AbciResult {
+                data: vec![],
+                log: String::new(),
+                events: result.events.iter().map(to_proto_event).collect(),
+                msg_responses,
+            }),
+        };
+        Ok(resp.encode_to_vec())
+    }
+}
+
+/// Simulation failures reach clients wrapped as the SDK wraps them (code 6, gRPC Unknown).
+fn sim_error(e: &SdkError, gas_used: u64) -> SdkError {
+    SdkError::unknown_request(format!(
+        "rpc error: code = Unknown desc = {} With gas wanted: '{}' and gas used: '{gas_used}' ",
+        e.log,
+        u64::MAX
+    ))
+}
+
+pub fn to_proto_event(e: &Event) -> cosmos_sdk_proto::tendermint::abci::Event {
+    cosmos_sdk_proto::tendermint::abci::Event {
+        r#type: e.kind.clone(),
+        attributes: e
+            .attributes
+            .iter()
+            .map(|a| cosmos_sdk_proto::tendermint::abci::EventAttribute {
+                key: a.key.clone(),
+                value: a.value.clone(),
+                index: a.index,
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,67 @@
+//! Every message the chain accepts, decoded from its `Any` and checked statelessly once, then
+//! routed to the module that owns it.
+
+use crate::bank;
+use crate::ctx::Ctx;
+use crate::errors::{SdkError, SdkResult};
+use cosmos_sdk_proto::cosmos::bank::v1beta1::{MsgMultiSend, MsgSend};
+use cosmos_sdk_proto::Any;
+use kumo_crypto::Address;
+use prost::Message;
+
+#[derive(Clone, Debug)]
+pub enum Msg {
+    BankSend(bank::msgs::Send),
+    BankMultiSend(bank::msgs::MultiSend),
+}
+
+fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
+    T::decode(any.value.as_slice())
+        .map_err(|e| SdkError::tx_decode(format!("cannot decode {}: {e}", any.type_url)))
+}
+
+impl Msg {
+    /// Decodes and checks a message (the SDK's decode + ValidateBasic).
+    pub fn from_any(any: &Any) -> SdkResult<Msg> {
+        match any.type_url.as_str() {
+            bank::msgs::MSG_SEND => Ok(Msg::BankSend(bank::msgs::check_send(&decode_as::<
+                MsgSend,
+            >(any)?)?)),
+            bank::msgs::MSG_MULTI_SEND => Ok(Msg::BankMultiSend(bank::msgs::check_multi_send(
+                &decode_as::<MsgMultiSend>(any)?,
+            )?)),
+            other => Err(SdkError::tx_decode(format!(
+                "unable to resolve type URL {other}"
+            ))),
+        }
+    }
+
+    pub fn type_url(&self) -> &'static str {
+        match self {
+            Msg::BankSend(_) => bank::msgs::MSG_SEND,
+            Msg::BankMultiSend(_) => bank::msgs::MSG_MULTI_SEND,
+        }
+    }
+
+    pub fn module(&self) -> &'static str {
+        match self {
+            Msg::BankSend(_) | Msg::BankMultiSend(_) => "bank",
+        }
+    }
+
+    /// Addresses that must sign, in order.
+    pub fn signers(&self) -> Vec<Address> {
+        match self {
+            Msg::BankSend(m) => vec![m.from],
+            Msg::BankMultiSend(m) => vec![m.from],
+        }
+    }
+
+    /// Runs the message; returns the encoded `<Msg>Response`.
+    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+        match self {
+            Msg::BankSend(m) => bank::msgs::execute_send(ctx, m),
+            Msg::BankMultiSend(m) => bank::msgs::execute_multi_send(ctx, m),
+        }
+    }
+}
