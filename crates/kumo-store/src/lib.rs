@@ -63,8 +63,8 @@ pub use snapshot::Snapshot;
 
 use error::IoContext;
 use tables::{
-    aux_table_name, encode_root_key, encode_state_value, read_meta, write_meta, Meta, CHANGES,
-    META, NODES, PREIMAGES, STALE, STATE, TAG_DELETED,
+    aux_table_name, encode_root_key, encode_state_value, list_items, push_list_item, read_meta,
+    write_meta, Meta, CHANGES, META, NODES, PREIMAGES, STALE, STATE, TAG_DELETED,
 };
 use tree::{key_hash, JmtReader, JmtWriter};
 
@@ -115,6 +115,9 @@ pub struct Prepared {
     writes: WriteSet,
     /// `key_hash` of each key of `writes`, in the same (sorted) order.
     key_hashes: Vec<[u8; 32]>,
+    /// Per key of `writes`: a live value for a key that was not in the tree before, whose
+    /// preimage must be recorded.
+    new_keys: Vec<bool>,
 }
 
 impl Prepared {
@@ -324,8 +327,16 @@ impl Store {
         let updates = key_hashes
             .iter()
             .zip(writes.values())
-            .map(|(h, v)| (jmt::KeyHash(*h), v.clone()));
+            .map(|(h, v)| (jmt::KeyHash(*h), v.clone()))
+            .collect();
         let (app_hash, batch) = reader.update(height, updates)?;
+        let seen = reader.seen_leaves.borrow();
+        let new_keys = key_hashes
+            .iter()
+            .zip(writes.values())
+            .map(|(h, v)| v.is_some() && !seen.contains(h))
+            .collect();
+        drop(seen);
         Ok(Prepared {
             height,
             app_hash,
@@ -333,6 +344,7 @@ impl Store {
             batch,
             writes,
             key_hashes,
+            new_keys,
         })
     }
 
@@ -361,40 +373,66 @@ impl Store {
             )));
         }
         let retention = self.inner.retention;
+        let trace = std::env::var_os("KUMO_STORE_TRACE").is_some();
+        let t0 = std::time::Instant::now();
+        macro_rules! mark {
+            ($n:expr) => {
+                if trace {
+                    eprintln!("  {} {:?}", $n, t0.elapsed());
+                }
+            };
+        }
 
         // Versioned state values, key preimages for the tree, and the change log.
         {
             let mut state = txn.open_table(STATE).ctx(ctx)?;
             let mut preimages = txn.open_table(PREIMAGES).ctx(ctx)?;
             let mut buf = Vec::new();
-            for ((key, value), hash) in prepared.writes.iter().zip(&prepared.key_hashes) {
+            let items = prepared
+                .writes
+                .iter()
+                .zip(&prepared.key_hashes)
+                .zip(&prepared.new_keys);
+            for (((key, value), hash), &new) in items {
                 encode_state_value(&mut buf, value.as_deref());
                 state
                     .insert((key.as_slice(), h), buf.as_slice())
                     .ctx("writing state")?;
-                if value.is_some() {
+                if new {
                     preimages
                         .insert(hash, key.as_slice())
                         .ctx("writing key preimage")?;
                 }
             }
         }
+        mark!("state+preimage");
         if retention > 0 {
-            let mut changes = txn.open_table(CHANGES).ctx(ctx)?;
+            let mut record = Vec::new();
             for key in prepared.writes.keys() {
-                changes
-                    .insert((h, key.as_slice()), ())
-                    .ctx("writing change log")?;
+                push_list_item(&mut record, key);
             }
-            let mut stale = txn.open_table(STALE).ctx(ctx)?;
+            txn.open_table(CHANGES)
+                .ctx(ctx)?
+                .insert(h, record.as_slice())
+                .ctx("writing change log")?;
+            record.clear();
             for s in &prepared.batch.stale_node_index_batch {
-                let k = tables::encode_node_key(&s.node_key);
-                stale
-                    .insert((s.stale_since_version, k.as_slice()), ())
-                    .ctx("writing stale node index")?;
+                if s.stale_since_version != h {
+                    return Err(StoreError::Corrupt(format!(
+                        "jmt reported a node stale since {} in the update for {h}",
+                        s.stale_since_version
+                    )));
+                }
+                push_list_item(&mut record, &tables::encode_node_key(&s.node_key));
             }
+            txn.open_table(STALE)
+                .ctx(ctx)?
+                .insert(h, record.as_slice())
+                .ctx("writing stale node index")?;
         }
+        mark!("changes+stale");
         JmtWriter { txn: &txn }.write(&prepared.batch.node_batch)?;
+        mark!(format!("nodes {}", prepared.batch.node_batch.nodes().len()));
         write_aux(&txn, &aux)?;
 
         let mut meta = Meta {
@@ -410,7 +448,9 @@ impl Store {
             }
         }
         write_meta(&mut txn.open_table(META).ctx(ctx)?, &meta)?;
+        mark!("meta");
         txn.commit().ctx("committing block transaction")?;
+        mark!("fsync");
 
         *self.inner.meta.write().unwrap_or_else(|p| p.into_inner()) = meta;
         Ok(CommitInfo {
@@ -522,13 +562,14 @@ fn prune(txn: &WriteTransaction, previous: u64, cutoff: u64) -> Result<(), Store
     let mut keys: BTreeSet<Vec<u8>> = BTreeSet::new();
     {
         let mut changes = txn.open_table(CHANGES).ctx(ctx)?;
-        let upper: (u64, &[u8]) = (cutoff + 1, &[]);
         for entry in changes
-            .extract_from_if::<(u64, &[u8]), _>(..upper, |_, _| true)
+            .extract_from_if::<u64, _>(..=cutoff, |_, _| true)
             .ctx(ctx)?
         {
-            let (k, _) = entry.ctx(ctx)?;
-            keys.insert(k.value().1.to_vec());
+            let (_, v) = entry.ctx(ctx)?;
+            for key in list_items(v.value())? {
+                keys.insert(key.to_vec());
+            }
         }
     }
     {
@@ -570,14 +611,13 @@ fn prune(txn: &WriteTransaction, previous: u64, cutoff: u64) -> Result<(), Store
     {
         let mut stale = txn.open_table(STALE).ctx(ctx)?;
         let mut nodes = txn.open_table(NODES).ctx(ctx)?;
-        let upper: (u64, &[u8]) = (cutoff + 1, &[]);
         let mut dead: Vec<Vec<u8>> = Vec::new();
         for entry in stale
-            .extract_from_if::<(u64, &[u8]), _>(..upper, |_, _| true)
+            .extract_from_if::<u64, _>(..=cutoff, |_, _| true)
             .ctx(ctx)?
         {
-            let (k, _) = entry.ctx(ctx)?;
-            dead.push(k.value().1.to_vec());
+            let (_, v) = entry.ctx(ctx)?;
+            dead.extend(list_items(v.value())?.into_iter().map(<[u8]>::to_vec));
         }
         for v in previous..cutoff {
             dead.push(encode_root_key(v));

@@ -4,9 +4,9 @@
 //! |--------------------|----------------------------------|-------------------------------------|
 //! | `kumo.meta`        | `&str` field name                | field bytes                         |
 //! | `kumo.state`       | `(key, height)`                  | tag byte (`1` live, `0` deleted) ++ value |
-//! | `kumo.changes`     | `(height, key)`                  | `()` (which keys a height wrote; drives pruning) |
+//! | `kumo.changes`     | `height`                         | list of the keys the height wrote (drives pruning) |
 //! | `kumo.jmt.nodes`   | `height_be(8) ++ borsh(nibble path)` | `borsh(jmt Node)`               |
-//! | `kumo.jmt.stale`   | `(stale_since_height, node key)` | `()`                                |
+//! | `kumo.jmt.stale`   | `stale_since_height`             | list of node keys stale since then  |
 //! | `kumo.jmt.preimage`| `sha256(key)`                    | key (for jmt's value lookups by key hash) |
 //! | `aux.<name>`       | bytes                            | bytes (application tables, unversioned) |
 //!
@@ -21,9 +21,9 @@ use crate::error::{IoContext, StoreError};
 
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("kumo.meta");
 pub(crate) const STATE: TableDefinition<(&[u8], u64), &[u8]> = TableDefinition::new("kumo.state");
-pub(crate) const CHANGES: TableDefinition<(u64, &[u8]), ()> = TableDefinition::new("kumo.changes");
+pub(crate) const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("kumo.changes");
 pub(crate) const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kumo.jmt.nodes");
-pub(crate) const STALE: TableDefinition<(u64, &[u8]), ()> = TableDefinition::new("kumo.jmt.stale");
+pub(crate) const STALE: TableDefinition<u64, &[u8]> = TableDefinition::new("kumo.jmt.stale");
 pub(crate) const PREIMAGES: TableDefinition<&[u8; 32], &[u8]> =
     TableDefinition::new("kumo.jmt.preimage");
 
@@ -73,7 +73,7 @@ pub(crate) fn decode_state_value(raw: &[u8]) -> Result<Option<&[u8]>, StoreError
 
 /// `borsh(NibblePath)` of the empty path: `num_nibbles` (usize as u64 LE) = 0, then an empty
 /// byte vector (u32 LE length 0). Checked against jmt's own encoding by a unit test.
-const EMPTY_PATH_BORSH: [u8; 12] = [0; 12];
+pub(crate) const EMPTY_PATH_BORSH: [u8; 12] = [0; 12];
 
 /// Node-table key: big-endian version first, so every node written by one commit lands at the
 /// end of the table (sequential inserts) and all nodes of a version are adjacent.
@@ -104,6 +104,34 @@ pub(crate) fn decode_node_key(raw: &[u8]) -> Result<NodeKey, StoreError> {
     let path: NibblePath = borsh::from_slice(path)
         .map_err(|e| StoreError::Corrupt(format!("jmt node key nibble path: {e}")))?;
     Ok(NodeKey::new(version, path))
+}
+
+/// Appends `item` to a list record (`u32` big-endian length, then the bytes). Change-log and
+/// stale-index entries are one list record per height: one insert per block instead of one per
+/// key or node.
+pub(crate) fn push_list_item(out: &mut Vec<u8>, item: &[u8]) {
+    let len = u32::try_from(item.len()).expect("list items are far below 4 GiB");
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(item);
+}
+
+/// Splits a list record written by [`push_list_item`].
+pub(crate) fn list_items(mut raw: &[u8]) -> Result<Vec<&[u8]>, StoreError> {
+    let mut out = Vec::new();
+    while !raw.is_empty() {
+        if raw.len() < 4 {
+            return Err(StoreError::Corrupt("truncated list record".into()));
+        }
+        let (len, rest) = raw.split_at(4);
+        let len = u32::from_be_bytes(len.try_into().expect("4 bytes")) as usize;
+        if rest.len() < len {
+            return Err(StoreError::Corrupt("truncated list record item".into()));
+        }
+        let (item, rest) = rest.split_at(len);
+        out.push(item);
+        raw = rest;
+    }
+    Ok(out)
 }
 
 pub(crate) fn encode_node(node: &Node) -> Vec<u8> {
@@ -197,6 +225,21 @@ mod tests {
         let key = NodeKey::new(7, path);
         assert_eq!(encode_node_key(&key), encode_root_key(7));
         assert_eq!(decode_node_key(&encode_root_key(7)).unwrap(), key);
+    }
+
+    #[test]
+    fn list_record_round_trip() {
+        let mut buf = Vec::new();
+        for item in [&b"a"[..], b"", b"\x00\x01\x02"] {
+            push_list_item(&mut buf, item);
+        }
+        assert_eq!(
+            list_items(&buf).unwrap(),
+            vec![&b"a"[..], b"", b"\x00\x01\x02"]
+        );
+        assert!(list_items(&buf[..buf.len() - 1]).is_err());
+        assert!(list_items(&[0, 0]).is_err());
+        assert!(list_items(&[]).unwrap().is_empty());
     }
 
     #[test]

@@ -141,10 +141,10 @@ fn pruning_bounds_history_and_keeps_retained_heights_intact() {
     // Nothing is left in the change log or stale index at or below the cutoff.
     let txn = pruned.inner.db.begin_read().unwrap();
     let changes = txn.open_table(CHANGES).unwrap();
-    let first = changes.first().unwrap().map(|(k, _)| k.value().0);
+    let first = changes.first().unwrap().map(|(k, _)| k.value());
     assert!(first.is_some_and(|h| h > earliest));
     let stale = txn.open_table(STALE).unwrap();
-    let first = stale.first().unwrap().map(|(k, _)| k.value().0);
+    let first = stale.first().unwrap().map(|(k, _)| k.value());
     assert!(first.is_some_and(|h| h > earliest));
     // Hot keys keep at most one version at or below the cutoff.
     let state = txn.open_table(STATE).unwrap();
