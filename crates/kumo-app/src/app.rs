@@ -463,6 +463,27 @@ impl Queries {
         &self.store
     }
 
+    /// Verifies a tx's signatures against committed accounts and caches the successes, so
+    /// CheckTx under the app lock finds them done. Safe to call from many threads.
+    pub fn preverify(&self, bytes: &[u8]) {
+        let Ok(tx) = decode_tx(bytes) else { return };
+        let snapshot = self.store.snapshot();
+        for (i, addr) in tx.signers().iter().enumerate() {
+            if let Ok(Some(acc)) = snapshot.get(&auth::account_key(addr)) {
+                let acc = auth::decode_account(&acc);
+                let number = acc.base().account_number;
+                ante::preverify(
+                    &tx,
+                    i,
+                    number,
+                    acc.pubkey().as_ref(),
+                    &self.cfg.chain_id,
+                    &self.sig_cache,
+                );
+            }
+        }
+    }
+
     /// Answers `path` with `data` at `height` (0 = latest committed).
     pub fn query(&self, path: &str, data: &[u8], height: u64) -> QueryResult {
         let snapshot = match if height == 0 {

@@ -1,3 +1,9 @@
 //! Runs the app: mempool, block production, block/tx storage and index, RPC/gRPC/REST servers.
+pub mod blockstore;
+pub mod home;
+pub mod mempool;
+pub mod node;
 pub mod rpc;
 pub mod types;
+
+pub use node::Node;

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod bench;
 mod keys_cmd;
 mod node_cmd;
 mod query_cmd;

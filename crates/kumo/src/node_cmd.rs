@@ -1,38 +1,332 @@
-//! `kumo init`, `genesis`, `node start`, `devnet`, `bench`.
-use crate::Globals;
+//! `kumo init`, `kumo genesis add-account`, `kumo node start`, `kumo devnet`, `kumo bench`.
+
+use crate::keys_cmd::KeyringArgs;
+use crate::{Globals, Output};
+use anyhow::{bail, Context, Result};
+use kumo_app::genesis::{Genesis, GenesisValidator, PubKeyJson};
+use kumo_crypto::keyring::{Backend, Keyring};
+use kumo_node::home::{parse_duration, Ed25519Key, Home, NodeConfig};
+use kumo_node::Node;
+use std::sync::Arc;
+
+pub const DEFAULT_CHAIN_ID: &str = "kumo-devnet";
 
 #[derive(clap::Args, Debug)]
-pub struct InitArgs {}
+pub struct InitArgs {
+    /// Chain id written into the genesis file and the node config.
+    #[arg(long, default_value = DEFAULT_CHAIN_ID)]
+    pub chain_id: String,
+    /// Human-readable node name shown in `status`.
+    #[arg(long, default_value = "kumo-node")]
+    pub moniker: String,
+    /// Replace an existing config, genesis and keys (chain data is kept unless removed).
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
 #[derive(clap::Subcommand, Debug)]
 pub enum GenesisCmd {
-    /// Add a funded account.
-    AddAccount,
-}
-#[derive(clap::Subcommand, Debug)]
-pub enum NodeCmd {
-    /// Start the node.
-    Start,
-}
-#[derive(clap::Args, Debug)]
-pub struct DevnetArgs {}
-#[derive(clap::Subcommand, Debug)]
-pub enum BenchCmd {
-    /// Bank sends through the app.
-    Bank,
+    /// Add an account with a starting balance to genesis.json (before the chain starts).
+    ///
+    /// ADDRESS may be a bech32 address (akash1...) or the name of a key in the keyring.
+    AddAccount {
+        /// akash1... address or key name.
+        address: String,
+        /// Coins, e.g. 1000000000uakt or 10uakt,5uusdc.
+        coins: String,
+        #[command(flatten)]
+        keyring: KeyringArgs,
+    },
 }
 
-pub fn init(_g: &Globals, _a: InitArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+#[derive(clap::Subcommand, Debug)]
+pub enum NodeCmd {
+    /// Start the node: block production, JSON-RPC, gRPC and REST servers.
+    Start(StartArgs),
 }
-pub fn genesis(_g: &Globals, _c: GenesisCmd) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+
+/// Settings that override the node config for this run.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct StartArgs {
+    /// Time between blocks, e.g. 1s or 500ms.
+    #[arg(long)]
+    pub block_time: Option<String>,
+    /// CometBFT JSON-RPC listen address.
+    #[arg(long)]
+    pub rpc_laddr: Option<String>,
+    /// gRPC listen address.
+    #[arg(long)]
+    pub grpc_laddr: Option<String>,
+    /// REST (grpc-gateway style) listen address.
+    #[arg(long)]
+    pub api_laddr: Option<String>,
+    /// Minimum gas prices the mempool accepts, e.g. 0.025uakt.
+    #[arg(long)]
+    pub min_gas_prices: Option<String>,
 }
-pub fn node(_g: &Globals, _c: NodeCmd) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+
+impl StartArgs {
+    fn apply(&self, cfg: &mut NodeConfig) -> Result<()> {
+        if let Some(t) = &self.block_time {
+            cfg.block_time_ms = parse_duration(t)?.as_millis() as u64;
+        }
+        let strip = |s: &String| {
+            s.trim_start_matches("tcp://")
+                .trim_start_matches("http://")
+                .to_string()
+        };
+        if let Some(a) = &self.rpc_laddr {
+            cfg.rpc_laddr = strip(a);
+        }
+        if let Some(a) = &self.grpc_laddr {
+            cfg.grpc_laddr = strip(a);
+        }
+        if let Some(a) = &self.api_laddr {
+            cfg.api_laddr = strip(a);
+        }
+        if let Some(p) = &self.min_gas_prices {
+            cfg.min_gas_prices = p.clone();
+        }
+        Ok(())
+    }
 }
-pub fn devnet(_g: &Globals, _a: DevnetArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+
+#[derive(clap::Args, Debug)]
+pub struct DevnetArgs {
+    /// Chain id of the devnet.
+    #[arg(long, default_value = DEFAULT_CHAIN_ID)]
+    pub chain_id: String,
+    /// Delete the home directory first and start a fresh chain.
+    #[arg(long)]
+    pub reset: bool,
+    #[command(flatten)]
+    pub start: StartArgs,
 }
-pub fn bench(_g: &Globals, _c: BenchCmd) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+
+#[derive(clap::Subcommand, Debug)]
+pub enum BenchCmd {
+    /// Signed bank sends through CheckTx -> FinalizeBlock -> Commit, in memory and on disk.
+    Apply(crate::bench::ApplyArgs),
+    /// Signed bank sends from broadcast_tx_sync to a committed block on a running node.
+    Rpc(crate::bench::RpcArgs),
+}
+
+fn now_rfc3339() -> String {
+    let t = kumo_node::node::now();
+    kumo_node::rpc::format::rfc3339_nanos(t)
+}
+
+pub fn init(g: &Globals, a: InitArgs) -> Result<()> {
+    let home = Home::new(&g.home);
+    if home.is_initialized() && !a.overwrite {
+        bail!(
+            "{} is already initialized (config and genesis exist); pass --overwrite to replace them",
+            g.home.display()
+        );
+    }
+    let cfg = NodeConfig::new(&a.chain_id, &a.moniker);
+    home.save_config(&cfg)?;
+    let validator = Ed25519Key::generate();
+    validator.save(&home.validator_key_file(), true)?;
+    let node_key = Ed25519Key::generate();
+    node_key.save(&home.node_key_file(), false)?;
+    let mut genesis = Genesis::new(&a.chain_id, &now_rfc3339());
+    use base64::Engine;
+    genesis.validators.push(GenesisValidator {
+        address: hex::encode_upper(validator.address()),
+        pub_key: PubKeyJson {
+            kind: "tendermint/PubKeyEd25519".into(),
+            value: base64::engine::general_purpose::STANDARD.encode(validator.public()),
+        },
+        power: 10,
+        name: a.moniker.clone(),
+    });
+    std::fs::write(home.genesis_file(), genesis.to_json() + "\n")?;
+    match g.output {
+        Output::Json => println!(
+            "{}",
+            serde_json::json!({"home": g.home, "chain_id": a.chain_id, "moniker": a.moniker,
+                "node_id": hex::encode(node_key.address()), "validator_address": hex::encode_upper(validator.address())})
+        ),
+        Output::Text => {
+            println!("Initialized {} for chain {}", g.home.display(), a.chain_id);
+            println!(
+                "  validator address: {}",
+                hex::encode_upper(validator.address())
+            );
+            println!("  genesis:           {}", home.genesis_file().display());
+            println!("Next: fund accounts with `kumo genesis add-account ADDRESS COINS`, then `kumo node start`.");
+        }
+    }
+    Ok(())
+}
+
+/// Resolves a bech32 address or a key name.
+fn resolve_address(home: &std::path::Path, keyring: &KeyringArgs, s: &str) -> Result<String> {
+    if s.starts_with("akash1") {
+        kumo_crypto::Address::from_bech32(s, kumo_crypto::ACCOUNT_HRP)
+            .with_context(|| format!("bad address {s}"))?;
+        return Ok(s.to_string());
+    }
+    let info = keyring
+        .open(home)?
+        .show(s)
+        .with_context(|| format!("{s:?} is neither an akash1... address nor a key name"))?;
+    Ok(info.address.to_string())
+}
+
+pub fn genesis(g: &Globals, c: GenesisCmd) -> Result<()> {
+    match c {
+        GenesisCmd::AddAccount {
+            address,
+            coins,
+            keyring,
+        } => {
+            let home = Home::new(&g.home);
+            let address = resolve_address(&g.home, &keyring, &address)?;
+            let coins = parse_app_coins(&coins)?;
+            let mut genesis =
+                Genesis::from_json(&home.load_genesis_text()?).map_err(anyhow::Error::msg)?;
+            genesis
+                .add_account(&address, &coins)
+                .map_err(anyhow::Error::msg)?;
+            std::fs::write(home.genesis_file(), genesis.to_json() + "\n")?;
+            if g.output == Output::Text {
+                println!(
+                    "Added {address} with {} to {}",
+                    kumo_app::coins::coins_to_string(&coins),
+                    home.genesis_file().display()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn parse_app_coins(s: &str) -> Result<Vec<kumo_app::coins::Coin>> {
+    kumo_client::parse_coins(s)?
+        .iter()
+        .map(|c| kumo_app::coins::Coin::from_proto(c).map_err(|e| anyhow::anyhow!(e.log)))
+        .collect()
+}
+
+fn start_node(home: &std::path::Path, overrides: &StartArgs) -> Result<()> {
+    let h = Home::new(home);
+    let mut cfg = h.load_config()?;
+    overrides.apply(&mut cfg)?;
+    h.save_config(&cfg)?;
+    let node = Arc::new(Node::open(home)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    eprintln!(
+        "kumo node {} on chain {}: rpc http://{}  grpc http://{}  rest http://{}  (block time {} ms)",
+        env!("CARGO_PKG_VERSION"),
+        cfg.chain_id,
+        cfg.rpc_laddr,
+        cfg.grpc_laddr,
+        cfg.api_laddr,
+        cfg.block_time_ms
+    );
+    runtime.block_on(node.run(shutdown_signal()))
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("install SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term.recv() => {},
+    }
+    eprintln!("shutting down");
+}
+
+pub fn node(g: &Globals, c: NodeCmd) -> Result<()> {
+    init_tracing();
+    match c {
+        NodeCmd::Start(a) => start_node(&g.home, &a),
+    }
+}
+
+fn init_tracing() {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Demo keys: public BIP-39 test mnemonics, so clients can sign without setup. Never use them
+/// for real funds.
+pub const DEVNET_KEYS: &[(&str, &str)] = &[
+    ("alice", "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"),
+    ("bob", "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong"),
+];
+pub const DEVNET_BALANCE: u128 = 1_000_000_000_000;
+
+pub fn devnet(g: &Globals, a: DevnetArgs) -> Result<()> {
+    init_tracing();
+    let home = Home::new(&g.home);
+    if a.reset && g.home.exists() {
+        std::fs::remove_dir_all(&g.home)
+            .with_context(|| format!("cannot remove {}", g.home.display()))?;
+    }
+    if !home.is_initialized() {
+        init(
+            &Globals {
+                output: Output::Text,
+                ..g.clone()
+            },
+            InitArgs {
+                chain_id: a.chain_id.clone(),
+                moniker: "kumo-devnet".into(),
+                overwrite: false,
+            },
+        )?;
+        let keyring = Keyring::open(&g.home, Backend::Test)?;
+        let mut genesis =
+            Genesis::from_json(&home.load_genesis_text()?).map_err(anyhow::Error::msg)?;
+        let mut names: Vec<(String, Option<String>)> = DEVNET_KEYS
+            .iter()
+            .map(|(n, m)| (n.to_string(), Some(m.to_string())))
+            .collect();
+        names.push(("validator".into(), None));
+        names.push(("provider".into(), None));
+        for (name, mnemonic) in names {
+            let mnemonic = mnemonic.unwrap_or_else(kumo_crypto::generate_mnemonic);
+            let info = keyring.add(&name, &mnemonic, None)?;
+            genesis
+                .add_account(
+                    &info.address.to_string(),
+                    &[kumo_app::coins::Coin::new("uakt", DEVNET_BALANCE)],
+                )
+                .map_err(anyhow::Error::msg)?;
+            println!("  key {name:<10} {}  {} uakt", info.address, DEVNET_BALANCE);
+        }
+        std::fs::write(home.genesis_file(), genesis.to_json() + "\n")?;
+        println!(
+            "Devnet keys are in the `test` keyring: add --keyring-backend test --home {}",
+            g.home.display()
+        );
+    } else {
+        let cfg = home.load_config()?;
+        if cfg.chain_id != a.chain_id {
+            bail!(
+                "{} holds chain {:?}, not {:?}; pass --reset to start a new chain",
+                g.home.display(),
+                cfg.chain_id,
+                a.chain_id
+            );
+        }
+        println!("Resuming the devnet in {}", g.home.display());
+    }
+    start_node(&g.home, &a.start)
+}
+
+pub fn bench(g: &Globals, c: BenchCmd) -> Result<()> {
+    match c {
+        BenchCmd::Apply(a) => crate::bench::apply(g, a),
+        BenchCmd::Rpc(a) => crate::bench::rpc(g, a),
+    }
 }

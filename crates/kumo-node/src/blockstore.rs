@@ -1,0 +1,147 @@
+//! Blocks, results, commits and the tx index, kept in aux tables of the state store so they
+//! commit in the same transaction as the block's state (a crash never leaves a block without
+//! its state or the reverse).
+
+use crate::types::*;
+use kumo_store::{AuxWrite, Store, StoreError};
+use serde::{de::DeserializeOwned, Serialize};
+
+const BLOCKS: &str = "blocks"; // height -> StoredBlock
+const BLOCK_HASHES: &str = "block_hashes"; // hash -> height
+const RESULTS: &str = "block_results"; // height -> BlockResults
+const COMMITS: &str = "commits"; // height -> Commit that finalized it
+const TXS: &str = "txs"; // hash -> IndexedTx
+const TX_EVENTS: &str = "tx_events"; // "type.key=value" 0x00 height index -> hash
+
+fn enc<T: Serialize>(v: &T) -> Vec<u8> {
+    postcard::to_allocvec(v).expect("block data serializes")
+}
+
+fn dec<T: DeserializeOwned>(b: &[u8]) -> T {
+    postcard::from_bytes(b).expect("stored block data decodes")
+}
+
+fn put(table: &'static str, key: Vec<u8>, value: Vec<u8>) -> AuxWrite {
+    AuxWrite {
+        table,
+        key,
+        value: Some(value),
+    }
+}
+
+/// The aux writes that store one finalized block with its results and index entries.
+pub fn block_writes(block: &StoredBlock, results: &BlockResults, commit: &Commit) -> Vec<AuxWrite> {
+    let h = block.block.header.height;
+    let mut w = vec![
+        put(BLOCKS, h.to_be_bytes().to_vec(), enc(block)),
+        put(
+            BLOCK_HASHES,
+            block.block_id.hash.to_vec(),
+            h.to_be_bytes().to_vec(),
+        ),
+        put(RESULTS, h.to_be_bytes().to_vec(), enc(results)),
+        put(COMMITS, h.to_be_bytes().to_vec(), enc(commit)),
+    ];
+    for (i, (tx, result)) in block.block.txs.iter().zip(&results.tx_results).enumerate() {
+        let hash = kumo_app::tx::tx_hash(tx);
+        let indexed = IndexedTx {
+            hash,
+            height: h,
+            index: i as u32,
+            tx: tx.clone(),
+            result: result.clone(),
+        };
+        w.push(put(TXS, hash.to_vec(), enc(&indexed)));
+        for ev in &result.events {
+            for a in ev.attributes.iter().filter(|a| a.index) {
+                w.push(put(
+                    TX_EVENTS,
+                    event_key(&ev.kind, &a.key, &a.value, h, i as u32),
+                    hash.to_vec(),
+                ));
+            }
+        }
+    }
+    w
+}
+
+fn event_prefix(kind: &str, key: &str, value: &str) -> Vec<u8> {
+    let mut k = format!("{kind}.{key}={value}").into_bytes();
+    k.push(0);
+    k
+}
+
+fn event_key(kind: &str, key: &str, value: &str, height: u64, index: u32) -> Vec<u8> {
+    let mut k = event_prefix(kind, key, value);
+    k.extend_from_slice(&height.to_be_bytes());
+    k.extend_from_slice(&index.to_be_bytes());
+    k
+}
+
+/// Read access to stored blocks and txs.
+#[derive(Clone)]
+pub struct BlockStore {
+    store: Store,
+}
+
+impl BlockStore {
+    pub fn new(store: Store) -> Self {
+        BlockStore { store }
+    }
+
+    fn get<T: DeserializeOwned>(&self, table: &'static str, key: &[u8]) -> Option<T> {
+        self.store
+            .aux_get(table, key)
+            .unwrap_or_else(|e| panic!("block store read failed: {e}"))
+            .map(|b| dec(&b))
+    }
+
+    pub fn block(&self, height: u64) -> Option<StoredBlock> {
+        self.get(BLOCKS, &height.to_be_bytes())
+    }
+
+    pub fn block_by_hash(&self, hash: &[u8; 32]) -> Option<StoredBlock> {
+        let h: Vec<u8> = self.store.aux_get(BLOCK_HASHES, hash).ok()??;
+        self.block(u64::from_be_bytes(h.try_into().ok()?))
+    }
+
+    pub fn results(&self, height: u64) -> Option<BlockResults> {
+        self.get(RESULTS, &height.to_be_bytes())
+    }
+
+    pub fn commit(&self, height: u64) -> Option<Commit> {
+        self.get(COMMITS, &height.to_be_bytes())
+    }
+
+    pub fn tx(&self, hash: &[u8; 32]) -> Option<IndexedTx> {
+        self.get(TXS, hash)
+    }
+
+    pub fn earliest_height(&self) -> u64 {
+        self.store
+            .aux_range(BLOCKS, &[], None, false, 1)
+            .ok()
+            .and_then(|v| v.into_iter().next())
+            .map_or(0, |(k, _)| {
+                u64::from_be_bytes(k.try_into().expect("8-byte height"))
+            })
+    }
+
+    /// Hashes of txs with an indexed attribute `kind.key=value`, oldest first.
+    pub fn txs_with_event(
+        &self,
+        kind: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<Vec<[u8; 32]>, StoreError> {
+        let prefix = event_prefix(kind, key, value);
+        let mut end = prefix.clone();
+        *end.last_mut().expect("non-empty") = 1;
+        Ok(self
+            .store
+            .aux_range(TX_EVENTS, &prefix, Some(&end), false, usize::MAX)?
+            .into_iter()
+            .filter_map(|(_, v)| v.try_into().ok())
+            .collect())
+    }
+}

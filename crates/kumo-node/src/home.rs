@@ -1,0 +1,270 @@
+//! The node's home directory: `config/{config.json, genesis.json, priv_validator_key.json,
+//! node_key.json}` and `data/` (the state store). Key files are CometBFT-shaped and mode 0600.
+
+use anyhow::{bail, Context, Result};
+use base64::Engine;
+use ed25519_dalek::{Signer, SigningKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    pub chain_id: String,
+    pub moniker: String,
+    /// Milliseconds between blocks.
+    pub block_time_ms: u64,
+    pub rpc_laddr: String,
+    pub grpc_laddr: String,
+    pub api_laddr: String,
+    /// e.g. "0.025uakt"; several separated by commas.
+    pub min_gas_prices: String,
+    pub mempool_max_txs: usize,
+    pub max_tx_bytes: usize,
+    /// Heights of state kept for historical queries (0 = all).
+    pub state_retention: u64,
+}
+
+impl NodeConfig {
+    pub fn new(chain_id: &str, moniker: &str) -> Self {
+        NodeConfig {
+            chain_id: chain_id.into(),
+            moniker: moniker.into(),
+            block_time_ms: 1000,
+            rpc_laddr: "127.0.0.1:26657".into(),
+            grpc_laddr: "127.0.0.1:9090".into(),
+            api_laddr: "127.0.0.1:1317".into(),
+            min_gas_prices: "0.025uakt".into(),
+            mempool_max_txs: 20_000,
+            max_tx_bytes: kumo_app::app::DEFAULT_MAX_TX_BYTES,
+            state_retention: 100_000,
+        }
+    }
+
+    pub fn block_time(&self) -> Duration {
+        Duration::from_millis(self.block_time_ms)
+    }
+}
+
+/// Parses `1s`, `500ms`, `2.5s`, `1m`.
+pub fn parse_duration(s: &str) -> Result<Duration> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(
+        s.find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len()),
+    );
+    let ms_per_unit: u64 = match unit {
+        "ms" => 1,
+        "s" | "" => 1000,
+        "m" => 60_000,
+        _ => bail!("unknown time unit {unit:?} in {s:?}: use ms, s or m (e.g. 500ms, 1s)"),
+    };
+    let scaled =
+        kumo_app::coins::parse_dec(num).map_err(|e| anyhow::anyhow!("bad duration {s:?}: {e}"))?;
+    let ms = scaled.saturating_mul(ms_per_unit as u128) / kumo_app::coins::DEC_SCALE;
+    if ms == 0 {
+        bail!("duration {s:?} is too short");
+    }
+    Ok(Duration::from_millis(ms as u64))
+}
+
+pub struct Home {
+    pub root: PathBuf,
+}
+
+impl Home {
+    pub fn new(root: &Path) -> Home {
+        Home {
+            root: root.to_path_buf(),
+        }
+    }
+    pub fn config_dir(&self) -> PathBuf {
+        self.root.join("config")
+    }
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir().join("config.json")
+    }
+    pub fn genesis_file(&self) -> PathBuf {
+        self.config_dir().join("genesis.json")
+    }
+    pub fn validator_key_file(&self) -> PathBuf {
+        self.config_dir().join("priv_validator_key.json")
+    }
+    pub fn node_key_file(&self) -> PathBuf {
+        self.config_dir().join("node_key.json")
+    }
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.join("data")
+    }
+    pub fn store_file(&self) -> PathBuf {
+        self.data_dir().join("kumo.redb")
+    }
+
+    pub fn is_initialized(&self) -> bool {
+        self.config_file().exists() && self.genesis_file().exists()
+    }
+
+    pub fn load_config(&self) -> Result<NodeConfig> {
+        let path = self.config_file();
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}: run `kumo init` first", path.display()))?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("invalid node config {}", path.display()))
+    }
+
+    pub fn save_config(&self, cfg: &NodeConfig) -> Result<()> {
+        std::fs::create_dir_all(self.config_dir())?;
+        std::fs::write(
+            self.config_file(),
+            serde_json::to_string_pretty(cfg)? + "\n",
+        )?;
+        Ok(())
+    }
+
+    pub fn load_genesis_text(&self) -> Result<String> {
+        let path = self.genesis_file();
+        std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read genesis {}", path.display()))
+    }
+}
+
+/// An ed25519 key in CometBFT's `priv_validator_key.json` / `node_key.json` shape.
+#[derive(Clone)]
+pub struct Ed25519Key {
+    pub signing: SigningKey,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub_key: Option<TypedValue>,
+    priv_key: TypedValue,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TypedValue {
+    #[serde(rename = "type")]
+    kind: String,
+    value: String,
+}
+
+impl Ed25519Key {
+    pub fn generate() -> Self {
+        Ed25519Key {
+            signing: SigningKey::generate(&mut rand::rngs::OsRng),
+        }
+    }
+
+    pub fn public(&self) -> [u8; 32] {
+        self.signing.verifying_key().to_bytes()
+    }
+
+    /// CometBFT address: the first 20 bytes of sha256(public key).
+    pub fn address(&self) -> [u8; 20] {
+        let h = Sha256::digest(self.public());
+        h[..20].try_into().expect("20 bytes")
+    }
+
+    pub fn sign(&self, msg: &[u8]) -> Vec<u8> {
+        self.signing.sign(msg).to_bytes().to_vec()
+    }
+
+    pub fn save(&self, path: &Path, validator: bool) -> Result<()> {
+        let mut full = self.signing.to_bytes().to_vec();
+        full.extend_from_slice(&self.public());
+        let json = KeyJson {
+            address: validator.then(|| hex::encode_upper(self.address())),
+            pub_key: validator.then(|| TypedValue {
+                kind: "tendermint/PubKeyEd25519".into(),
+                value: B64.encode(self.public()),
+            }),
+            priv_key: TypedValue {
+                kind: "tendermint/PrivKeyEd25519".into(),
+                value: B64.encode(full),
+            },
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_private(path, &(serde_json::to_string_pretty(&json)? + "\n"))
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read key {}", path.display()))?;
+        let json: KeyJson = serde_json::from_str(&text)
+            .with_context(|| format!("invalid key file {}", path.display()))?;
+        let bytes = B64
+            .decode(&json.priv_key.value)
+            .context("key file: priv_key is not base64")?;
+        if bytes.len() != 64 {
+            bail!(
+                "key file {}: priv_key must be 64 bytes, got {}",
+                path.display(),
+                bytes.len()
+            );
+        }
+        let signing = SigningKey::from_bytes(bytes[..32].try_into().expect("32 bytes"));
+        if signing.verifying_key().to_bytes()[..] != bytes[32..] {
+            bail!(
+                "key file {}: public half does not match the private key",
+                path.display()
+            );
+        }
+        Ok(Ed25519Key { signing })
+    }
+}
+
+/// Writes a file readable only by its owner.
+pub fn write_private(path: &Path, contents: &str) -> Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    opts.mode(0o600);
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(contents.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1s").unwrap(), Duration::from_secs(1));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("1h").is_err());
+        assert!(parse_duration("0s").is_err());
+    }
+
+    #[test]
+    fn key_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = Ed25519Key::generate();
+        let p = dir.path().join("k.json");
+        k.save(&p, true).unwrap();
+        let l = Ed25519Key::load(&p).unwrap();
+        assert_eq!(k.public(), l.public());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+    }
+}

@@ -1,0 +1,673 @@
+//! The node: a single-validator block producer over the app, a mempool, the block store and
+//! the RPC/gRPC/REST servers. Block production is one function (`produce_block`) so tests can
+//! drive blocks without timers; `run` adds the clock and the network.
+
+use crate::blockstore::{block_writes, BlockStore};
+use crate::home::{Ed25519Key, Home, NodeConfig};
+use crate::mempool::Mempool;
+use crate::rpc::backend::RpcBackend;
+use crate::types::*;
+use anyhow::{Context, Result};
+use kumo_app::abci::*;
+use kumo_app::app::MAX_BLOCK_BYTES;
+use kumo_app::coins::DecCoin;
+use kumo_app::errors::SdkError;
+use kumo_app::genesis::Genesis;
+use kumo_app::{App, AppConfig, Queries};
+use kumo_store::{Store, StoreOptions};
+use prost::Message;
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::broadcast;
+
+/// The CometBFT version we answer with: cosmjs picks its 0.38 client from it.
+pub const COMET_VERSION: &str = "0.38.17";
+
+/// What the next block builds on.
+#[derive(Clone, Debug, Default)]
+struct Tip {
+    height: u64,
+    block_id: Option<BlockId>,
+    app_hash: [u8; 32],
+    time: BlockTime,
+    last_commit: Commit,
+}
+
+pub struct Node {
+    cfg: NodeConfig,
+    app: Mutex<App>,
+    queries: Queries,
+    blocks: BlockStore,
+    mempool: Mutex<Mempool>,
+    tip: Mutex<Tip>,
+    events: broadcast::Sender<NodeEvent>,
+    info: NodeInfo,
+    validator: Ed25519Key,
+    genesis_json: serde_json::Value,
+}
+
+pub fn now() -> BlockTime {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    BlockTime {
+        seconds: d.as_secs() as i64,
+        nanos: d.subsec_nanos(),
+    }
+}
+
+fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+/// RFC 6962 Merkle root (leaf = H(0x00 || item), inner = H(0x01 || l || r)), as CometBFT
+/// hashes lists; the empty list hashes to H("").
+pub fn merkle_root(items: &[Vec<u8>]) -> [u8; 32] {
+    fn root(items: &[Vec<u8>]) -> [u8; 32] {
+        match items.len() {
+            1 => sha256(&[&[0], &items[0]]),
+            n => {
+                let split = n.next_power_of_two() / 2;
+                sha256(&[&[1], &root(&items[..split]), &root(&items[split..])])
+            }
+        }
+    }
+    if items.is_empty() {
+        sha256(&[])
+    } else {
+        root(items)
+    }
+}
+
+impl Node {
+    /// Opens the node in `home` (after `kumo init`).
+    pub fn open(home: &Path) -> Result<Node> {
+        let home = Home::new(home);
+        let cfg = home.load_config()?;
+        let genesis_text = home.load_genesis_text()?;
+        let validator = Ed25519Key::load(&home.validator_key_file())?;
+        let node_key = Ed25519Key::load(&home.node_key_file())?;
+        let store = Store::open(
+            &home.store_file(),
+            StoreOptions {
+                retention: cfg.state_retention,
+            },
+        )
+        .with_context(|| {
+            format!(
+                "cannot open the state store {}",
+                home.store_file().display()
+            )
+        })?;
+        Node::with_parts(cfg, &genesis_text, validator, &node_key, store)
+    }
+
+    pub fn with_parts(
+        cfg: NodeConfig,
+        genesis_text: &str,
+        validator: Ed25519Key,
+        node_key: &Ed25519Key,
+        store: Store,
+    ) -> Result<Node> {
+        let genesis = Genesis::from_json(genesis_text).map_err(anyhow::Error::msg)?;
+        let min_gas_prices = cfg
+            .min_gas_prices
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(DecCoin::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("bad min_gas_prices {:?}: {e}", cfg.min_gas_prices))?;
+        let app_cfg = AppConfig {
+            chain_id: cfg.chain_id.clone(),
+            min_gas_prices,
+            max_tx_bytes: cfg.max_tx_bytes,
+        };
+        let mut app = App::new(store.clone(), app_cfg);
+        app.init_chain(&genesis)?;
+        let blocks = BlockStore::new(store.clone());
+        let last = store.last_commit();
+        let tip = match blocks.block(last.height) {
+            Some(b) => Tip {
+                height: last.height,
+                block_id: Some(b.block_id),
+                app_hash: last.app_hash,
+                time: b.block.header.time,
+                last_commit: blocks.commit(last.height).unwrap_or_default(),
+            },
+            None => Tip {
+                app_hash: last.app_hash,
+                ..Default::default()
+            },
+        };
+        let info = NodeInfo {
+            chain_id: cfg.chain_id.clone(),
+            moniker: cfg.moniker.clone(),
+            node_id: node_key.address(),
+            p2p_listen_addr: "tcp://127.0.0.1:26656".into(),
+            rpc_listen_addr: format!("tcp://{}", cfg.rpc_laddr),
+            version: COMET_VERSION.into(),
+        };
+        let genesis_json: serde_json::Value = serde_json::from_str(genesis_text)?;
+        let (events, _) = broadcast::channel(4096);
+        Ok(Node {
+            queries: app.queries(),
+            mempool: Mutex::new(Mempool::new(cfg.mempool_max_txs)),
+            cfg,
+            app: Mutex::new(app),
+            blocks,
+            tip: Mutex::new(tip),
+            events,
+            info,
+            validator,
+            genesis_json,
+        })
+    }
+
+    pub fn config(&self) -> &NodeConfig {
+        &self.cfg
+    }
+
+    pub fn queries(&self) -> &Queries {
+        &self.queries
+    }
+
+    pub fn blocks(&self) -> &BlockStore {
+        &self.blocks
+    }
+
+    pub fn mempool_len(&self) -> usize {
+        self.mempool.lock().expect("mempool lock").len()
+    }
+
+    fn validators_hash(&self) -> [u8; 32] {
+        sha256(&[&self.validator.public(), &10i64.to_be_bytes()])
+    }
+
+    /// Builds, executes and commits one block from the mempool; returns it.
+    pub fn produce_block(&self) -> Result<Arc<StoredBlock>> {
+        self.produce_block_at(now())
+    }
+
+    pub fn produce_block_at(&self, wall: BlockTime) -> Result<Arc<StoredBlock>> {
+        let mut app = self.app.lock().expect("app lock");
+        let mut tip = self.tip.lock().expect("tip lock");
+        let candidates = self
+            .mempool
+            .lock()
+            .expect("mempool lock")
+            .reap(MAX_BLOCK_BYTES);
+        let txs = app.prepare_proposal(candidates, MAX_BLOCK_BYTES);
+        let height = tip.height + 1;
+        // Block time never goes backwards, even if the wall clock does.
+        let min_time = BlockTime {
+            seconds: tip.time.seconds + (tip.time.nanos as i64 + 1_000_000) / 1_000_000_000,
+            nanos: ((tip.time.nanos as i64 + 1_000_000) % 1_000_000_000) as u32,
+        };
+        let time = if tip.height == 0 {
+            wall
+        } else {
+            wall.max(min_time)
+        };
+        let consensus_hash = sha256(&[kumo_app::genesis::default_consensus_params()
+            .to_string()
+            .as_bytes()]);
+        let last_results_hash = match tip.height {
+            0 => sha256(&[]),
+            h => merkle_root(
+                &self
+                    .blocks
+                    .results(h)
+                    .map(|r| {
+                        r.tx_results
+                            .iter()
+                            .map(|t| postcard::to_allocvec(t).expect("encodes"))
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default(),
+            ),
+        };
+        let header = Header {
+            chain_id: self.cfg.chain_id.clone(),
+            height,
+            time,
+            last_block_id: tip.block_id,
+            last_commit_hash: sha256(&[&postcard::to_allocvec(&tip.last_commit).expect("encodes")]),
+            data_hash: merkle_root(&txs),
+            validators_hash: self.validators_hash(),
+            next_validators_hash: self.validators_hash(),
+            consensus_hash,
+            app_hash: tip.app_hash,
+            last_results_hash,
+            evidence_hash: sha256(&[]),
+            proposer_address: self.validator.address(),
+        };
+        let block = Block {
+            header,
+            txs,
+            last_commit: tip.last_commit.clone(),
+        };
+        let block_bytes = postcard::to_allocvec(&block).expect("block encodes");
+        let block_hash = sha256(&[&postcard::to_allocvec(&block.header).expect("header encodes")]);
+        let block_id = BlockId {
+            hash: block_hash,
+            parts_total: 1,
+            parts_hash: sha256(&[&block_bytes]),
+        };
+
+        let resp = app.finalize_block(&FinalizeBlockRequest {
+            height,
+            time,
+            hash: block_hash.to_vec(),
+            proposer_address: self.validator.address().to_vec(),
+            txs: block.txs.clone(),
+        })?;
+        // The solo validator's commit: an ed25519 signature over (chain id, height, block id).
+        let sign_bytes = [
+            self.cfg.chain_id.as_bytes(),
+            &height.to_be_bytes(),
+            &block_hash[..],
+        ]
+        .concat();
+        let commit = Commit {
+            height,
+            round: 0,
+            block_id: Some(block_id),
+            signatures: vec![CommitSig {
+                block_id_flag: 2,
+                validator_address: self.validator.address(),
+                timestamp: time,
+                signature: self.validator.sign(&sign_bytes),
+            }],
+        };
+        let stored = StoredBlock {
+            block_id,
+            size: block_bytes.len() as u64,
+            num_txs: block.txs.len() as u64,
+            block,
+        };
+        let results = BlockResults {
+            height,
+            tx_results: resp.tx_results,
+            finalize_block_events: resp.events,
+            validator_updates: resp.validator_updates,
+            app_hash: resp.app_hash,
+        };
+        let info = app.commit(block_writes(&stored, &results, &commit))?;
+        *tip = Tip {
+            height,
+            block_id: Some(block_id),
+            app_hash: info.app_hash,
+            time,
+            last_commit: commit,
+        };
+        drop(tip);
+
+        // Drop included txs from the mempool and re-check the rest against the new state.
+        let included: HashSet<[u8; 32]> = stored
+            .block
+            .txs
+            .iter()
+            .map(|t| kumo_app::tx::tx_hash(t))
+            .collect();
+        {
+            let mut mempool = self.mempool.lock().expect("mempool lock");
+            mempool.remove(&included);
+            for (hash, tx) in mempool.drain() {
+                if app.check_tx(&tx).is_ok() {
+                    mempool.push(hash, tx);
+                }
+            }
+        }
+        app.forget_signatures(&stored.block.txs);
+        drop(app);
+
+        let stored = Arc::new(stored);
+        let results = Arc::new(results);
+        for (i, (tx, r)) in stored.block.txs.iter().zip(&results.tx_results).enumerate() {
+            let _ = self.events.send(NodeEvent::Tx(Arc::new(IndexedTx {
+                hash: kumo_app::tx::tx_hash(tx),
+                height,
+                index: i as u32,
+                tx: tx.clone(),
+                result: r.clone(),
+            })));
+        }
+        let _ = self.events.send(NodeEvent::NewBlock {
+            block: stored.clone(),
+            results,
+        });
+        Ok(stored)
+    }
+
+    /// Produces blocks every `block_time` until `stop` is set. Runs on its own thread.
+    pub fn run_producer(
+        self: &Arc<Self>,
+        stop: Arc<AtomicBool>,
+    ) -> std::thread::JoinHandle<Result<()>> {
+        let node = self.clone();
+        std::thread::Builder::new()
+            .name("block-producer".into())
+            .spawn(move || {
+                let interval = node.cfg.block_time();
+                let mut next = std::time::Instant::now();
+                while !stop.load(Ordering::SeqCst) {
+                    let now = std::time::Instant::now();
+                    if now < next {
+                        std::thread::sleep((next - now).min(Duration::from_millis(50)));
+                        continue;
+                    }
+                    next = now + interval;
+                    let block = node.produce_block()?;
+                    tracing::info!(
+                        height = block.block.header.height,
+                        txs = block.num_txs,
+                        "committed block {}",
+                        hex::encode_upper(&block.block_id.hash[..6])
+                    );
+                }
+                Ok(())
+            })
+            .expect("spawn block producer")
+    }
+
+    fn get_tx_query(&self, data: &[u8]) -> QueryResult {
+        use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxResponse;
+        use cosmos_sdk_proto::cosmos::tx::v1beta1::{GetTxRequest, GetTxResponse, Tx};
+        let height = self.latest_height();
+        let fail = |e: SdkError| QueryResult {
+            code: e.code,
+            codespace: e.codespace.into(),
+            grpc_code: e.grpc_code(),
+            log: e.log,
+            height,
+            ..Default::default()
+        };
+        let Ok(req) = GetTxRequest::decode(data) else {
+            return fail(SdkError::bad_query("cannot decode GetTxRequest"));
+        };
+        let hash: Option<[u8; 32]> = hex::decode(req.hash.trim_start_matches("0x"))
+            .ok()
+            .and_then(|h| h.try_into().ok());
+        let Some(hash) = hash else {
+            return fail(SdkError::bad_query(format!(
+                "tx hash {:?} is not 64 hex characters",
+                req.hash
+            )));
+        };
+        let Some(t) = self.blocks.tx(&hash) else {
+            return fail(SdkError::not_found(format!("tx not found: {}", req.hash)));
+        };
+        let decoded = kumo_app::tx::decode_tx(&t.tx).ok();
+        let tx = decoded.as_ref().map(|d| Tx {
+            body: Some(d.body.clone()),
+            auth_info: Some(d.auth_info.clone()),
+            signatures: d.raw.signatures.clone(),
+        });
+        let time = self
+            .blocks
+            .block(t.height)
+            .map(|b| b.block.header.time)
+            .unwrap_or_default();
+        #[allow(deprecated)]
+        let resp = GetTxResponse {
+            tx: tx.clone(),
+            tx_response: Some(TxResponse {
+                height: t.height as i64,
+                txhash: hex::encode_upper(t.hash),
+                codespace: t.result.codespace.clone(),
+                code: t.result.code,
+                data: hex::encode_upper(&t.result.data),
+                raw_log: t.result.log.clone(),
+                logs: vec![],
+                info: t.result.info.clone(),
+                gas_wanted: t.result.gas_wanted as i64,
+                gas_used: t.result.gas_used as i64,
+                tx: tx.map(|tx| cosmos_sdk_proto::Any {
+                    type_url: "/cosmos.tx.v1beta1.Tx".into(),
+                    value: tx.encode_to_vec(),
+                }),
+                timestamp: crate::rpc::format::rfc3339_proto(time),
+                events: t
+                    .result
+                    .events
+                    .iter()
+                    .map(kumo_app::app::to_proto_event)
+                    .collect(),
+            }),
+        };
+        QueryResult {
+            value: resp.encode_to_vec(),
+            height,
+            ..Default::default()
+        }
+    }
+}
+
+use std::path::Path;
+
+impl RpcBackend for Node {
+    fn node_info(&self) -> NodeInfo {
+        self.info.clone()
+    }
+
+    fn validator(&self) -> ValidatorInfo {
+        ValidatorInfo {
+            address: self.validator.address(),
+            pub_key: self.validator.public(),
+            voting_power: 10,
+            proposer_priority: 0,
+        }
+    }
+
+    fn latest_height(&self) -> u64 {
+        self.tip.lock().expect("tip lock").height
+    }
+
+    fn earliest_height(&self) -> u64 {
+        self.blocks.earliest_height()
+    }
+
+    fn block(&self, height: u64) -> Option<StoredBlock> {
+        self.blocks.block(height)
+    }
+
+    fn block_by_hash(&self, hash: &[u8; 32]) -> Option<StoredBlock> {
+        self.blocks.block_by_hash(hash)
+    }
+
+    fn block_results(&self, height: u64) -> Option<BlockResults> {
+        self.blocks.results(height)
+    }
+
+    fn commit(&self, height: u64) -> Option<Commit> {
+        self.blocks.commit(height)
+    }
+
+    fn tx(&self, hash: &[u8; 32]) -> Option<IndexedTx> {
+        self.blocks.tx(hash)
+    }
+
+    fn tx_search(
+        &self,
+        query: &TxQuery,
+        page: u64,
+        per_page: u64,
+        order_desc: bool,
+    ) -> Result<(Vec<IndexedTx>, u64), String> {
+        let candidates = self.candidates(query)?;
+        let mut matched: Vec<IndexedTx> = candidates
+            .into_iter()
+            .filter(|t| crate::rpc::event_matches(query, &t.result.events, t.height, &t.hash))
+            .collect();
+        matched.sort_by_key(|t| (t.height, t.index));
+        matched.dedup_by_key(|t| t.hash);
+        if order_desc {
+            matched.reverse();
+        }
+        let total = matched.len() as u64;
+        let per_page = per_page.clamp(1, 100);
+        let pages = total.div_ceil(per_page).max(1);
+        if page == 0 || page > pages {
+            return Err(format!(
+                "page should be within [1, {pages}] range, given {page}"
+            ));
+        }
+        let start = ((page - 1) * per_page) as usize;
+        Ok((
+            matched
+                .into_iter()
+                .skip(start)
+                .take(per_page as usize)
+                .collect(),
+            total,
+        ))
+    }
+
+    fn abci_query(&self, path: &str, data: &[u8], height: u64) -> QueryResult {
+        match path {
+            "/cosmos.tx.v1beta1.Service/GetTx" => self.get_tx_query(data),
+            _ => self.queries.query(path, data, height),
+        }
+    }
+
+    fn abci_info(&self) -> InfoResponse {
+        self.app.lock().expect("app lock").info()
+    }
+
+    fn check_tx(&self, tx: Vec<u8>) -> Result<TxResult, MempoolError> {
+        let hash = kumo_app::tx::tx_hash(&tx);
+        {
+            let mempool = self.mempool.lock().expect("mempool lock");
+            if mempool.contains(&hash) {
+                let e = SdkError::tx_in_mempool_cache(format!(
+                    "tx {} is already in the mempool",
+                    hex::encode_upper(hash)
+                ));
+                return Ok(TxResult {
+                    code: e.code,
+                    codespace: e.codespace.into(),
+                    log: e.log,
+                    ..Default::default()
+                });
+            }
+            if mempool.is_full() {
+                return Err(MempoolError::Full {
+                    count: mempool.len(),
+                    max: mempool.max_txs,
+                });
+            }
+        }
+        // Check signatures before taking the app lock, so RPC threads verify in parallel.
+        self.queries.preverify(&tx);
+        let mut app = self.app.lock().expect("app lock");
+        let result = app.check_tx(&tx);
+        if result.is_ok() {
+            self.mempool.lock().expect("mempool lock").push(hash, tx);
+        }
+        Ok(result)
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<NodeEvent> {
+        self.events.subscribe()
+    }
+
+    fn genesis_json(&self) -> serde_json::Value {
+        self.genesis_json.clone()
+    }
+
+    fn unconfirmed_txs(&self, limit: usize) -> (Vec<Vec<u8>>, usize, usize) {
+        let m = self.mempool.lock().expect("mempool lock");
+        (m.peek(limit), m.len(), m.bytes())
+    }
+}
+
+impl Node {
+    /// Txs that may match `query`, from the most selective equality condition it has.
+    fn candidates(&self, query: &TxQuery) -> Result<Vec<IndexedTx>, String> {
+        for c in &query.conditions {
+            match (c.key.as_str(), &c.op) {
+                ("tx.hash", Op::Eq(QueryValue::Str(h))) => {
+                    let hash: Option<[u8; 32]> = hex::decode(h.trim_start_matches("0x"))
+                        .ok()
+                        .and_then(|b| b.try_into().ok());
+                    return Ok(hash.and_then(|h| self.blocks.tx(&h)).into_iter().collect());
+                }
+                ("tx.height", Op::Eq(QueryValue::Int(h))) => {
+                    let h = u64::try_from(*h).map_err(|_| format!("bad height {h}"))?;
+                    let Some(block) = self.blocks.block(h) else {
+                        return Ok(vec![]);
+                    };
+                    return Ok(block
+                        .block
+                        .txs
+                        .iter()
+                        .filter_map(|t| self.blocks.tx(&kumo_app::tx::tx_hash(t)))
+                        .collect());
+                }
+                _ => {}
+            }
+        }
+        for c in &query.conditions {
+            if let (Some((kind, key)), Op::Eq(v)) = (c.key.split_once('.'), &c.op) {
+                if kind == "tx" || kind == "tm" {
+                    continue;
+                }
+                let value = match v {
+                    QueryValue::Str(s) => s.clone(),
+                    QueryValue::Int(i) => i.to_string(),
+                };
+                let hashes = self
+                    .blocks
+                    .txs_with_event(kind, key, &value)
+                    .map_err(|e| e.to_string())?;
+                return Ok(hashes.iter().filter_map(|h| self.blocks.tx(h)).collect());
+            }
+        }
+        Err(
+            "the query needs an equality condition on tx.hash, tx.height or an event attribute \
+             (e.g. transfer.recipient='akash1...')"
+                .into(),
+        )
+    }
+
+    /// Starts the RPC, gRPC and REST servers and the block producer; returns when `shutdown`
+    /// resolves or a server fails.
+    pub async fn run(
+        self: Arc<Self>,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> Result<()> {
+        let rpc = tokio::net::TcpListener::bind(&self.cfg.rpc_laddr)
+            .await
+            .with_context(|| format!("cannot listen for RPC on {}", self.cfg.rpc_laddr))?;
+        let grpc = tokio::net::TcpListener::bind(&self.cfg.grpc_laddr)
+            .await
+            .with_context(|| format!("cannot listen for gRPC on {}", self.cfg.grpc_laddr))?;
+        let api = tokio::net::TcpListener::bind(&self.cfg.api_laddr)
+            .await
+            .with_context(|| format!("cannot listen for REST on {}", self.cfg.api_laddr))?;
+        let backend: Arc<dyn RpcBackend> = self.clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        let producer = self.run_producer(stop.clone());
+        let result = tokio::select! {
+            r = crate::rpc::serve_jsonrpc(backend.clone(), rpc) => r.context("RPC server"),
+            r = crate::rpc::serve_grpc(backend.clone(), grpc) => r.context("gRPC server"),
+            r = crate::rpc::serve_rest(backend.clone(), api) => r.context("REST server"),
+            _ = shutdown => Ok(()),
+        };
+        stop.store(true, Ordering::SeqCst);
+        let produced = tokio::task::spawn_blocking(move || producer.join()).await;
+        match produced {
+            Ok(Ok(Err(e))) => return Err(e.context("block producer stopped")),
+            Ok(Err(_)) => anyhow::bail!("block producer panicked"),
+            _ => {}
+        }
+        result
+    }
+}

@@ -1,0 +1,400 @@
+//! `kumo bench`: throughput figures for signed bank sends.
+//!
+//! `apply` drives the real node pipeline (CheckTx -> FinalizeBlock -> Commit, with block
+//! storage and the tx index) in-process, on an in-memory and an on-disk store, and breaks the
+//! time down. `rpc` measures a running node from `broadcast_tx_sync` to committed blocks.
+
+use crate::{Globals, Output};
+use anyhow::{bail, Context, Result};
+use cosmos_sdk_proto::cosmos::bank::v1beta1::{Input, Output as BankOutput};
+use cosmos_sdk_proto::cosmos::bank::v1beta1::{MsgMultiSend, MsgSend};
+use kumo_app::abci::BlockTime;
+use kumo_app::genesis::Genesis;
+use kumo_client::tx::to_any;
+use kumo_client::{Coin, RpcClient, TxBuilder};
+use kumo_crypto::PrivKey;
+use kumo_node::home::{Ed25519Key, NodeConfig};
+use kumo_node::rpc::backend::RpcBackend;
+use kumo_node::Node;
+use kumo_store::{Store, StoreOptions};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::time::{Duration, Instant};
+
+const CHAIN: &str = "kumo-bench";
+
+#[derive(clap::Args, Debug)]
+pub struct ApplyArgs {
+    /// Txs per block (each from a different account).
+    #[arg(long, default_value_t = 2000)]
+    pub block_txs: usize,
+    /// Blocks per run.
+    #[arg(long, default_value_t = 5)]
+    pub blocks: usize,
+    /// Runs per store kind; the median run is reported.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RpcArgs {
+    /// CometBFT RPC endpoint of a running devnet.
+    #[arg(long, default_value = "http://127.0.0.1:26657")]
+    pub node: String,
+    /// Key (test keyring under --home) that funds the bench accounts.
+    #[arg(long, default_value = "alice")]
+    pub from: String,
+    /// Txs to send.
+    #[arg(long, default_value_t = 5000)]
+    pub txs: usize,
+    /// Sending threads (each owns its accounts).
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+}
+
+/// A deterministic key per index, so runs are comparable.
+fn bench_key(i: usize) -> PrivKey {
+    let seed: [u8; 32] = Sha256::digest(format!("kumo-bench-{i}")).into();
+    PrivKey::from_bytes(&seed)
+        .expect("a sha256 output is a valid key with overwhelming probability")
+}
+
+fn send_tx(key: &PrivKey, to: &str, number: u64, sequence: u64, chain: &str) -> Vec<u8> {
+    let msg = MsgSend {
+        from_address: key.address().to_string(),
+        to_address: to.to_string(),
+        amount: vec![Coin {
+            denom: "uakt".into(),
+            amount: "1".into(),
+        }],
+    };
+    TxBuilder::new(chain, number, sequence)
+        .msg(to_any(&msg))
+        .fee(vec![Coin {
+            denom: "uakt".into(),
+            amount: "2500".into(),
+        }])
+        .gas_limit(100_000)
+        .sign(key)
+        .tx_bytes
+}
+
+struct RunFigures {
+    total: Duration,
+    check: Duration,
+    finalize_commit: Duration,
+    txs: usize,
+}
+
+fn run_apply(a: &ApplyArgs, store: Store, keys: &[PrivKey], numbers: &[u64]) -> Result<RunFigures> {
+    let mut genesis = Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
+    for k in keys {
+        genesis
+            .add_account(
+                &k.address().to_string(),
+                &[kumo_app::coins::Coin::new("uakt", 1_000_000_000_000)],
+            )
+            .map_err(anyhow::Error::msg)?;
+    }
+    let mut cfg = NodeConfig::new(CHAIN, "bench");
+    cfg.mempool_max_txs = a.block_txs * 2;
+    let node = Node::with_parts(
+        cfg,
+        &genesis.to_json(),
+        Ed25519Key::generate(),
+        &Ed25519Key::generate(),
+        store,
+    )?;
+    node.produce_block_at(BlockTime {
+        seconds: 1,
+        nanos: 0,
+    })?; // genesis block
+    let receiver = bench_key(usize::MAX).address().to_string();
+    let blocks: Vec<Vec<Vec<u8>>> = (0..a.blocks)
+        .map(|b| {
+            keys.par_iter()
+                .zip(numbers)
+                .map(|(k, n)| send_tx(k, &receiver, *n, b as u64, CHAIN))
+                .collect()
+        })
+        .collect();
+    let (mut check, mut fc) = (Duration::ZERO, Duration::ZERO);
+    let start = Instant::now();
+    for (b, txs) in blocks.into_iter().enumerate() {
+        let t = Instant::now();
+        // RPC threads check txs concurrently; signatures verify in parallel, ante is serial.
+        let failures: Vec<String> = txs
+            .into_par_iter()
+            .filter_map(|tx| {
+                let r = node.check_tx(tx).expect("mempool has room");
+                (r.code != 0).then_some(r.log)
+            })
+            .collect();
+        if let Some(f) = failures.first() {
+            bail!("CheckTx refused {} txs in block {b}: {f}", failures.len());
+        }
+        check += t.elapsed();
+        let t = Instant::now();
+        let block = node.produce_block_at(BlockTime {
+            seconds: 2 + b as i64,
+            nanos: 0,
+        })?;
+        fc += t.elapsed();
+        let results = node
+            .block_results(block.block.header.height)
+            .context("results stored")?;
+        if let Some(bad) = results.tx_results.iter().find(|r| r.code != 0) {
+            bail!("a bench tx failed in block: {}", bad.log);
+        }
+        if block.num_txs as usize != keys.len() {
+            bail!(
+                "block carried {} txs, expected {}",
+                block.num_txs,
+                keys.len()
+            );
+        }
+    }
+    Ok(RunFigures {
+        total: start.elapsed(),
+        check,
+        finalize_commit: fc,
+        txs: a.blocks * keys.len(),
+    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    v[v.len() / 2]
+}
+
+pub fn apply(g: &Globals, a: ApplyArgs) -> Result<()> {
+    if a.block_txs == 0 || a.blocks == 0 || a.runs == 0 {
+        bail!("--block-txs, --blocks and --runs must be positive");
+    }
+    eprintln!("preparing {} accounts ...", a.block_txs);
+    let keys: Vec<PrivKey> = (0..a.block_txs).into_par_iter().map(bench_key).collect();
+    // Genesis assigns account numbers in insertion order.
+    let numbers: Vec<u64> = (0..keys.len() as u64).collect();
+
+    // Where the time goes: the per-tx cost of each step on its own, one core.
+    let sample: Vec<Vec<u8>> = keys
+        .iter()
+        .take(500)
+        .map(|k| send_tx(k, &k.address().to_string(), 0, 0, CHAIN))
+        .collect();
+    let t = Instant::now();
+    let decoded: Vec<_> = sample
+        .iter()
+        .map(|t| kumo_app::tx::decode_tx(t).expect("decodes"))
+        .collect();
+    let decode_us = t.elapsed().as_secs_f64() * 1e6 / sample.len() as f64;
+    let t = Instant::now();
+    for (d, k) in decoded.iter().zip(&keys) {
+        assert!(
+            k.pubkey()
+                .verify(&d.sign_bytes(CHAIN, 0), &d.raw.signatures[0]),
+            "bench signature verifies"
+        );
+    }
+    let verify_us = t.elapsed().as_secs_f64() * 1e6 / sample.len() as f64;
+
+    let mut report = serde_json::Map::new();
+    for disk in [false, true] {
+        let mut rates = Vec::new();
+        let mut last = None;
+        for run in 0..a.runs {
+            let dir = tempfile::tempdir()?;
+            let store = if disk {
+                Store::open(&dir.path().join("bench.redb"), StoreOptions::default())?
+            } else {
+                Store::in_memory(StoreOptions::default())?
+            };
+            let f = run_apply(&a, store, &keys, &numbers)?;
+            let rate = f.txs as f64 / f.total.as_secs_f64();
+            eprintln!(
+                "  {} run {}: {} txs in {:.2}s = {:.0} tx/s (CheckTx {:.2}s, FinalizeBlock+Commit {:.2}s)",
+                if disk { "disk" } else { "memory" },
+                run + 1,
+                f.txs,
+                f.total.as_secs_f64(),
+                rate,
+                f.check.as_secs_f64(),
+                f.finalize_commit.as_secs_f64()
+            );
+            rates.push(rate);
+            last = Some(f);
+        }
+        let f = last.expect("at least one run");
+        let m = median(rates);
+        let label = if disk { "disk" } else { "memory" };
+        report.insert(
+            label.into(),
+            serde_json::json!({
+                "median_tx_per_s": m.round(),
+                "check_tx_us_per_tx": (f.check.as_secs_f64() * 1e6 / f.txs as f64).round(),
+                "finalize_commit_us_per_tx": (f.finalize_commit.as_secs_f64() * 1e6 / f.txs as f64).round(),
+            }),
+        );
+        if g.output == Output::Text {
+            println!(
+                "apply ({label} store): median {m:.0} tx/s over {} runs of {} blocks x {} txs",
+                a.runs, a.blocks, a.block_txs
+            );
+            println!(
+                "  per tx: CheckTx {:.0} us, FinalizeBlock+Commit {:.0} us",
+                f.check.as_secs_f64() * 1e6 / f.txs as f64,
+                f.finalize_commit.as_secs_f64() * 1e6 / f.txs as f64
+            );
+        }
+    }
+    report.insert(
+        "decode_us_per_tx".into(),
+        serde_json::json!((decode_us * 10.0).round() / 10.0),
+    );
+    report.insert(
+        "secp256k1_verify_us_per_sig".into(),
+        serde_json::json!((verify_us * 10.0).round() / 10.0),
+    );
+    match g.output {
+        Output::Json => println!("{}", serde_json::Value::Object(report)),
+        Output::Text => println!(
+            "single-core costs: decode {decode_us:.1} us/tx, secp256k1 verify {verify_us:.1} us/signature"
+        ),
+    }
+    Ok(())
+}
+
+pub fn rpc(g: &Globals, a: RpcArgs) -> Result<()> {
+    if a.txs == 0 || a.concurrency == 0 {
+        bail!("--txs and --concurrency must be positive");
+    }
+    let client = RpcClient::new(&a.node);
+    let status = client
+        .status()
+        .with_context(|| format!("cannot reach {}", a.node))?;
+    let chain = status.chain_id.clone();
+    let keyring =
+        kumo_crypto::keyring::Keyring::open(&g.home, kumo_crypto::keyring::Backend::Test)?;
+    let funder = keyring
+        .signer(&a.from, None)
+        .with_context(|| format!("key {:?} in the test keyring", a.from))?;
+    let accounts = a.concurrency.min(a.txs);
+    let per_account = a.txs.div_ceil(accounts) as u64;
+    let run_tag = status.latest_height;
+    let keys: Vec<PrivKey> = (0..accounts)
+        .map(|i| bench_key(1_000_000 + run_tag as usize * 1000 + i))
+        .collect();
+
+    // Fund the senders with one MultiSend from `from`.
+    let fund = 10_000 * per_account as u128;
+    let funder_addr = funder.address().to_string();
+    let acc = client
+        .account(&funder_addr)?
+        .context("funding account does not exist")?;
+    let msg = MsgMultiSend {
+        inputs: vec![Input {
+            address: funder_addr.clone(),
+            coins: vec![Coin {
+                denom: "uakt".into(),
+                amount: (fund * accounts as u128).to_string(),
+            }],
+        }],
+        outputs: keys
+            .iter()
+            .map(|k| BankOutput {
+                address: k.address().to_string(),
+                coins: vec![Coin {
+                    denom: "uakt".into(),
+                    amount: fund.to_string(),
+                }],
+            })
+            .collect(),
+    };
+    let fund_tx = TxBuilder::new(&chain, acc.account_number, acc.sequence)
+        .msg(to_any(&msg))
+        .fee(vec![Coin {
+            denom: "uakt".into(),
+            amount: "200000".into(),
+        }])
+        .gas_limit(8_000_000)
+        .sign(&funder);
+    let r = client.broadcast_tx_sync(&fund_tx.tx_bytes)?;
+    if r.code != 0 {
+        bail!("funding tx refused: {}", r.log);
+    }
+    let included = client.wait_for_tx(&fund_tx.hash, Duration::from_secs(30))?;
+    if included.code != 0 {
+        bail!("funding tx failed: {}", included.log);
+    }
+
+    // Pre-sign everything, then send.
+    let mut plans = Vec::new();
+    for k in &keys {
+        let acc = client
+            .account(&k.address().to_string())?
+            .context("funded account exists")?;
+        let txs: Vec<Vec<u8>> = (0..per_account)
+            .map(|s| send_tx(k, &funder_addr, acc.account_number, s, &chain))
+            .collect();
+        plans.push(txs);
+    }
+    let total: usize = plans.iter().map(|p| p.len()).sum();
+    let start_height = client.status()?.latest_height;
+    let t0 = Instant::now();
+    let refused: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = plans
+            .iter()
+            .map(|txs| {
+                let node = a.node.clone();
+                s.spawn(move || {
+                    let c = RpcClient::new(&node);
+                    txs.iter()
+                        .filter(|tx| c.broadcast_tx_sync(tx).map_or(true, |r| r.code != 0))
+                        .count()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("sender thread"))
+            .sum()
+    });
+    let sent_in = t0.elapsed();
+    if refused > 0 {
+        bail!("{refused} of {total} txs were refused at broadcast");
+    }
+    // Wait until all txs are in committed blocks.
+    let mut committed = 0usize;
+    let mut height = start_height;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut done_at = None;
+    while Instant::now() < deadline {
+        let latest = client.status()?.latest_height;
+        while height < latest {
+            height += 1;
+            committed += client.block(Some(height))?.txs.len();
+        }
+        if committed >= total {
+            done_at = Some(t0.elapsed());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let Some(done) = done_at else {
+        bail!("only {committed} of {total} txs committed within 120 s")
+    };
+    let rate = total as f64 / done.as_secs_f64();
+    match g.output {
+        Output::Json => println!(
+            "{}",
+            serde_json::json!({"txs": total, "broadcast_s": sent_in.as_secs_f64(), "committed_s": done.as_secs_f64(), "tx_per_s": rate.round()})
+        ),
+        Output::Text => println!(
+            "rpc: {total} txs broadcast in {:.2}s, all committed after {:.2}s: {rate:.0} tx/s end-to-end ({} senders)",
+            sent_in.as_secs_f64(),
+            done.as_secs_f64(),
+            accounts
+        ),
+    }
+    Ok(())
+}
