@@ -24,7 +24,7 @@
 //!
 //! # Layout
 //!
-//! See [`tables`](crate) (private module) for the table list. In short: values are stored
+//! Values are stored
 //! multi-versioned under `(key, height)` with a live/deleted tag, so a read at any retained height
 //! is one reverse range lookup; JMT nodes are stored under `height ++ nibble path`; a per-height
 //! change log and jmt's stale-node index drive pruning of history older than
@@ -373,15 +373,6 @@ impl Store {
             )));
         }
         let retention = self.inner.retention;
-        let trace = std::env::var_os("KUMO_STORE_TRACE").is_some();
-        let t0 = std::time::Instant::now();
-        macro_rules! mark {
-            ($n:expr) => {
-                if trace {
-                    eprintln!("  {} {:?}", $n, t0.elapsed());
-                }
-            };
-        }
 
         // Versioned state values, key preimages for the tree, and the change log.
         {
@@ -405,7 +396,6 @@ impl Store {
                 }
             }
         }
-        mark!("state+preimage");
         if retention > 0 {
             let mut record = Vec::new();
             for key in prepared.writes.keys() {
@@ -430,9 +420,7 @@ impl Store {
                 .insert(h, record.as_slice())
                 .ctx("writing stale node index")?;
         }
-        mark!("changes+stale");
         JmtWriter { txn: &txn }.write(&prepared.batch.node_batch)?;
-        mark!(format!("nodes {}", prepared.batch.node_batch.nodes().len()));
         write_aux(&txn, &aux)?;
 
         let mut meta = Meta {
@@ -448,9 +436,7 @@ impl Store {
             }
         }
         write_meta(&mut txn.open_table(META).ctx(ctx)?, &meta)?;
-        mark!("meta");
         txn.commit().ctx("committing block transaction")?;
-        mark!("fsync");
 
         *self.inner.meta.write().unwrap_or_else(|p| p.into_inner()) = meta;
         Ok(CommitInfo {

@@ -95,15 +95,15 @@ impl Snapshot {
         }
         // Lower bound of the next seek. Versions of one key are adjacent, so "after key k"
         // is "after (k, u64::MAX)".
-        let mut lower: (Vec<u8>, Bound<u64>) = match start_after {
-            Some(after) if after >= prefix => (after.to_vec(), Bound::Excluded(u64::MAX)),
-            _ => (prefix.to_vec(), Bound::Included(0)),
+        let (mut seek_key, mut inclusive) = match start_after {
+            Some(after) if after >= prefix => (after.to_vec(), false),
+            _ => (prefix.to_vec(), true),
         };
         loop {
-            let start = match lower.1 {
-                Bound::Included(h) => Bound::Included((lower.0.as_slice(), h)),
-                Bound::Excluded(h) => Bound::Excluded((lower.0.as_slice(), h)),
-                Bound::Unbounded => Bound::Unbounded,
+            let start = if inclusive {
+                Bound::Included((seek_key.as_slice(), 0))
+            } else {
+                Bound::Excluded((seek_key.as_slice(), u64::MAX))
             };
             let mut range = table
                 .range::<(&[u8], u64)>((start, Bound::Unbounded))
@@ -127,7 +127,8 @@ impl Snapshot {
                     }
                 }
             }
-            lower = (key, Bound::Excluded(u64::MAX));
+            seek_key = key;
+            inclusive = false;
         }
         Ok(out)
     }
