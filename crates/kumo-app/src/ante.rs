@@ -162,9 +162,17 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, p: &AnteParams) -> SdkResult<()> {
             "fee payer address: {fee_payer} does not exist"
         )));
     }
+    let collector = auth::module_address(auth::FEE_COLLECTOR);
     if !fee_coins.is_empty() {
-        let collector = auth::module_address(auth::FEE_COLLECTOR);
         bank::send(ctx, &fee_payer, &collector, &fee_coins)?;
+    } else if simulate {
+        // Clients simulate with an empty fee, then pay one: charge the gas of that payment
+        // here (on scratch state) so the estimate covers it.
+        if let Some(denom) = p.min_gas_prices.first().map(|g| g.denom.clone()) {
+            let unit = [crate::coins::Coin::new(denom, 1)];
+            // An unfunded payer fails for real on broadcast; the estimate stays as is.
+            let _ = bank::send(ctx, &fee_payer, &collector, &unit);
+        }
     }
     ctx.emit(
         Event::new("tx")
