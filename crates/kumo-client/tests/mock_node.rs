@@ -28,9 +28,11 @@ use prost::Message;
 use serde_json::{json, Value};
 
 type Handler = dyn Fn(&str, &Value) -> Value + Send + Sync;
+/// Every request the mock node received: (method, params).
+type CallLog = Arc<Mutex<Vec<(String, Value)>>>;
 
 /// Starts a server on a free port; every request's (method, params) is recorded.
-fn serve(handler: Arc<Handler>) -> (String, Arc<Mutex<Vec<(String, Value)>>>) {
+fn serve(handler: Arc<Handler>) -> (String, CallLog) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let log = Arc::new(Mutex::new(Vec::new()));
