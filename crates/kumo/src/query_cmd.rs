@@ -192,11 +192,11 @@ pub(crate) fn resolve_address(input: &str, keyring: &KeyringArgs, home: &Path) -
     }
 }
 
+/// Pretty JSON on stdout; a closed pipe (`| head`) is not an error.
 pub(crate) fn print_json(v: &Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
-    );
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
 fn coin_json(denom: &str, amount: u128) -> Value {
