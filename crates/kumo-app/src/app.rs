@@ -345,7 +345,7 @@ impl App {
 
         // Decode and check signatures on all cores first; execution then runs in order.
         let decoded: Vec<SdkResult<DecodedTx>> = req.txs.par_iter().map(|t| decode_tx(t)).collect();
-        {
+        let lookups = {
             let mut empty = WriteSet::new();
             let sig_ctx = Ctx::new(
                 &base,
@@ -380,7 +380,8 @@ impl App {
                     ante::preverify(tx, *s, *num, pk.as_ref(), chain_id, cache);
                 }
             });
-        }
+            lookups
+        };
 
         let p = AnteParams {
             min_gas_prices: &self.cfg.min_gas_prices,
@@ -393,6 +394,12 @@ impl App {
                 Err(e) => err_result(e.clone()),
             };
             tx_results.push(result);
+        }
+        // These txs are in a block now: their cache entries will not be needed again.
+        for (i, s, number, _) in &lookups {
+            if let Ok(tx) = &decoded[*i] {
+                self.sig_cache.remove(&(tx.hash, *s as u32, *number));
+            }
         }
         let prepared = self.store.prepare(req.height, writes)?;
         let app_hash = prepared.app_hash();
@@ -420,24 +427,6 @@ impl App {
             },
         };
         Ok(info)
-    }
-
-    /// Forgets the verified-signature entries of txs that are now in a block.
-    pub fn forget_signatures(&self, txs: &[Vec<u8>]) {
-        for t in txs {
-            if let Ok(tx) = decode_tx(t) {
-                for s in 0..tx.raw.signatures.len() {
-                    // The account number is part of the key; drop any we might hold.
-                    let snap = self.store.snapshot();
-                    if let Some(addr) = tx.signers().get(s) {
-                        if let Ok(Some(acc)) = snap.get(&auth::account_key(addr)) {
-                            let n = auth::decode_account(&acc).base().account_number;
-                            self.sig_cache.remove(&(tx.hash, s as u32, n));
-                        }
-                    }
-                }
-            }
-        }
     }
 }
 

@@ -325,7 +325,6 @@ impl Node {
                 }
             }
         }
-        app.forget_signatures(&stored.block.txs);
         drop(app);
 
         let stored = Arc::new(stored);
