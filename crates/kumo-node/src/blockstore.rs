@@ -11,7 +11,11 @@ const BLOCK_HASHES: &str = "block_hashes"; // hash -> height
 const RESULTS: &str = "block_results"; // height -> BlockResults
 const COMMITS: &str = "commits"; // height -> Commit that finalized it
 const TXS: &str = "txs"; // hash -> IndexedTx
-const TX_EVENTS: &str = "tx_events"; // "type.key=value" 0x00 height index -> hash
+const TX_POS: &str = "tx_positions"; // height index -> hash
+/// "type.key=value" 0x00 height -> the indexes (u32 BE each) of that block's txs carrying the
+/// attribute: one row per distinct attribute value per block, not one per tx, since most
+/// values (action, module, fee collector, ...) repeat across a block's txs.
+const TX_EVENTS: &str = "tx_events";
 
 fn enc<T: Serialize>(v: &T) -> Vec<u8> {
     postcard::to_allocvec(v).expect("block data serializes")
@@ -42,6 +46,7 @@ pub fn block_writes(block: &StoredBlock, results: &BlockResults, commit: &Commit
         put(RESULTS, h.to_be_bytes().to_vec(), enc(results)),
         put(COMMITS, h.to_be_bytes().to_vec(), enc(commit)),
     ];
+    let mut events: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = Default::default();
     for (i, (tx, result)) in block.block.txs.iter().zip(&results.tx_results).enumerate() {
         let hash = kumo_app::tx::tx_hash(tx);
         let indexed = IndexedTx {
@@ -52,29 +57,30 @@ pub fn block_writes(block: &StoredBlock, results: &BlockResults, commit: &Commit
             result: result.clone(),
         };
         w.push(put(TXS, hash.to_vec(), enc(&indexed)));
+        w.push(put(TX_POS, position_key(h, i as u32), hash.to_vec()));
         for ev in &result.events {
             for a in ev.attributes.iter().filter(|a| a.index) {
-                w.push(put(
-                    TX_EVENTS,
-                    event_key(&ev.kind, &a.key, &a.value, h, i as u32),
-                    hash.to_vec(),
-                ));
+                let mut key = event_prefix(&ev.kind, &a.key, &a.value);
+                key.extend_from_slice(&h.to_be_bytes());
+                let txs = events.entry(key).or_default();
+                // A tx that carries the same attribute twice is listed once.
+                if !txs.ends_with(&(i as u32).to_be_bytes()) {
+                    txs.extend_from_slice(&(i as u32).to_be_bytes());
+                }
             }
         }
     }
+    w.extend(events.into_iter().map(|(k, v)| put(TX_EVENTS, k, v)));
     w
+}
+
+fn position_key(height: u64, index: u32) -> Vec<u8> {
+    [&height.to_be_bytes()[..], &index.to_be_bytes()].concat()
 }
 
 fn event_prefix(kind: &str, key: &str, value: &str) -> Vec<u8> {
     let mut k = format!("{kind}.{key}={value}").into_bytes();
     k.push(0);
-    k
-}
-
-fn event_key(kind: &str, key: &str, value: &str, height: u64, index: u32) -> Vec<u8> {
-    let mut k = event_prefix(kind, key, value);
-    k.extend_from_slice(&height.to_be_bytes());
-    k.extend_from_slice(&index.to_be_bytes());
     k
 }
 
@@ -137,11 +143,19 @@ impl BlockStore {
         let prefix = event_prefix(kind, key, value);
         let mut end = prefix.clone();
         *end.last_mut().expect("non-empty") = 1;
-        Ok(self
+        let mut out = Vec::new();
+        for (k, v) in self
             .store
             .aux_range(TX_EVENTS, &prefix, Some(&end), false, usize::MAX)?
-            .into_iter()
-            .filter_map(|(_, v)| v.try_into().ok())
-            .collect())
+        {
+            let height = u64::from_be_bytes(k[prefix.len()..].try_into().expect("8-byte height"));
+            for index in v.chunks_exact(4) {
+                let index = u32::from_be_bytes(index.try_into().expect("4 bytes"));
+                if let Some(hash) = self.store.aux_get(TX_POS, &position_key(height, index))? {
+                    out.push(hash.try_into().expect("32-byte hash"));
+                }
+            }
+        }
+        Ok(out)
     }
 }

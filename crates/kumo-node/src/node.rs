@@ -26,6 +26,19 @@ use tokio::sync::broadcast;
 /// The CometBFT version we answer with: cosmjs picks its 0.38 client from it.
 pub const COMET_VERSION: &str = "0.38.17";
 
+/// Where the last block's time went (for `kumo bench` and debug logs).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BlockTimings {
+    /// FinalizeBlock: decoding, signature checks, execution, JMT update.
+    pub finalize: Duration,
+    /// Building the block store and tx index writes.
+    pub index: Duration,
+    /// The atomic store commit (state, tree nodes, blocks, index).
+    pub commit: Duration,
+    /// Re-checking the txs left in the mempool.
+    pub recheck: Duration,
+}
+
 /// What the next block builds on.
 #[derive(Clone, Debug, Default)]
 struct Tip {
@@ -43,6 +56,7 @@ pub struct Node {
     blocks: BlockStore,
     mempool: Mutex<Mempool>,
     tip: Mutex<Tip>,
+    timings: Mutex<BlockTimings>,
     events: broadcast::Sender<NodeEvent>,
     info: NodeInfo,
     validator: Ed25519Key,
@@ -163,6 +177,7 @@ impl Node {
             app: Mutex::new(app),
             blocks,
             tip: Mutex::new(tip),
+            timings: Mutex::new(BlockTimings::default()),
             events,
             info,
             validator,
@@ -180,6 +195,10 @@ impl Node {
 
     pub fn blocks(&self) -> &BlockStore {
         &self.blocks
+    }
+
+    pub fn last_block_timings(&self) -> BlockTimings {
+        *self.timings.lock().expect("timings lock")
     }
 
     pub fn mempool_len(&self) -> usize {
@@ -261,6 +280,7 @@ impl Node {
             parts_hash: sha256(&[&block_bytes]),
         };
 
+        let t_finalize = std::time::Instant::now();
         let resp = app.finalize_block(&FinalizeBlockRequest {
             height,
             time,
@@ -299,7 +319,13 @@ impl Node {
             validator_updates: resp.validator_updates,
             app_hash: resp.app_hash,
         };
-        let info = app.commit(block_writes(&stored, &results, &commit))?;
+        let finalize = t_finalize.elapsed();
+        let t_index = std::time::Instant::now();
+        let aux = block_writes(&stored, &results, &commit);
+        let index = t_index.elapsed();
+        let t_commit = std::time::Instant::now();
+        let info = app.commit(aux)?;
+        let commit_time = t_commit.elapsed();
         *tip = Tip {
             height,
             block_id: Some(block_id),
@@ -309,6 +335,7 @@ impl Node {
         };
         drop(tip);
 
+        let t_recheck = std::time::Instant::now();
         // Drop included txs from the mempool and re-check the rest against the new state.
         let included: HashSet<[u8; 32]> = stored
             .block
@@ -338,6 +365,12 @@ impl Node {
                 result: r.clone(),
             })));
         }
+        *self.timings.lock().expect("timings lock") = BlockTimings {
+            finalize,
+            index,
+            commit: commit_time,
+            recheck: t_recheck.elapsed(),
+        };
         let _ = self.events.send(NodeEvent::NewBlock {
             block: stored.clone(),
             results,

@@ -81,6 +81,7 @@ fn send_tx(key: &PrivKey, to: &str, number: u64, sequence: u64, chain: &str) -> 
 
 struct RunFigures {
     total: Duration,
+    parts: kumo_node::node::BlockTimings,
     check: Duration,
     finalize_commit: Duration,
     txs: usize,
@@ -119,6 +120,7 @@ fn run_apply(a: &ApplyArgs, store: Store, keys: &[PrivKey], numbers: &[u64]) -> 
         })
         .collect();
     let (mut check, mut fc) = (Duration::ZERO, Duration::ZERO);
+    let mut parts = kumo_node::node::BlockTimings::default();
     let start = Instant::now();
     for (b, txs) in blocks.into_iter().enumerate() {
         let t = Instant::now();
@@ -140,6 +142,11 @@ fn run_apply(a: &ApplyArgs, store: Store, keys: &[PrivKey], numbers: &[u64]) -> 
             nanos: 0,
         })?;
         fc += t.elapsed();
+        let p = node.last_block_timings();
+        parts.finalize += p.finalize;
+        parts.index += p.index;
+        parts.commit += p.commit;
+        parts.recheck += p.recheck;
         let results = node
             .block_results(block.block.header.height)
             .context("results stored")?;
@@ -156,6 +163,7 @@ fn run_apply(a: &ApplyArgs, store: Store, keys: &[PrivKey], numbers: &[u64]) -> 
     }
     Ok(RunFigures {
         total: start.elapsed(),
+        parts,
         check,
         finalize_commit: fc,
         txs: a.blocks * keys.len(),
@@ -227,12 +235,16 @@ pub fn apply(g: &Globals, a: ApplyArgs) -> Result<()> {
         let f = last.expect("at least one run");
         let m = median(rates);
         let label = if disk { "disk" } else { "memory" };
+        let us = |d: Duration| (d.as_secs_f64() * 1e6 / f.txs as f64).round();
         report.insert(
             label.into(),
             serde_json::json!({
                 "median_tx_per_s": m.round(),
                 "check_tx_us_per_tx": (f.check.as_secs_f64() * 1e6 / f.txs as f64).round(),
                 "finalize_commit_us_per_tx": (f.finalize_commit.as_secs_f64() * 1e6 / f.txs as f64).round(),
+                "finalize_us_per_tx": us(f.parts.finalize),
+                "index_us_per_tx": us(f.parts.index),
+                "store_commit_us_per_tx": us(f.parts.commit),
             }),
         );
         if g.output == Output::Text {
@@ -244,6 +256,13 @@ pub fn apply(g: &Globals, a: ApplyArgs) -> Result<()> {
                 "  per tx: CheckTx {:.0} us, FinalizeBlock+Commit {:.0} us",
                 f.check.as_secs_f64() * 1e6 / f.txs as f64,
                 f.finalize_commit.as_secs_f64() * 1e6 / f.txs as f64
+            );
+            println!(
+                "    of which FinalizeBlock (decode, signatures, execution, JMT update) {:.0} us, \
+                 block+index writes {:.0} us, store commit {:.0} us",
+                us(f.parts.finalize),
+                us(f.parts.index),
+                us(f.parts.commit)
             );
         }
     }
