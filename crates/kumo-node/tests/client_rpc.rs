@@ -75,7 +75,7 @@ impl Net {
         )
         .unwrap();
         let carol_coins: Vec<_> = (0..CAROL_DENOMS)
-            .map(|i| kumo_app::coins::Coin::new(&carol_denom(i), i as u128 + 1))
+            .map(|i| kumo_app::coins::Coin::new(carol_denom(i), i as u128 + 1))
             .collect();
         g.add_account(&carol.address().to_string(), &carol_coins)
             .unwrap();
