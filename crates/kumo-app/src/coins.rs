@@ -53,26 +53,13 @@ pub fn coins_to_string(coins: &[Coin]) -> String {
 
 /// Parses a non-negative integer amount as the SDK's `math.Int` does (decimal digits only).
 pub fn parse_amount(s: &str) -> Result<u128, String> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("amount {s:?} is not a non-negative integer"));
-    }
-    s.parse::<u128>()
-        .map_err(|_| format!("amount {s} is out of range"))
+    kumo_proto::math::parse_int(s)
 }
 
 /// The SDK's denom rule: `[a-zA-Z][a-zA-Z0-9/:._-]{2,127}`.
 pub fn validate_denom(denom: &str) -> SdkResult<()> {
-    let b = denom.as_bytes();
-    let ok = (3..=128).contains(&b.len())
-        && b[0].is_ascii_alphabetic()
-        && b[1..]
-            .iter()
-            .all(|c| c.is_ascii_alphanumeric() || b"/:._-".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(SdkError::invalid_coins(format!("invalid denom: {denom}")))
-    }
+    kumo_proto::math::validate_denom(denom)
+        .map_err(|e| SdkError::invalid_coins(format!("invalid denom: {e}")))
 }
 
 /// Converts wire coins, requiring the SDK's `Coins.IsValid`: sorted by denom, no duplicates,
@@ -102,14 +89,13 @@ pub fn coins_from_proto(
     Ok(parsed)
 }
 
-/// 10^18: the scale of `LegacyDec`.
-pub const DEC_SCALE: u128 = 1_000_000_000_000_000_000;
+pub use kumo_proto::math::{Dec, DEC_ONE};
 
-/// A decimal coin (gas prices): amount scaled by 10^18.
+/// A decimal coin (gas prices).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecCoin {
     pub denom: String,
-    pub amount_scaled: u128,
+    pub amount: Dec,
 }
 
 impl DecCoin {
@@ -122,60 +108,23 @@ impl DecCoin {
                 format!("{s:?} has no denom: write an amount then a denom, e.g. 0.025uakt")
             })?;
         let (num, denom) = s.split_at(split);
-        validate_denom(denom).map_err(|e| e.log)?;
+        kumo_proto::math::validate_denom(denom)?;
         Ok(DecCoin {
             denom: denom.to_string(),
-            amount_scaled: parse_dec(num)?,
+            amount: num.parse()?,
         })
     }
 
     /// `ceil(self × gas)` in whole units of the denom: the minimum fee for `gas`.
     pub fn fee_for_gas(&self, gas: u64) -> u128 {
-        let product = self.amount_scaled.saturating_mul(gas as u128);
-        product.div_ceil(DEC_SCALE)
+        self.amount.mul_ceil(gas as u128).unwrap_or(u128::MAX)
     }
 }
 
 impl fmt::Display for DecCoin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let int = self.amount_scaled / DEC_SCALE;
-        let frac = self.amount_scaled % DEC_SCALE;
-        if frac == 0 {
-            write!(f, "{int}{}", self.denom)
-        } else {
-            let frac = format!("{frac:018}");
-            write!(f, "{int}.{}{}", frac.trim_end_matches('0'), self.denom)
-        }
+        write!(f, "{}{}", self.amount, self.denom)
     }
-}
-
-/// Parses a non-negative decimal with at most 18 fractional digits into 10^18 fixed point.
-pub fn parse_dec(s: &str) -> Result<u128, String> {
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i, f),
-        None => (s, ""),
-    };
-    if int.is_empty() && frac.is_empty()
-        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
-    {
-        return Err(format!("{s:?} is not a decimal number"));
-    }
-    if frac.len() > 18 {
-        return Err(format!("{s} has more than 18 decimal places"));
-    }
-    let int: u128 = if int.is_empty() {
-        0
-    } else {
-        int.parse().map_err(|_| format!("{s} is out of range"))?
-    };
-    let frac_scaled: u128 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<18}").parse().expect("18 digits")
-    };
-    int.checked_mul(DEC_SCALE)
-        .and_then(|v| v.checked_add(frac_scaled))
-        .ok_or_else(|| format!("{s} is out of range"))
 }
 
 #[cfg(test)]

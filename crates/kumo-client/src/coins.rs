@@ -10,25 +10,7 @@ pub use cosmos_sdk_proto::cosmos::base::v1beta1::Coin;
 
 use crate::error::{ClientError, Result};
 
-/// Checks a denomination against the SDK rule `[a-zA-Z][a-zA-Z0-9/:._-]{2,127}`.
-pub fn validate_denom(denom: &str) -> std::result::Result<(), String> {
-    let bytes = denom.as_bytes();
-    if bytes.len() < 3 || bytes.len() > 128 {
-        return Err(format!("denom {denom:?} must be 3 to 128 characters long"));
-    }
-    if !bytes[0].is_ascii_alphabetic() {
-        return Err(format!("denom {denom:?} must start with a letter"));
-    }
-    if let Some(c) = denom
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '/' | ':' | '.' | '_' | '-')))
-    {
-        return Err(format!(
-            "denom {denom:?} contains {c:?}; allowed are letters, digits and / : . _ -"
-        ));
-    }
-    Ok(())
-}
+pub use kumo_proto::math::{validate_denom, Dec, DEC_PLACES};
 
 /// Parses one coin such as `1000uakt` (whitespace between amount and denom is allowed).
 pub fn parse_coin(input: &str) -> Result<Coin> {
@@ -121,101 +103,6 @@ pub fn parse_amount(amount: &str) -> Result<u128> {
         .map_err(|_| ClientError::BadResponse(format!("coin amount {amount:?} is not an integer")))
 }
 
-/// Number of decimal places of [`Dec`].
-pub const DEC_PLACES: u32 = 18;
-const DEC_ONE: u128 = 1_000_000_000_000_000_000;
-
-/// An unsigned decimal with 18 fractional digits, stored as an integer count of 10^-18.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Dec(u128);
-
-impl Dec {
-    /// The raw integer: value × 10^18.
-    pub fn atomics(self) -> u128 {
-        self.0
-    }
-
-    /// From the raw integer value × 10^18.
-    pub fn from_atomics(atomics: u128) -> Self {
-        Dec(atomics)
-    }
-
-    /// An integer value.
-    pub fn from_integer(n: u64) -> Self {
-        Dec(u128::from(n) * DEC_ONE)
-    }
-
-    /// Whether the value is zero.
-    pub fn is_zero(self) -> bool {
-        self.0 == 0
-    }
-
-    /// `ceil(n × self)`, or `None` on overflow.
-    pub fn mul_ceil(self, n: u128) -> Option<u128> {
-        let product = n.checked_mul(self.0)?;
-        Some(product / DEC_ONE + u128::from(product % DEC_ONE != 0))
-    }
-
-    /// `floor(n × self)`, or `None` on overflow.
-    pub fn mul_floor(self, n: u128) -> Option<u128> {
-        Some(n.checked_mul(self.0)? / DEC_ONE)
-    }
-}
-
-impl FromStr for Dec {
-    type Err = ClientError;
-
-    /// Parses `1.4`, `0.025`, `3`, `.5` (at most 18 fractional digits, no sign, no exponent).
-    fn from_str(input: &str) -> Result<Self> {
-        let err = |reason: &str| ClientError::InvalidDecimal {
-            input: input.to_string(),
-            reason: reason.to_string(),
-        };
-        let s = input.trim();
-        let (int, frac) = match s.split_once('.') {
-            Some((i, f)) => (i, f),
-            None => (s, ""),
-        };
-        if int.is_empty() && frac.is_empty() {
-            return Err(err("expected a number such as 1.4"));
-        }
-        if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(err("expected a plain non-negative decimal such as 0.025"));
-        }
-        if frac.len() > DEC_PLACES as usize {
-            return Err(err("more than 18 decimal places"));
-        }
-        let int_v: u128 = if int.is_empty() {
-            0
-        } else {
-            int.parse().map_err(|_| err("too large"))?
-        };
-        let frac_v: u128 = if frac.is_empty() {
-            0
-        } else {
-            frac.parse::<u128>().map_err(|_| err("too large"))?
-                * 10u128.pow(DEC_PLACES - frac.len() as u32)
-        };
-        int_v
-            .checked_mul(DEC_ONE)
-            .and_then(|v| v.checked_add(frac_v))
-            .map(Dec)
-            .ok_or_else(|| err("too large"))
-    }
-}
-
-impl fmt::Display for Dec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let int = self.0 / DEC_ONE;
-        let frac = self.0 % DEC_ONE;
-        if frac == 0 {
-            return write!(f, "{int}");
-        }
-        let digits = format!("{frac:018}");
-        write!(f, "{int}.{}", digits.trim_end_matches('0'))
-    }
-}
-
 /// A gas price such as `0.025uakt`: the fee per unit of gas in one denom.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GasPrice {
@@ -264,10 +151,7 @@ impl FromStr for GasPrice {
             )));
         }
         validate_denom(denom).map_err(err)?;
-        let amount: Dec = amount.parse().map_err(|e| match e {
-            ClientError::InvalidDecimal { reason, .. } => err(reason),
-            other => other,
-        })?;
+        let amount: Dec = amount.parse().map_err(err)?;
         Ok(GasPrice {
             amount,
             denom: denom.to_string(),

@@ -65,10 +65,6 @@ pub enum ClientError {
     #[error("invalid coins {input:?}: {reason}")]
     InvalidCoins { input: String, reason: String },
 
-    /// A decimal (gas price, gas adjustment) could not be parsed or overflowed.
-    #[error("invalid decimal {input:?}: {reason}")]
-    InvalidDecimal { input: String, reason: String },
-
     /// A caller-supplied argument is malformed.
     #[error("{0}")]
     InvalidArgument(String),

@@ -63,9 +63,10 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
         "m" => 60_000,
         _ => bail!("unknown time unit {unit:?} in {s:?}: use ms, s or m (e.g. 500ms, 1s)"),
     };
-    let scaled =
-        kumo_app::coins::parse_dec(num).map_err(|e| anyhow::anyhow!("bad duration {s:?}: {e}"))?;
-    let ms = scaled.saturating_mul(ms_per_unit as u128) / kumo_app::coins::DEC_SCALE;
+    let value: kumo_proto::math::Dec = num
+        .parse()
+        .map_err(|e| anyhow::anyhow!("bad duration {s:?}: {e}"))?;
+    let ms = value.mul_floor(ms_per_unit as u128).unwrap_or(u128::MAX);
     if ms == 0 {
         bail!("duration {s:?} is too short");
     }

@@ -151,10 +151,6 @@ pub enum NodeEvent {
 /// Why the mempool refused a tx before CheckTx (these become JSON-RPC errors, not tx codes).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MempoolError {
-    #[error("tx already exists in cache")]
-    AlreadyInCache,
     #[error("mempool is full: number of txs {count} (max: {max})")]
     Full { count: usize, max: usize },
-    #[error("tx too large. Max size is {max}, but got {size}")]
-    TooLarge { size: usize, max: usize },
 }

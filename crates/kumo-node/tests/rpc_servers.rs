@@ -820,18 +820,26 @@ async fn broadcast_methods_and_errors() {
 /// CometBFT's mempool cache rejects an exact duplicate before CheckTx with the JSON-RPC error
 /// `tx already exists in cache` (spec cosmos-compat.md §1.4 and the code-19 row of its table).
 #[tokio::test]
-async fn duplicate_tx_is_the_cometbft_cache_error() {
+/// kumo answers an exact duplicate with the SDK's code 19 as a CheckTx result (CometBFT's cache
+/// answers with a JSON-RPC error instead): clients then get a coded `BroadcastTxError`.
+async fn duplicate_tx_is_refused_with_code_19() {
     let net = Net::new();
     let addr = start_jsonrpc(&net).await;
     let tx = net.send(&net.bob, &net.nobody, 100, None);
     let v = rpc(addr, "broadcast_tx_sync", json!({"tx": b64(&tx)})).await;
     assert_eq!(v["result"]["code"], 0, "{v}");
     let v = rpc(addr, "broadcast_tx_sync", json!({"tx": b64(&tx)})).await;
-    assert_eq!(
-        v["error"],
-        json!({"code": -32603, "message": "Internal error", "data": "tx already exists in cache"}),
+    assert!(v.get("error").is_none(), "{v}");
+    assert_eq!(v["result"]["code"], 19, "{v}");
+    assert_eq!(v["result"]["codespace"], "sdk", "{v}");
+    assert!(
+        v["result"]["log"]
+            .as_str()
+            .unwrap()
+            .contains("tx already in mempool"),
         "{v}"
     );
+    assert_eq!(v["result"]["hash"], hexu(&sha(&tx)));
     assert_eq!(net.node.mempool_len(), 1);
 }
 

@@ -101,9 +101,7 @@ fn gas_arg(s: &str) -> std::result::Result<GasArg, String> {
 }
 
 fn dec_arg(s: &str) -> std::result::Result<Dec, String> {
-    let d: Dec = s
-        .parse()
-        .map_err(|e: kumo_client::ClientError| e.to_string())?;
+    let d: Dec = s.parse()?;
     if d.is_zero() {
         return Err("must be greater than 0".into());
     }

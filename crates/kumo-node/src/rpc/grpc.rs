@@ -305,9 +305,7 @@ pub const BROADCAST_MODE_ASYNC: i32 = 3;
 /// SDK error codes the SDK's broadcast maps CometBFT mempool errors to (codespace `sdk`).
 fn mempool_error_code(e: &MempoolError) -> u32 {
     match e {
-        MempoolError::AlreadyInCache => 19,
         MempoolError::Full { .. } => 20,
-        MempoolError::TooLarge { .. } => 21,
     }
 }
 
