@@ -352,6 +352,7 @@ pub fn validate_mnemonic(m: &str) -> Result<(), CryptoError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use k256::elliptic_curve::scalar::IsHigh;
 
     const ABANDON: &str =
         "abandon abandon abandon abandon abandon abandon abandon abandon abandon \

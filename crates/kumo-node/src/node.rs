@@ -687,19 +687,28 @@ impl Node {
         let backend: Arc<dyn RpcBackend> = self.clone();
         let stop = Arc::new(AtomicBool::new(false));
         let producer = self.run_producer(stop.clone());
+        // A producer that fails (e.g. the disk is full) must stop the node, not leave it
+        // serving a chain that no longer grows.
+        let mut producer = tokio::task::spawn_blocking(move || producer.join());
         let result = tokio::select! {
             r = crate::rpc::serve_jsonrpc(backend.clone(), rpc) => r.context("RPC server"),
             r = crate::rpc::serve_grpc(backend.clone(), grpc) => r.context("gRPC server"),
             r = crate::rpc::serve_rest(backend.clone(), api) => r.context("REST server"),
+            r = &mut producer => return producer_outcome(r),
             _ = shutdown => Ok(()),
         };
         stop.store(true, Ordering::SeqCst);
-        let produced = tokio::task::spawn_blocking(move || producer.join()).await;
-        match produced {
-            Ok(Ok(Err(e))) => return Err(e.context("block producer stopped")),
-            Ok(Err(_)) => anyhow::bail!("block producer panicked"),
-            _ => {}
-        }
+        producer_outcome(producer.await)?;
         result
+    }
+}
+
+type ProducerJoin = Result<std::thread::Result<Result<()>>, tokio::task::JoinError>;
+
+fn producer_outcome(r: ProducerJoin) -> Result<()> {
+    match r {
+        Ok(Ok(Ok(()))) => Ok(()),
+        Ok(Ok(Err(e))) => Err(e.context("block producer stopped")),
+        _ => anyhow::bail!("block producer panicked"),
     }
 }

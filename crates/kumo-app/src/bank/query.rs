@@ -39,31 +39,27 @@ fn proto_coin(denom: &str, amount: u128) -> ProtoCoin {
     }
 }
 
-fn balance_q(ctx: &mut Ctx, data: &[u8]) -> SdkResult<Vec<u8>> {
-    let req: QueryBalanceRequest = decode_req(data)?;
-    let addr = parse_address("address", &req.address).map_err(bad_address)?;
-    validate_denom(&req.denom).map_err(|e| SdkError::bad_query(e.log))?;
+/// One denom's balance, always as a Coin ("0" when the account holds none: clients assert it).
+fn denom_balance(ctx: &Ctx, address: &str, denom: &str) -> SdkResult<ProtoCoin> {
+    let addr = parse_address("address", address).map_err(bad_address)?;
+    validate_denom(denom).map_err(|e| SdkError::bad_query(e.log))?;
     let amount = ctx
-        .get_free(&balance_key(&addr, &req.denom))
+        .get_free(&balance_key(&addr, denom))
         .map_or(0, |b| decode_amount(&b));
-    // Always a Coin, "0" when the account holds none: clients assert it.
-    Ok(QueryBalanceResponse {
-        balance: Some(proto_coin(&req.denom, amount)),
-    }
-    .encode_to_vec())
+    Ok(proto_coin(denom, amount))
 }
 
+fn balance_q(ctx: &mut Ctx, data: &[u8]) -> SdkResult<Vec<u8>> {
+    let req: QueryBalanceRequest = decode_req(data)?;
+    let balance = Some(denom_balance(ctx, &req.address, &req.denom)?);
+    Ok(QueryBalanceResponse { balance }.encode_to_vec())
+}
+
+/// Spendable equals the balance: this chain has no vesting or locked coins.
 fn spendable_by_denom(ctx: &mut Ctx, data: &[u8]) -> SdkResult<Vec<u8>> {
     let req: QuerySpendableBalanceByDenomRequest = decode_req(data)?;
-    let addr = parse_address("address", &req.address).map_err(bad_address)?;
-    validate_denom(&req.denom).map_err(|e| SdkError::bad_query(e.log))?;
-    let amount = ctx
-        .get_free(&balance_key(&addr, &req.denom))
-        .map_or(0, |b| decode_amount(&b));
-    Ok(QuerySpendableBalanceByDenomResponse {
-        balance: Some(proto_coin(&req.denom, amount)),
-    }
-    .encode_to_vec())
+    let balance = Some(denom_balance(ctx, &req.address, &req.denom)?);
+    Ok(QuerySpendableBalanceByDenomResponse { balance }.encode_to_vec())
 }
 
 fn all_balances_q(ctx: &mut Ctx, data: &[u8], spendable: bool) -> SdkResult<Vec<u8>> {
