@@ -14,7 +14,7 @@ use std::str::FromStr;
 use bech32::primitives::decode::{CheckedHrpstring, UncheckedHrpstring};
 use bech32::{Bech32, Hrp};
 use k256::ecdsa::signature::Signer;
-use k256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use k256::ecdsa::{Signature, SigningKey};
 use ripemd::Ripemd160;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
@@ -195,7 +195,8 @@ impl PubKey {
                 b[0]
             )));
         }
-        VerifyingKey::from_sec1_bytes(b).map_err(|_| {
+        // libsecp256k1 decompresses several times faster than k256; this runs for every tx.
+        secp256k1::PublicKey::from_slice(b).map_err(|_| {
             CryptoError::InvalidPubKey("bytes do not encode a point on secp256k1".into())
         })?;
         let mut out = [0u8; PUBKEY_LEN];
@@ -352,6 +353,7 @@ pub fn validate_mnemonic(m: &str) -> Result<(), CryptoError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use k256::ecdsa::VerifyingKey;
     use k256::elliptic_curve::scalar::IsHigh;
 
     const ABANDON: &str =
