@@ -4,6 +4,7 @@ pub mod home;
 pub mod mempool;
 pub mod node;
 pub mod rpc;
+pub mod tmservice;
 pub mod types;
 
 pub use node::Node;

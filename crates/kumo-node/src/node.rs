@@ -409,6 +409,47 @@ impl Node {
             .expect("spawn block producer")
     }
 
+    fn answer(&self, value: Vec<u8>) -> QueryResult {
+        QueryResult {
+            value,
+            height: self.latest_height(),
+            ..Default::default()
+        }
+    }
+
+    fn query_error(&self, e: SdkError) -> QueryResult {
+        QueryResult {
+            code: e.code,
+            codespace: e.codespace.into(),
+            grpc_code: e.grpc_code(),
+            log: e.log,
+            height: self.latest_height(),
+            ..Default::default()
+        }
+    }
+
+    /// GetLatestBlock / GetBlockByHeight (their responses share field numbers).
+    fn block_query(&self, height: u64) -> QueryResult {
+        use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::GetBlockByHeightResponse;
+        let latest = self.latest_height();
+        if height > latest {
+            return self.query_error(SdkError::bad_query(format!(
+                "requested block height {height} is bigger than the chain length {latest}"
+            )));
+        }
+        let Some(b) = self.blocks.block(height) else {
+            return self.query_error(SdkError::not_found(format!("block {height} not found")));
+        };
+        let (block_id, block, sdk_block) = crate::tmservice::blocks(&b);
+        #[allow(deprecated)]
+        let resp = GetBlockByHeightResponse {
+            block_id: Some(block_id),
+            block: Some(block),
+            sdk_block: Some(sdk_block),
+        };
+        self.answer(resp.encode_to_vec())
+    }
+
     fn get_tx_query(&self, data: &[u8]) -> QueryResult {
         use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxResponse;
         use cosmos_sdk_proto::cosmos::tx::v1beta1::{GetTxRequest, GetTxResponse, Tx};
@@ -565,6 +606,23 @@ impl RpcBackend for Node {
     fn abci_query(&self, path: &str, data: &[u8], height: u64) -> QueryResult {
         match path {
             "/cosmos.tx.v1beta1.Service/GetTx" => self.get_tx_query(data),
+            "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo" => {
+                self.answer(crate::tmservice::node_info(&self.info).encode_to_vec())
+            }
+            "/cosmos.base.tendermint.v1beta1.Service/GetSyncing" => {
+                use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::GetSyncingResponse;
+                self.answer(GetSyncingResponse { syncing: false }.encode_to_vec())
+            }
+            "/cosmos.base.tendermint.v1beta1.Service/GetLatestBlock" => {
+                self.block_query(self.latest_height())
+            }
+            "/cosmos.base.tendermint.v1beta1.Service/GetBlockByHeight" => {
+                use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::GetBlockByHeightRequest;
+                match GetBlockByHeightRequest::decode(data) {
+                    Ok(r) if r.height > 0 => self.block_query(r.height as u64),
+                    _ => self.query_error(SdkError::bad_query("height must be a positive integer")),
+                }
+            }
             _ => self.queries.query(path, data, height),
         }
     }

@@ -496,3 +496,59 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn tendermint_service_reports_node_info_and_blocks() {
+    use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::*;
+    let (a, b) = (key(ALICE), key(BOB));
+    let mut c = Chain::new(&[&a, &b]);
+    c.block();
+    let tx = signed(
+        &c,
+        &a,
+        send_msg(&a, &b.address().to_string(), 3),
+        5_000,
+        200_000,
+    );
+    c.node.check_tx(tx.clone()).unwrap();
+    c.block();
+    let info: GetNodeInfoResponse = c.query(
+        "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo",
+        &GetNodeInfoRequest {},
+    );
+    let node = info.default_node_info.unwrap();
+    assert_eq!(node.network, CHAIN);
+    assert!(node.version.starts_with("0.38."));
+    let latest: GetLatestBlockResponse = c.query(
+        "/cosmos.base.tendermint.v1beta1.Service/GetLatestBlock",
+        &GetLatestBlockRequest {},
+    );
+    let sdk = latest.sdk_block.unwrap();
+    let header = sdk.header.unwrap();
+    assert_eq!(header.height, 2);
+    assert!(header.proposer_address.starts_with("akashvalcons1"));
+    assert_eq!(sdk.data.unwrap().txs, vec![tx]);
+    let stored = c.node.block(2).unwrap();
+    assert_eq!(latest.block_id.unwrap().hash, stored.block_id.hash.to_vec());
+    let one: GetBlockByHeightResponse = c.query(
+        "/cosmos.base.tendermint.v1beta1.Service/GetBlockByHeight",
+        &GetBlockByHeightRequest { height: 1 },
+    );
+    assert_eq!(one.sdk_block.unwrap().header.unwrap().height, 1);
+    let future = c.node.abci_query(
+        "/cosmos.base.tendermint.v1beta1.Service/GetBlockByHeight",
+        &GetBlockByHeightRequest { height: 99 }.encode_to_vec(),
+        0,
+    );
+    assert_ne!(future.code, 0);
+    assert!(
+        future.log.contains("bigger than the chain length"),
+        "{}",
+        future.log
+    );
+    let syncing: GetSyncingResponse = c.query(
+        "/cosmos.base.tendermint.v1beta1.Service/GetSyncing",
+        &GetSyncingRequest {},
+    );
+    assert!(!syncing.syncing);
+}
