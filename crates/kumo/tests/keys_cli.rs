@@ -26,12 +26,15 @@ fn kumo(home: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("spawn kumo");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    let written = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    // A command that refuses its arguments exits before reading stdin: a closed pipe is fine.
+    if let Err(e) = written {
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "writing kumo's stdin: {e}"
+        );
+    }
     child.wait_with_output().expect("wait for kumo")
 }
 
