@@ -5,7 +5,7 @@
 use crate::abci::Event;
 use crate::auth::{self, Account};
 use crate::bank;
-use crate::coins::{coins_from_proto, coins_to_string, DecCoin};
+use crate::coins::{coins_from_proto, coins_to_string, GasPrice};
 use crate::ctx::{Ctx, Mode};
 use crate::errors::{SdkError, SdkResult};
 use crate::tx::DecodedTx;
@@ -47,7 +47,7 @@ impl SigCache {
 }
 
 pub struct AnteParams<'a> {
-    pub min_gas_prices: &'a [DecCoin],
+    pub min_gas_prices: &'a [GasPrice],
     pub sig_cache: &'a SigCache,
 }
 
@@ -122,7 +122,12 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, p: &AnteParams) -> SdkResult<()> {
         let required: Vec<(String, u128)> = p
             .min_gas_prices
             .iter()
-            .map(|g| (g.denom.clone(), g.fee_for_gas(fee.gas_limit)))
+            .map(|g| {
+                (
+                    g.denom.clone(),
+                    g.fee_for_gas(fee.gas_limit).unwrap_or(u128::MAX),
+                )
+            })
             .collect();
         let pays_enough = required.iter().any(|(denom, need)| {
             fee_coins

@@ -5,7 +5,7 @@
 
 use crate::abci::*;
 use crate::ante::{self, AnteParams, SigCache};
-use crate::coins::DecCoin;
+use crate::coins::GasPrice;
 use crate::ctx::{BlockInfo, Ctx, Mode};
 use crate::errors::{grpc, SdkError, SdkResult};
 use crate::gas::GasMeter;
@@ -30,7 +30,7 @@ pub const APP_NAME: &str = "kumo";
 pub struct AppConfig {
     pub chain_id: String,
     /// Mempool policy: a tx must pay at least one of these per unit of gas.
-    pub min_gas_prices: Vec<DecCoin>,
+    pub min_gas_prices: Vec<GasPrice>,
     pub max_tx_bytes: usize,
 }
 
@@ -38,7 +38,7 @@ impl AppConfig {
     pub fn new(chain_id: &str) -> Self {
         AppConfig {
             chain_id: chain_id.into(),
-            min_gas_prices: vec![DecCoin::parse("0.025uakt").expect("valid default")],
+            min_gas_prices: vec!["0.025uakt".parse().expect("valid default")],
             max_tx_bytes: DEFAULT_MAX_TX_BYTES,
         }
     }

@@ -89,63 +89,14 @@ pub fn coins_from_proto(
     Ok(parsed)
 }
 
-pub use kumo_proto::math::{Dec, DEC_ONE};
-
-/// A decimal coin (gas prices).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DecCoin {
-    pub denom: String,
-    pub amount: Dec,
-}
-
-impl DecCoin {
-    /// Parses `0.025uakt`.
-    pub fn parse(s: &str) -> Result<DecCoin, String> {
-        let s = s.trim();
-        let split = s
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| {
-                format!("{s:?} has no denom: write an amount then a denom, e.g. 0.025uakt")
-            })?;
-        let (num, denom) = s.split_at(split);
-        kumo_proto::math::validate_denom(denom)?;
-        Ok(DecCoin {
-            denom: denom.to_string(),
-            amount: num.parse()?,
-        })
-    }
-
-    /// `ceil(self × gas)` in whole units of the denom: the minimum fee for `gas`.
-    pub fn fee_for_gas(&self, gas: u64) -> u128 {
-        self.amount.mul_ceil(gas as u128).unwrap_or(u128::MAX)
-    }
-}
-
-impl fmt::Display for DecCoin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.amount, self.denom)
-    }
-}
+pub use kumo_proto::math::{Dec, GasPrice, DEC_ONE};
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn gas_price_fee_rounds_up() {
-        let p = DecCoin::parse("0.025uakt").unwrap();
-        assert_eq!(p.to_string(), "0.025uakt");
-        assert_eq!(p.fee_for_gas(200_000), 5000);
-        assert_eq!(p.fee_for_gas(1), 1);
-        assert_eq!(p.fee_for_gas(0), 0);
-        assert_eq!(p.fee_for_gas(41), 2); // 1.025 -> 2
-    }
-
-    #[test]
-    fn bad_prices_and_denoms() {
-        assert!(DecCoin::parse("0.025").is_err());
-        assert!(DecCoin::parse("abc").is_err());
-        assert!(DecCoin::parse("1.0000000000000000001uakt").is_err());
+    fn bad_denoms() {
         assert!(validate_denom("u").is_err());
         assert!(validate_denom("1akt").is_err());
         assert!(validate_denom("ibc/ABC").is_ok());

@@ -3,14 +3,11 @@
 //! All arithmetic is on integers: a [`Dec`] is an unsigned 18-decimal fixed-point number, like the
 //! SDK's `LegacyDec`, so fee computation never touches floating point.
 
-use std::fmt;
-use std::str::FromStr;
-
 pub use cosmos_sdk_proto::cosmos::base::v1beta1::Coin;
 
 use crate::error::{ClientError, Result};
 
-pub use kumo_proto::math::{validate_denom, Dec, DEC_PLACES};
+pub use kumo_proto::math::{validate_denom, Dec, GasPrice, DEC_PLACES};
 
 /// Parses one coin such as `1000uakt` (whitespace between amount and denom is allowed).
 pub fn parse_coin(input: &str) -> Result<Coin> {
@@ -103,66 +100,18 @@ pub fn parse_amount(amount: &str) -> Result<u128> {
         .map_err(|_| ClientError::BadResponse(format!("coin amount {amount:?} is not an integer")))
 }
 
-/// A gas price such as `0.025uakt`: the fee per unit of gas in one denom.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GasPrice {
-    pub amount: Dec,
-    pub denom: String,
-}
-
 /// The default gas price of the kumo CLI: 0.025uakt (what Akash clients use).
 pub const DEFAULT_GAS_PRICE: &str = "0.025uakt";
 
-impl GasPrice {
-    /// `ceil(gas × price)` as a coin.
-    pub fn fee_for(&self, gas: u64) -> Result<Coin> {
-        let amount = self.amount.mul_ceil(u128::from(gas)).ok_or_else(|| {
-            ClientError::InvalidFee(format!("fee for {gas} gas at {self} overflows"))
-        })?;
-        Ok(Coin {
-            denom: self.denom.clone(),
-            amount: amount.to_string(),
-        })
-    }
-}
-
-impl FromStr for GasPrice {
-    type Err = ClientError;
-
-    fn from_str(input: &str) -> Result<Self> {
-        let s = input.trim();
-        let split = s
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(s.len());
-        let (amount, denom) = s.split_at(split);
-        let denom = denom.trim_start();
-        let err = |reason: String| ClientError::InvalidCoins {
-            input: input.to_string(),
-            reason,
-        };
-        if amount.is_empty() {
-            return Err(err(
-                "a gas price is a decimal amount followed by a denom, e.g. 0.025uakt".into(),
-            ));
-        }
-        if denom.is_empty() {
-            return Err(err(format!(
-                "gas price has no denom; expected e.g. {amount}uakt"
-            )));
-        }
-        validate_denom(denom).map_err(err)?;
-        let amount: Dec = amount.parse().map_err(err)?;
-        Ok(GasPrice {
-            amount,
-            denom: denom.to_string(),
-        })
-    }
-}
-
-impl fmt::Display for GasPrice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.amount, self.denom)
-    }
+/// `ceil(gas × price)` as a coin.
+pub fn fee_for(price: &GasPrice, gas: u64) -> Result<Coin> {
+    let amount = price.fee_for_gas(gas).ok_or_else(|| {
+        ClientError::InvalidFee(format!("fee for {gas} gas at {price} overflows"))
+    })?;
+    Ok(Coin {
+        denom: price.denom.clone(),
+        amount: amount.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -241,36 +190,18 @@ mod tests {
     #[test]
     fn fee_rounds_up() {
         let price: GasPrice = "0.025uakt".parse().unwrap();
-        assert_eq!(price.fee_for(200_000).unwrap(), coin("5000", "uakt"));
+        assert_eq!(fee_for(&price, 200_000).unwrap(), coin("5000", "uakt"));
         // 117880 × 0.025 = 2947 exactly; 117881 × 0.025 = 2947.025 -> 2948.
-        assert_eq!(price.fee_for(117_880).unwrap(), coin("2947", "uakt"));
-        assert_eq!(price.fee_for(117_881).unwrap(), coin("2948", "uakt"));
-        assert_eq!(price.fee_for(1).unwrap(), coin("1", "uakt"));
-        assert_eq!(price.fee_for(0).unwrap(), coin("0", "uakt"));
+        assert_eq!(fee_for(&price, 117_880).unwrap(), coin("2947", "uakt"));
+        assert_eq!(fee_for(&price, 117_881).unwrap(), coin("2948", "uakt"));
+        assert_eq!(fee_for(&price, 1).unwrap(), coin("1", "uakt"));
+        assert_eq!(fee_for(&price, 0).unwrap(), coin("0", "uakt"));
         let zero: GasPrice = "0uakt".parse().unwrap();
-        assert_eq!(zero.fee_for(5).unwrap(), coin("0", "uakt"));
+        assert_eq!(fee_for(&zero, 5).unwrap(), coin("0", "uakt"));
         let adj: Dec = "1.4".parse().unwrap();
         assert_eq!(adj.mul_ceil(84_200), Some(117_880));
         assert_eq!(adj.mul_ceil(84_201), Some(117_882)); // 117881.4 -> 117882
         assert_eq!(adj.mul_floor(84_201), Some(117_881));
         assert_eq!(Dec::from_atomics(u128::MAX).mul_ceil(2), None);
-    }
-
-    #[test]
-    fn gas_price_parsing() {
-        let p: GasPrice = "0.025uakt".parse().unwrap();
-        assert_eq!(p.denom, "uakt");
-        assert_eq!(p.to_string(), "0.025uakt");
-        assert!("uakt"
-            .parse::<GasPrice>()
-            .unwrap_err()
-            .to_string()
-            .contains("decimal amount followed by a denom"));
-        assert!("0.025"
-            .parse::<GasPrice>()
-            .unwrap_err()
-            .to_string()
-            .contains("no denom"));
-        assert!("0.0.1uakt".parse::<GasPrice>().is_err());
     }
 }

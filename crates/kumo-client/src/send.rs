@@ -5,7 +5,7 @@ use cosmos_sdk_proto::cosmos::base::v1beta1::Coin;
 use cosmos_sdk_proto::Any;
 use kumo_crypto::PrivKey;
 
-use crate::coins::{Dec, GasPrice, DEFAULT_GAS_PRICE};
+use crate::coins::{fee_for, Dec, GasPrice, DEFAULT_GAS_PRICE};
 use crate::error::{ClientError, Result};
 use crate::rpc::{BroadcastResult, RpcClient};
 use crate::tx::{SignedTx, TxBuilder};
@@ -62,7 +62,7 @@ impl FeeOpts {
                         &default
                     }
                 };
-                let coin = price.fee_for(gas_limit)?;
+                let coin = fee_for(price, gas_limit)?;
                 Ok(if coin.amount == "0" {
                     Vec::new()
                 } else {

@@ -10,7 +10,7 @@ use crate::types::*;
 use anyhow::{Context, Result};
 use kumo_app::abci::*;
 use kumo_app::app::MAX_BLOCK_BYTES;
-use kumo_app::coins::DecCoin;
+use kumo_app::coins::GasPrice;
 use kumo_app::errors::SdkError;
 use kumo_app::genesis::Genesis;
 use kumo_app::{App, AppConfig, Queries};
@@ -135,7 +135,7 @@ impl Node {
             .min_gas_prices
             .split(',')
             .filter(|s| !s.trim().is_empty())
-            .map(DecCoin::parse)
+            .map(str::parse::<GasPrice>)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| anyhow::anyhow!("bad min_gas_prices {:?}: {e}", cfg.min_gas_prices))?;
         let app_cfg = AppConfig {

@@ -118,6 +118,55 @@ impl fmt::Display for Dec {
     }
 }
 
+/// A gas price such as `0.025uakt`: the fee per unit of gas in one denom. The chain's
+/// minimum gas prices and the client's fee computation both use it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GasPrice {
+    pub amount: Dec,
+    pub denom: String,
+}
+
+impl GasPrice {
+    /// `ceil(gas × price)` in whole units of the denom, or `None` on overflow.
+    pub fn fee_for_gas(&self, gas: u64) -> Option<u128> {
+        self.amount.mul_ceil(u128::from(gas))
+    }
+}
+
+impl FromStr for GasPrice {
+    type Err = String;
+
+    fn from_str(input: &str) -> Result<Self, String> {
+        let s = input.trim();
+        let split = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len());
+        let (amount, denom) = s.split_at(split);
+        let denom = denom.trim_start();
+        if amount.is_empty() {
+            return Err(format!(
+                "{input:?}: a gas price is a decimal amount followed by a denom, e.g. 0.025uakt"
+            ));
+        }
+        if denom.is_empty() {
+            return Err(format!(
+                "{input:?}: gas price has no denom; expected e.g. {amount}uakt"
+            ));
+        }
+        validate_denom(denom)?;
+        Ok(GasPrice {
+            amount: amount.parse()?,
+            denom: denom.to_string(),
+        })
+    }
+}
+
+impl fmt::Display for GasPrice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.amount, self.denom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +183,25 @@ mod tests {
         assert!("1.0000000000000000001".parse::<Dec>().is_err());
         assert!("-1".parse::<Dec>().is_err());
         assert!("".parse::<Dec>().is_err());
+    }
+
+    #[test]
+    fn gas_prices() {
+        let p: GasPrice = "0.025uakt".parse().unwrap();
+        assert_eq!(p.to_string(), "0.025uakt");
+        assert_eq!(p.fee_for_gas(200_000), Some(5000));
+        assert_eq!(p.fee_for_gas(117_881), Some(2948));
+        assert_eq!(p.fee_for_gas(0), Some(0));
+        assert!("uakt"
+            .parse::<GasPrice>()
+            .unwrap_err()
+            .contains("decimal amount followed by a denom"));
+        assert!("0.025"
+            .parse::<GasPrice>()
+            .unwrap_err()
+            .contains("no denom"));
+        assert!("0.0.1uakt".parse::<GasPrice>().is_err());
+        assert!("1.0000000000000000001uakt".parse::<GasPrice>().is_err());
     }
 
     #[test]

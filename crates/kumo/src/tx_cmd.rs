@@ -110,7 +110,6 @@ fn dec_arg(s: &str) -> std::result::Result<Dec, String> {
 
 fn gas_price_arg(s: &str) -> std::result::Result<GasPrice, String> {
     s.parse()
-        .map_err(|e: kumo_client::ClientError| e.to_string())
 }
 
 /// A coin list given as one flag value (`--fees 5000uakt`).
