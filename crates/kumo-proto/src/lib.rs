@@ -1,6 +1,17 @@
 //! Wire types and their encodings: the Cosmos SDK protobuf types (re-exported from
-//! cosmos-sdk-proto) and the SDK's number formats (`math.Int` as a decimal string, `LegacyDec`
-//! as an 18-decimal fixed-point integer). Akash's own types will join them here.
+//! cosmos-sdk-proto), Akash's types (generated from our own .proto files in `proto/akash`,
+//! written from the spec's field tables), and the SDK's number formats (`math.Int` as a decimal
+//! string, `LegacyDec` as an 18-decimal fixed-point integer).
 
 pub use cosmos_sdk_proto;
+pub mod json;
 pub mod math;
+
+#[allow(clippy::all, clippy::pedantic)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/akash.rs"));
+}
+pub use generated::akash;
+
+/// The encoded `FileDescriptorSet` of every Akash proto (and the Cosmos types they import).
+pub const DESCRIPTORS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/descriptors.bin"));
