@@ -117,3 +117,19 @@ pub struct InfoResponse {
     pub last_block_height: u64,
     pub last_block_app_hash: [u8; 32],
 }
+
+impl Event {
+    /// A typed event as the SDK's `EmitTypedEvent` writes it: the type is the message's full
+    /// proto name (`akash.market.v1.EventLeaseCreated`) and each field is one attribute whose
+    /// value is that field's proto-JSON (strings quoted, uint64 quoted, enums by name).
+    pub fn typed<M: prost::Message + prost::Name>(m: &M) -> Event {
+        let json = kumo_proto::json::message_json(m);
+        let mut e = Event::new(M::full_name());
+        if let serde_json::Value::Object(fields) = json {
+            for (k, v) in fields {
+                e = e.attr(k, v.to_string());
+            }
+        }
+        e
+    }
+}
