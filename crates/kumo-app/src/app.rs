@@ -268,6 +268,10 @@ impl App {
             .map_err(|e| AppError::Genesis(e.log))?;
         bank::genesis::init(&mut ctx, &genesis.app_state.bank)
             .map_err(|e| AppError::Genesis(e.log))?;
+        crate::deployment::genesis::init(&mut ctx, &genesis.app_state.deployment)
+            .map_err(|e| AppError::Genesis(e.log))?;
+        crate::market::genesis::init(&mut ctx, &genesis.app_state.market)
+            .map_err(|e| AppError::Genesis(e.log))?;
         ctx.finish();
         // CheckTx before block 1 sees genesis accounts.
         self.check.writes = writes.clone();

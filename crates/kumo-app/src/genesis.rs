@@ -70,6 +70,10 @@ pub struct AppState {
     pub auth: auth::genesis::GenesisState,
     #[serde(default)]
     pub bank: bank::genesis::GenesisState,
+    #[serde(default)]
+    pub deployment: crate::deployment::genesis::GenesisState,
+    #[serde(default)]
+    pub market: crate::market::genesis::GenesisState,
     /// Sections of modules this build does not have yet; kept so exports round-trip.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,

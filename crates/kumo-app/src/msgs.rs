@@ -13,6 +13,8 @@ use prost::Message;
 pub enum Msg {
     BankSend(bank::msgs::Send),
     BankMultiSend(bank::msgs::MultiSend),
+    Deployment(crate::deployment::msgs::DeploymentMsg),
+    Market(crate::market::msgs::MarketMsg),
 }
 
 fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
@@ -23,6 +25,12 @@ fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
 impl Msg {
     /// Decodes and checks a message (the SDK's decode + ValidateBasic).
     pub fn from_any(any: &Any) -> SdkResult<Msg> {
+        if let Some(m) = crate::deployment::msgs::decode(any) {
+            return m.map(Msg::Deployment);
+        }
+        if let Some(m) = crate::market::msgs::decode(any) {
+            return m.map(Msg::Market);
+        }
         match any.type_url.as_str() {
             bank::msgs::MSG_SEND => Ok(Msg::BankSend(bank::msgs::check_send(&decode_as::<
                 MsgSend,
@@ -40,12 +48,16 @@ impl Msg {
         match self {
             Msg::BankSend(_) => bank::msgs::MSG_SEND,
             Msg::BankMultiSend(_) => bank::msgs::MSG_MULTI_SEND,
+            Msg::Deployment(m) => m.type_url(),
+            Msg::Market(m) => m.type_url(),
         }
     }
 
     pub fn module(&self) -> &'static str {
         match self {
             Msg::BankSend(_) | Msg::BankMultiSend(_) => "bank",
+            Msg::Deployment(_) => "deployment",
+            Msg::Market(_) => "market",
         }
     }
 
@@ -54,6 +66,8 @@ impl Msg {
         match self {
             Msg::BankSend(m) => vec![m.from],
             Msg::BankMultiSend(m) => vec![m.from],
+            Msg::Deployment(m) => m.signers(),
+            Msg::Market(m) => m.signers(),
         }
     }
 
@@ -62,6 +76,8 @@ impl Msg {
         match self {
             Msg::BankSend(m) => bank::msgs::execute_send(ctx, m),
             Msg::BankMultiSend(m) => bank::msgs::execute_multi_send(ctx, m),
+            Msg::Deployment(m) => m.execute(ctx),
+            Msg::Market(m) => m.execute(ctx),
         }
     }
 }

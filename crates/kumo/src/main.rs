@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 mod bench;
 mod keys_cmd;
+mod market_cmd;
 mod node_cmd;
 mod query_cmd;
 mod tx_cmd;

@@ -34,6 +34,12 @@ pub enum QueryCmd {
     Tx(TxQueryArgs),
     /// Show a block header and its transaction hashes (the latest block without HEIGHT).
     Block(BlockArgs),
+    /// Deployment module: deployments, their groups and escrow accounts.
+    #[command(subcommand)]
+    Deployment(crate::market_cmd::DeploymentQueryCmd),
+    /// Market module: orders, bids and leases.
+    #[command(subcommand)]
+    Market(crate::market_cmd::MarketQueryCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -144,6 +150,8 @@ pub fn run(g: &Globals, c: QueryCmd) -> Result<()> {
         QueryCmd::Auth(AuthQueryCmd::Account(a)) => account(g, a),
         QueryCmd::Tx(a) => query_tx(g, a),
         QueryCmd::Block(a) => block(g, a),
+        QueryCmd::Deployment(c) => crate::market_cmd::query_deployment(g, c),
+        QueryCmd::Market(c) => crate::market_cmd::query_market(g, c),
     }
 }
 
@@ -289,6 +297,9 @@ fn account(g: &Globals, a: AccountArgs) -> Result<()> {
 
 /// One line and a JSON object describing a message, decoding the ones the CLI sends.
 pub(crate) fn describe_msg(any: &Any) -> (String, Value) {
+    if let Some(d) = crate::market_cmd::describe(any) {
+        return d;
+    }
     match any.type_url.as_str() {
         "/cosmos.bank.v1beta1.MsgSend" => {
             if let Ok(m) = MsgSend::decode(any.value.as_slice()) {

@@ -28,6 +28,15 @@ pub enum TxCmd {
     /// Bank transactions: send tokens.
     #[command(subcommand)]
     Bank(BankTxCmd),
+    /// Deployment transactions: deposit, update, close, and group pause/start/close.
+    #[command(subcommand)]
+    Deployment(crate::market_cmd::DeploymentTxCmd),
+    /// Market transactions: bids and leases.
+    #[command(subcommand)]
+    Market(crate::market_cmd::MarketTxCmd),
+    /// Escrow transactions (withdraw = market lease withdraw).
+    #[command(subcommand)]
+    Escrow(crate::market_cmd::EscrowTxCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -177,6 +186,9 @@ pub fn run(g: &Globals, c: TxCmd) -> Result<()> {
     match c {
         TxCmd::Bank(BankTxCmd::Send(a)) => send(g, a),
         TxCmd::Bank(BankTxCmd::MultiSend(a)) => multi_send(g, a),
+        TxCmd::Deployment(c) => crate::market_cmd::tx_deployment(g, c),
+        TxCmd::Market(c) => crate::market_cmd::tx_market(g, c),
+        TxCmd::Escrow(c) => crate::market_cmd::tx_escrow(g, c),
     }
 }
 
@@ -244,7 +256,7 @@ fn multi_send(g: &Globals, a: MultiSendArgs) -> Result<()> {
 }
 
 /// Signs `msgs` with key `from`, confirms with the user, broadcasts and reports.
-fn execute(g: &Globals, flags: &TxFlags, from: &str, msgs: Vec<Any>) -> Result<()> {
+pub(crate) fn execute(g: &Globals, flags: &TxFlags, from: &str, msgs: Vec<Any>) -> Result<()> {
     if !flags.yes && !std::io::stdin().is_terminal() {
         bail!(
             "refusing to broadcast without confirmation: stdin is not a terminal; \
