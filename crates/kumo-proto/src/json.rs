@@ -1,8 +1,14 @@
 //! Proto-JSON of Akash messages the way the Cosmos SDK writes it for REST answers and typed
-//! events (jsonpb with `OrigName: true, EmitDefaults: true`): proto field names, every field
-//! present, 64-bit integers quoted, enums by name, bytes in base64.
+//! events (gogoproto jsonpb with `OrigName: true, EmitDefaults: true`): proto field names, every
+//! field present, 64-bit integers quoted, enums by name, bytes in base64 — except gogoproto
+//! custom types, which marshal through their own JSON form:
+//! - `math.Int` on a bytes field (`ResourceValue.val`) is the decimal string, not base64;
+//! - `LegacyDec` on a string field (`DecCoin.amount`, escrow `Balance.amount`) travels as the
+//!   integer value × 10^18 but is written in JSON as a decimal with 18 fractional digits.
 
-use prost_reflect::{DescriptorPool, DynamicMessage, SerializeOptions};
+use crate::math::Dec;
+use prost_reflect::{DescriptorPool, DynamicMessage, Kind, MessageDescriptor, SerializeOptions};
+use serde_json::Value;
 use std::sync::OnceLock;
 
 pub fn pool() -> &'static DescriptorPool {
@@ -12,24 +18,101 @@ pub fn pool() -> &'static DescriptorPool {
     })
 }
 
+/// Fields whose Go type is a gogoproto custom type: (message, field, kind).
+const CUSTOM_TYPES: &[(&str, &str, Custom)] = &[
+    (
+        "akash.base.resources.v1beta4.ResourceValue",
+        "val",
+        Custom::IntBytes,
+    ),
+    ("cosmos.base.v1beta1.DecCoin", "amount", Custom::LegacyDec),
+    ("akash.escrow.types.v1.Balance", "amount", Custom::LegacyDec),
+];
+
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Custom {
+    IntBytes,
+    LegacyDec,
+}
+
+fn custom_of(msg: &str, field: &str) -> Option<Custom> {
+    CUSTOM_TYPES
+        .iter()
+        .find(|(m, f, _)| *m == msg && *f == field)
+        .map(|(_, _, c)| *c)
+}
+
 /// Renders `msg` (encoded bytes of the type `full_name`, e.g. `akash.market.v1.LeaseID`) as
-/// SDK-style proto-JSON. Unknown names and undecodable bytes are programming errors here,
-/// reported as `Err` so callers can answer with an internal error rather than panic.
-pub fn to_json(full_name: &str, bytes: &[u8]) -> Result<serde_json::Value, String> {
+/// SDK-style proto-JSON. Unknown names and undecodable bytes are reported as `Err` so callers
+/// can answer with an internal error rather than panic.
+pub fn to_json(full_name: &str, bytes: &[u8]) -> Result<Value, String> {
     let desc = pool()
         .get_message_by_name(full_name)
         .ok_or_else(|| format!("unknown message type {full_name}"))?;
-    let msg = DynamicMessage::decode(desc, bytes).map_err(|e| format!("{full_name}: {e}"))?;
+    let msg =
+        DynamicMessage::decode(desc.clone(), bytes).map_err(|e| format!("{full_name}: {e}"))?;
     let opts = SerializeOptions::new()
         .use_proto_field_name(true)
         .skip_default_fields(false)
         .stringify_64_bit_integers(true);
-    msg.serialize_with_options(serde_json::value::Serializer, &opts)
-        .map_err(|e| format!("{full_name}: {e}"))
+    let mut v = msg
+        .serialize_with_options(serde_json::value::Serializer, &opts)
+        .map_err(|e| format!("{full_name}: {e}"))?;
+    apply_custom_types(&mut v, &desc);
+    Ok(v)
+}
+
+fn apply_custom_types(v: &mut Value, desc: &MessageDescriptor) {
+    let Value::Object(map) = v else { return };
+    for field in desc.fields() {
+        let Some(fv) = map.get_mut(field.name()) else {
+            continue;
+        };
+        if let Some(custom) = custom_of(desc.full_name(), field.name()) {
+            rewrite_custom(fv, custom);
+            continue;
+        }
+        if let Kind::Message(sub) = field.kind() {
+            match fv {
+                Value::Array(items) => items.iter_mut().for_each(|i| apply_custom_types(i, &sub)),
+                Value::Object(_) if field.is_map() => {}
+                other => apply_custom_types(other, &sub),
+            }
+        }
+    }
+}
+
+fn rewrite_custom(v: &mut Value, custom: Custom) {
+    use base64::Engine;
+    if let Value::Array(items) = v {
+        items.iter_mut().for_each(|i| rewrite_custom(i, custom));
+        return;
+    }
+    let Value::String(s) = v else { return };
+    match custom {
+        Custom::IntBytes => {
+            if let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(s.as_bytes()) {
+                if let Ok(text) = String::from_utf8(raw) {
+                    // math.Int marshals an empty value as "0".
+                    *s = if text.is_empty() { "0".into() } else { text };
+                }
+            }
+        }
+        Custom::LegacyDec => {
+            let atomics = if s.is_empty() {
+                Some(0)
+            } else {
+                s.parse::<u128>().ok()
+            };
+            if let Some(a) = atomics {
+                *s = Dec::from_atomics(a).to_legacy_string();
+            }
+        }
+    }
 }
 
 /// Proto-JSON of a generated message.
-pub fn message_json<M: prost::Message + prost::Name>(m: &M) -> serde_json::Value {
+pub fn message_json<M: prost::Message + prost::Name>(m: &M) -> Value {
     to_json(&M::full_name(), &m.encode_to_vec()).expect("generated type is in the pool")
 }
 
@@ -38,6 +121,8 @@ mod tests {
     use super::*;
     use crate::akash::base::attributes::v1::{Attribute, PlacementRequirements, SignedBy};
     use crate::akash::base::resources::v1beta4::{Cpu, ResourceValue};
+    use crate::akash::deployment::v1beta4::ResourceUnit;
+    use cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin;
     use prost::Name;
 
     #[test]
@@ -60,13 +145,28 @@ mod tests {
             serde_json::json!({"signed_by": {"all_of": [], "any_of": []},
                 "attributes": [{"key": "region", "value": "us-west"}]})
         );
+    }
+
+    #[test]
+    fn custom_types_use_their_own_json_form() {
         let cpu = Cpu {
             units: Some(ResourceValue {
                 val: b"1000".to_vec(),
             }),
             attributes: vec![],
         };
-        // math.Int travels as the decimal string's bytes; JSON shows them in base64 as gogo does.
-        assert_eq!(message_json(&cpu)["units"]["val"], "MTAwMA==");
+        assert_eq!(message_json(&cpu)["units"]["val"], "1000");
+        let unit = ResourceUnit {
+            resource: None,
+            count: 2,
+            price: Some(DecCoin {
+                denom: "uakt".into(),
+                amount: "1500000000000000000".into(),
+            }),
+        };
+        let j = message_json(&unit);
+        assert_eq!(j["price"]["amount"], "1.500000000000000000");
+        assert_eq!(j["count"], 2);
+        assert_eq!(j["resource"], Value::Null);
     }
 }

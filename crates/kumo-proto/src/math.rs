@@ -65,6 +65,12 @@ impl Dec {
         Some(product.div_ceil(DEC_ONE))
     }
 
+    /// The `LegacyDec.String()` form: always 18 fractional digits (`0.500000000000000000`), as
+    /// the SDK writes LegacyDec values in JSON.
+    pub fn to_legacy_string(self) -> String {
+        format!("{}.{:018}", self.0 / DEC_ONE, self.0 % DEC_ONE)
+    }
+
     /// `floor(n × self)`, or `None` on overflow.
     pub fn mul_floor(self, n: u128) -> Option<u128> {
         Some(n.checked_mul(self.0)? / DEC_ONE)

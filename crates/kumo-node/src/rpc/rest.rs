@@ -42,7 +42,7 @@ pub async fn serve_rest(
 }
 
 pub fn router(backend: Backend) -> Router {
-    Router::new()
+    super::gateway::routes(Router::new())
         .route("/cosmos/bank/v1beta1/balances/{address}", get(all_balances))
         .route(
             "/cosmos/bank/v1beta1/balances/{address}/by_denom",
@@ -67,6 +67,7 @@ pub fn router(backend: Backend) -> Router {
 }
 
 /// A grpc-gateway error: gRPC code, message.
+#[derive(Debug)]
 pub struct RestError(pub u32, pub String);
 
 /// HTTP status grpc-gateway uses for a gRPC code.
@@ -103,7 +104,7 @@ fn ok(v: Value, height: u64) -> RestResult {
     Ok(resp)
 }
 
-fn height_of(headers: &HeaderMap) -> Result<u64, RestError> {
+pub(super) fn height_of(headers: &HeaderMap) -> Result<u64, RestError> {
     match headers.get(grpc::HEIGHT_HEADER) {
         None => Ok(0),
         Some(v) => v
