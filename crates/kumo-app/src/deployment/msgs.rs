@@ -382,7 +382,7 @@ fn start_group(ctx: &mut Ctx, id: GroupId) -> SdkResult<()> {
         id: Some(id.to_proto()),
     }));
     let spec = g.group_spec.unwrap_or_default();
-    market::state::create_order(ctx, id, &spec)
+    market::state::create_order(ctx, id, &spec).map(|_| ())
 }
 
 /// The group price as a DecCoin (re-exported for the market's bid checks).

@@ -179,12 +179,12 @@ impl EscrowHooks for MarketHooks {
         let (to, reason) = if overdrawn {
             (
                 LeaseState::InsufficientFunds,
-                LeaseClosedReason::LeaseClosedReasonInsufficientFunds,
+                LeaseClosedReason::InsufficientFunds,
             )
         } else {
             (
                 LeaseState::Closed,
-                LeaseClosedReason::LeaseClosedReasonUnspecified,
+                LeaseClosedReason::Unspecified,
             )
         };
         close_lease(ctx, lease, to, reason)

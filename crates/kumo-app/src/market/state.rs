@@ -504,7 +504,7 @@ pub fn on_group_closed(ctx: &mut Ctx, group: GroupId, state: GroupState) -> SdkR
     let (lease_to, reason) = if state == GroupState::InsufficientFunds {
         (
             LeaseState::InsufficientFunds,
-            LeaseClosedReason::LeaseClosedReasonInsufficientFunds,
+            LeaseClosedReason::InsufficientFunds,
         )
     } else {
         (LeaseState::Closed, LeaseClosedReason::LeaseClosedOwner)

@@ -520,7 +520,7 @@ fn the_full_auction() {
     assert_eq!(l.state, LeaseState::InsufficientFunds as i32);
     assert_eq!(
         l.reason,
-        LeaseClosedReason::LeaseClosedReasonInsufficientFunds as i32
+        LeaseClosedReason::InsufficientFunds as i32
     );
     assert_eq!(l.reason, 20000);
     let d = env.deployment(100);
@@ -601,7 +601,7 @@ fn tenant_close_lease_reorders_and_provider_close_bid_pauses() {
         RUNNER_UP,
         &mv1b5::MsgCloseBid {
             id: Some(bid_id(RUNNER_UP, 8, 2)),
-            reason: LeaseClosedReason::LeaseClosedReasonUnstable as i32,
+            reason: LeaseClosedReason::Unstable as i32,
         },
     )
     .unwrap();
@@ -758,7 +758,7 @@ fn bad_input_is_refused_with_akash_codes_and_changes_nothing() {
         RUNNER_UP,
         &mv1b5::MsgCloseBid {
             id: Some(bid_id(RUNNER_UP, 5, 1)),
-            reason: LeaseClosedReason::LeaseClosedReasonUnspecified as i32,
+            reason: LeaseClosedReason::Unspecified as i32,
         },
     )
     .unwrap();
