@@ -268,6 +268,12 @@ impl App {
             .map_err(|e| AppError::Genesis(e.log))?;
         bank::genesis::init(&mut ctx, &genesis.app_state.bank)
             .map_err(|e| AppError::Genesis(e.log))?;
+        crate::take::genesis::init(&mut ctx, &genesis.app_state.take)
+            .map_err(|e| AppError::Genesis(e.log))?;
+        crate::distribution::genesis::init(&mut ctx, &genesis.app_state.distribution)
+            .map_err(|e| AppError::Genesis(e.log))?;
+        crate::escrow::genesis::init(&mut ctx, &genesis.app_state.escrow)
+            .map_err(|e| AppError::Genesis(e.log))?;
         ctx.finish();
         // CheckTx before block 1 sees genesis accounts.
         self.check.writes = writes.clone();

@@ -70,6 +70,12 @@ pub struct AppState {
     pub auth: auth::genesis::GenesisState,
     #[serde(default)]
     pub bank: bank::genesis::GenesisState,
+    #[serde(default)]
+    pub distribution: crate::distribution::genesis::GenesisState,
+    #[serde(default)]
+    pub escrow: crate::escrow::genesis::GenesisState,
+    #[serde(default)]
+    pub take: crate::take::genesis::GenesisState,
     /// Sections of modules this build does not have yet; kept so exports round-trip.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,

@@ -13,6 +13,8 @@ use prost::Message;
 pub enum Msg {
     BankSend(bank::msgs::Send),
     BankMultiSend(bank::msgs::MultiSend),
+    Escrow(crate::escrow::msgs::EscrowMsg),
+    Take(crate::take::msgs::TakeMsg),
 }
 
 fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
@@ -23,6 +25,12 @@ fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
 impl Msg {
     /// Decodes and checks a message (the SDK's decode + ValidateBasic).
     pub fn from_any(any: &Any) -> SdkResult<Msg> {
+        if let Some(m) = crate::escrow::msgs::decode(any) {
+            return m.map(Msg::Escrow);
+        }
+        if let Some(m) = crate::take::msgs::decode(any) {
+            return m.map(Msg::Take);
+        }
         match any.type_url.as_str() {
             bank::msgs::MSG_SEND => Ok(Msg::BankSend(bank::msgs::check_send(&decode_as::<
                 MsgSend,
@@ -40,12 +48,16 @@ impl Msg {
         match self {
             Msg::BankSend(_) => bank::msgs::MSG_SEND,
             Msg::BankMultiSend(_) => bank::msgs::MSG_MULTI_SEND,
+            Msg::Escrow(m) => m.type_url(),
+            Msg::Take(m) => m.type_url(),
         }
     }
 
     pub fn module(&self) -> &'static str {
         match self {
             Msg::BankSend(_) | Msg::BankMultiSend(_) => "bank",
+            Msg::Escrow(_) => "escrow",
+            Msg::Take(_) => "take",
         }
     }
 
@@ -54,6 +66,8 @@ impl Msg {
         match self {
             Msg::BankSend(m) => vec![m.from],
             Msg::BankMultiSend(m) => vec![m.from],
+            Msg::Escrow(m) => m.signers(),
+            Msg::Take(m) => m.signers(),
         }
     }
 
@@ -62,6 +76,9 @@ impl Msg {
         match self {
             Msg::BankSend(m) => bank::msgs::execute_send(ctx, m),
             Msg::BankMultiSend(m) => bank::msgs::execute_multi_send(ctx, m),
+            // The market module's hooks replace NoHooks when market is merged.
+            Msg::Escrow(m) => m.execute(ctx, &crate::escrow::NoHooks),
+            Msg::Take(m) => m.execute(ctx),
         }
     }
 }

@@ -20,6 +20,11 @@ pub fn route(ctx: &mut Ctx, path: &str, data: &[u8]) -> SdkResult<Vec<u8>> {
         "cosmos.auth.v1beta1.Query" => crate::auth::query::handle(ctx, method, data),
         "cosmos.bank.v1beta1.Query" => crate::bank::query::handle(ctx, method, data),
         "cosmos.consensus.v1.Query" => consensus_params(method),
+        "cosmos.distribution.v1beta1.Query" => {
+            crate::distribution::query::handle(ctx, method, data)
+        }
+        "akash.escrow.v1.Query" => crate::escrow::query::handle(ctx, method, data),
+        "akash.take.v1.Query" => crate::take::query::handle(ctx, method, data),
         _ => None,
     };
     answer.unwrap_or_else(|| {
