@@ -821,3 +821,266 @@ fn genesis_round_trips_and_checks_the_module_account() {
         e.log
     );
 }
+
+// ---- conservation under random use ----
+
+#[derive(Clone, Debug)]
+enum Op {
+    Create {
+        dseq: u64,
+        who: u8,
+        denom: usize,
+        amount: u128,
+    },
+    Deposit {
+        dseq: u64,
+        who: u8,
+        denom: usize,
+        amount: u128,
+    },
+    PaymentCreate {
+        dseq: u64,
+        gseq: u32,
+        provider: u8,
+        denom: usize,
+        rate_milli: u128,
+    },
+    Withdraw {
+        dseq: u64,
+        gseq: u32,
+        provider: u8,
+    },
+    PaymentClose {
+        dseq: u64,
+        gseq: u32,
+        provider: u8,
+    },
+    AccountClose {
+        dseq: u64,
+    },
+    Advance {
+        blocks: u64,
+    },
+}
+
+const DENOMS: [&str; 2] = ["uakt", "uusdc"];
+
+fn op() -> impl Strategy<Value = Op> {
+    let dseq = 1u64..4;
+    let who = prop_oneof![Just(OWNER), Just(FRIEND)];
+    let provider = prop_oneof![Just(PROVIDER), Just(PROVIDER2)];
+    prop_oneof![
+        (dseq.clone(), who.clone(), 0usize..2, 1u128..400).prop_map(
+            |(dseq, who, denom, amount)| Op::Create {
+                dseq,
+                who,
+                denom,
+                amount
+            }
+        ),
+        (dseq.clone(), who, 0usize..2, 1u128..300).prop_map(|(dseq, who, denom, amount)| {
+            Op::Deposit {
+                dseq,
+                who,
+                denom,
+                amount,
+            }
+        }),
+        (
+            dseq.clone(),
+            1u32..4,
+            provider.clone(),
+            0usize..2,
+            0u128..40_000
+        )
+            .prop_map(
+                |(dseq, gseq, provider, denom, rate_milli)| Op::PaymentCreate {
+                    dseq,
+                    gseq,
+                    provider,
+                    denom,
+                    rate_milli
+                }
+            ),
+        (dseq.clone(), 1u32..4, provider.clone()).prop_map(|(dseq, gseq, provider)| Op::Withdraw {
+            dseq,
+            gseq,
+            provider
+        }),
+        (dseq.clone(), 1u32..4, provider).prop_map(|(dseq, gseq, provider)| Op::PaymentClose {
+            dseq,
+            gseq,
+            provider
+        }),
+        dseq.prop_map(|dseq| Op::AccountClose { dseq }),
+        (0u64..30).prop_map(|blocks| Op::Advance { blocks }),
+    ]
+}
+
+fn apply(env: &mut Env, op: &Op) -> Result<(), SdkError> {
+    let owner = bech(&addr(OWNER));
+    let pid = |dseq: u64, gseq: u32, provider: u8| {
+        lease_payment_id(&owner, dseq, gseq, 1, &bech(&addr(provider)))
+    };
+    match op.clone() {
+        Op::Create {
+            dseq,
+            who,
+            denom,
+            amount,
+        } => env.run(|ctx| {
+            let id = deployment_account_id(&owner, dseq);
+            account_create(
+                ctx,
+                &NoHooks,
+                &id,
+                &addr(OWNER),
+                &addr(who),
+                &deposit(DENOMS[denom], amount),
+            )
+        }),
+        Op::Deposit {
+            dseq,
+            who,
+            denom,
+            amount,
+        } => env.run(|ctx| {
+            let id = deployment_account_id(&owner, dseq);
+            account_deposit(
+                ctx,
+                &NoHooks,
+                &id,
+                &addr(who),
+                &deposit(DENOMS[denom], amount),
+            )
+        }),
+        Op::PaymentCreate {
+            dseq,
+            gseq,
+            provider,
+            denom,
+            rate_milli,
+        } => env.run(|ctx| {
+            let r = DecCoin {
+                denom: DENOMS[denom].into(),
+                amount: (rate_milli * (DEC_ONE / 1000)).to_string(),
+            };
+            payment_create(
+                ctx,
+                &NoHooks,
+                &pid(dseq, gseq, provider),
+                &addr(provider),
+                &r,
+            )
+        }),
+        Op::Withdraw {
+            dseq,
+            gseq,
+            provider,
+        } => env.run(|ctx| payment_withdraw(ctx, &NoHooks, &pid(dseq, gseq, provider))),
+        Op::PaymentClose {
+            dseq,
+            gseq,
+            provider,
+        } => env.run(|ctx| payment_close(ctx, &NoHooks, &pid(dseq, gseq, provider))),
+        Op::AccountClose { dseq } => {
+            env.run(|ctx| account_close(ctx, &NoHooks, &deployment_account_id(&owner, dseq)))
+        }
+        Op::Advance { blocks } => {
+            env.advance(blocks);
+            Ok(())
+        }
+    }
+}
+
+fn check_invariants(env: &mut Env) -> Result<(), TestCaseError> {
+    use std::collections::BTreeMap;
+    env.read(|ctx| {
+        // No token created or lost: every balance together is the supply.
+        let mut held: BTreeMap<String, u128> = BTreeMap::new();
+        for (k, v) in ctx.prefix_free(b"bank/bal/") {
+            let denom = String::from_utf8(k[b"bank/bal/".len() + 20..].to_vec()).unwrap();
+            *held.entry(denom).or_default() += crate::bank::state::decode_amount(&v);
+        }
+        for d in DENOMS {
+            prop_assert_eq!(
+                held.get(d).copied().unwrap_or(0),
+                crate::bank::state::supply_of(ctx, d)
+            );
+        }
+        // The escrow module account holds exactly the open funds and unpaid payment balances.
+        let mut escrowed: BTreeMap<String, u128> = BTreeMap::new();
+        for s in state::STORED_STATES {
+            for (_, v) in ctx.prefix_free(&state::accounts_prefix(s, "")) {
+                let a = state::Account::from_proto(&prost::Message::decode(v.as_slice()).unwrap())
+                    .unwrap();
+                for (denom, f) in &a.funds {
+                    if *f < 0 {
+                        prop_assert_eq!(
+                            a.state,
+                            State::Overdrawn,
+                            "negative funds outside overdraw"
+                        );
+                    } else {
+                        let slices: u128 = a
+                            .deposits
+                            .iter()
+                            .filter(|d| &d.denom == denom)
+                            .map(|d| d.atomics)
+                            .sum();
+                        prop_assert_eq!(*f as u128, slices, "funds differ from deposit slices");
+                        *escrowed.entry(denom.clone()).or_default() += *f as u128;
+                    }
+                }
+                if a.state == State::Closed {
+                    prop_assert!(a.deposits.is_empty());
+                }
+            }
+            for (_, v) in ctx.prefix_free(&state::payments_prefix(s, "")) {
+                let p = state::Payment::from_proto(&prost::Message::decode(v.as_slice()).unwrap())
+                    .unwrap();
+                *escrowed.entry(p.denom.clone()).or_default() += p.balance;
+                if p.state != State::Open {
+                    prop_assert_eq!(p.balance % DEC_ONE, 0, "a closed payment keeps a fraction");
+                }
+            }
+        }
+        for d in DENOMS {
+            let atomics = escrowed.get(d).copied().unwrap_or(0);
+            prop_assert_eq!(atomics % DEC_ONE, 0);
+            let module = crate::bank::state::balance(ctx, &module_address(), d).unwrap();
+            prop_assert_eq!(
+                module,
+                atomics / DEC_ONE,
+                "escrow module account vs records for {}",
+                d
+            );
+        }
+        // The community pool is backed by the distribution module account.
+        let dist = crate::auth::module_address("distribution");
+        for (d, a) in crate::distribution::community_pool(ctx) {
+            prop_assert_eq!(a % DEC_ONE, 0);
+            prop_assert_eq!(
+                crate::bank::state::balance(ctx, &dist, &d).unwrap(),
+                a / DEC_ONE
+            );
+        }
+        Ok(())
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #[test]
+    fn random_use_conserves_tokens(ops in proptest::collection::vec(op(), 1..40)) {
+        let mut env = Env::new(&[addr(OWNER), addr(FRIEND)], &DENOMS);
+        for op in &ops {
+            if let Err(e) = apply(&mut env, op) {
+                // Failures are ordinary escrow/sdk errors, never corrupt state.
+                prop_assert!(e.codespace == "escrow" || e.codespace == "sdk", "{:?}", e);
+                prop_assert!(e.code != 11, "settlement error on {:?}: {}", op, e.log);
+            }
+            check_invariants(&mut env)?;
+        }
+    }
+}
