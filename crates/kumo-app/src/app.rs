@@ -270,6 +270,12 @@ impl App {
             .map_err(|e| AppError::Genesis(e.log))?;
         crate::deployment::genesis::init(&mut ctx, &genesis.app_state.deployment)
             .map_err(|e| AppError::Genesis(e.log))?;
+        crate::take::genesis::init(&mut ctx, &genesis.app_state.take)
+            .map_err(|e| AppError::Genesis(e.log))?;
+        crate::distribution::genesis::init(&mut ctx, &genesis.app_state.distribution)
+            .map_err(|e| AppError::Genesis(e.log))?;
+        crate::escrow::genesis::init(&mut ctx, &genesis.app_state.escrow)
+            .map_err(|e| AppError::Genesis(e.log))?;
         crate::market::genesis::init(&mut ctx, &genesis.app_state.market)
             .map_err(|e| AppError::Genesis(e.log))?;
         ctx.finish();

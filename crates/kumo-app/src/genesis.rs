@@ -74,6 +74,12 @@ pub struct AppState {
     pub deployment: crate::deployment::genesis::GenesisState,
     #[serde(default)]
     pub market: crate::market::genesis::GenesisState,
+    #[serde(default)]
+    pub distribution: crate::distribution::genesis::GenesisState,
+    #[serde(default)]
+    pub escrow: crate::escrow::genesis::GenesisState,
+    #[serde(default)]
+    pub take: crate::take::genesis::GenesisState,
     /// Sections of modules this build does not have yet; kept so exports round-trip.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,

@@ -8,12 +8,15 @@ pub mod bank;
 pub mod coins;
 pub mod ctx;
 pub mod deployment;
+pub mod distribution;
 pub mod errors;
+pub mod escrow;
 pub mod gas;
 pub mod genesis;
 pub mod market;
 pub mod msgs;
 pub mod query;
+pub mod take;
 pub mod tx;
 
 pub use app::{App, AppConfig, Queries};

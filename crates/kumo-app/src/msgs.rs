@@ -13,6 +13,8 @@ use prost::Message;
 pub enum Msg {
     BankSend(bank::msgs::Send),
     BankMultiSend(bank::msgs::MultiSend),
+    Escrow(crate::escrow::msgs::EscrowMsg),
+    Take(crate::take::msgs::TakeMsg),
     Deployment(crate::deployment::msgs::DeploymentMsg),
     Market(crate::market::msgs::MarketMsg),
 }
@@ -25,6 +27,12 @@ fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
 impl Msg {
     /// Decodes and checks a message (the SDK's decode + ValidateBasic).
     pub fn from_any(any: &Any) -> SdkResult<Msg> {
+        if let Some(m) = crate::escrow::msgs::decode(any) {
+            return m.map(Msg::Escrow);
+        }
+        if let Some(m) = crate::take::msgs::decode(any) {
+            return m.map(Msg::Take);
+        }
         if let Some(m) = crate::deployment::msgs::decode(any) {
             return m.map(Msg::Deployment);
         }
@@ -48,6 +56,8 @@ impl Msg {
         match self {
             Msg::BankSend(_) => bank::msgs::MSG_SEND,
             Msg::BankMultiSend(_) => bank::msgs::MSG_MULTI_SEND,
+            Msg::Escrow(m) => m.type_url(),
+            Msg::Take(m) => m.type_url(),
             Msg::Deployment(m) => m.type_url(),
             Msg::Market(m) => m.type_url(),
         }
@@ -56,6 +66,8 @@ impl Msg {
     pub fn module(&self) -> &'static str {
         match self {
             Msg::BankSend(_) | Msg::BankMultiSend(_) => "bank",
+            Msg::Escrow(_) => "escrow",
+            Msg::Take(_) => "take",
             Msg::Deployment(_) => "deployment",
             Msg::Market(_) => "market",
         }
@@ -66,6 +78,8 @@ impl Msg {
         match self {
             Msg::BankSend(m) => vec![m.from],
             Msg::BankMultiSend(m) => vec![m.from],
+            Msg::Escrow(m) => m.signers(),
+            Msg::Take(m) => m.signers(),
             Msg::Deployment(m) => m.signers(),
             Msg::Market(m) => m.signers(),
         }
@@ -76,6 +90,9 @@ impl Msg {
         match self {
             Msg::BankSend(m) => bank::msgs::execute_send(ctx, m),
             Msg::BankMultiSend(m) => bank::msgs::execute_multi_send(ctx, m),
+            // Escrow closings reach the market and deployment modules through these hooks.
+            Msg::Escrow(m) => m.execute(ctx, &crate::market::hooks::MarketHooks),
+            Msg::Take(m) => m.execute(ctx),
             Msg::Deployment(m) => m.execute(ctx),
             Msg::Market(m) => m.execute(ctx),
         }

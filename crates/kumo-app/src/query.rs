@@ -22,6 +22,11 @@ pub fn route(ctx: &mut Ctx, path: &str, data: &[u8]) -> SdkResult<Vec<u8>> {
         "cosmos.consensus.v1.Query" => consensus_params(method),
         "akash.deployment.v1beta4.Query" => crate::deployment::query::handle(ctx, method, data),
         "akash.market.v1beta5.Query" => crate::market::query::handle(ctx, method, data),
+        "cosmos.distribution.v1beta1.Query" => {
+            crate::distribution::query::handle(ctx, method, data)
+        }
+        "akash.escrow.v1.Query" => crate::escrow::query::handle(ctx, method, data),
+        "akash.take.v1.Query" => crate::take::query::handle(ctx, method, data),
         _ => None,
     };
     answer.unwrap_or_else(|| {

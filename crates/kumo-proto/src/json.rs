@@ -99,16 +99,103 @@ fn rewrite_custom(v: &mut Value, custom: Custom) {
             }
         }
         Custom::LegacyDec => {
-            let atomics = if s.is_empty() {
+            // Escrow funds go negative when an account is overdrawn.
+            let (sign, digits) = match s.strip_prefix('-') {
+                Some(rest) => ("-", rest),
+                None => ("", s.as_str()),
+            };
+            let atomics = if digits.is_empty() {
                 Some(0)
             } else {
-                s.parse::<u128>().ok()
+                digits.parse::<u128>().ok()
             };
             if let Some(a) = atomics {
-                *s = Dec::from_atomics(a).to_legacy_string();
+                *s = format!("{sign}{}", Dec::from_atomics(a).to_legacy_string());
             }
         }
     }
+}
+
+/// The reverse of [`to_json`]: reads SDK-style proto-JSON (proto or JSON field names, custom
+/// types in their own JSON form) into the encoded bytes of `full_name` (genesis import).
+pub fn from_json(full_name: &str, value: &Value) -> Result<Vec<u8>, String> {
+    use prost::Message;
+    let desc = pool()
+        .get_message_by_name(full_name)
+        .ok_or_else(|| format!("unknown message type {full_name}"))?;
+    let mut v = value.clone();
+    unapply_custom_types(&mut v, &desc)?;
+    let msg = DynamicMessage::deserialize(desc, v).map_err(|e| format!("{full_name}: {e}"))?;
+    Ok(msg.encode_to_vec())
+}
+
+/// Parses a generated message from SDK-style proto-JSON.
+pub fn message_from_json<M: prost::Message + prost::Name + Default>(
+    value: &Value,
+) -> Result<M, String> {
+    let bytes = from_json(&M::full_name(), value)?;
+    M::decode(bytes.as_slice()).map_err(|e| format!("{}: {e}", M::full_name()))
+}
+
+fn unapply_custom_types(v: &mut Value, desc: &MessageDescriptor) -> Result<(), String> {
+    let Value::Object(map) = v else { return Ok(()) };
+    for field in desc.fields() {
+        let key = if map.contains_key(field.name()) {
+            field.name()
+        } else {
+            field.json_name()
+        };
+        let Some(fv) = map.get_mut(key) else {
+            continue;
+        };
+        if let Some(custom) = custom_of(desc.full_name(), field.name()) {
+            unrewrite_custom(fv, custom)?;
+            continue;
+        }
+        if let Kind::Message(sub) = field.kind() {
+            match fv {
+                Value::Array(items) => {
+                    for i in items.iter_mut() {
+                        unapply_custom_types(i, &sub)?;
+                    }
+                }
+                Value::Object(_) if field.is_map() => {}
+                other => unapply_custom_types(other, &sub)?,
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unrewrite_custom(v: &mut Value, custom: Custom) -> Result<(), String> {
+    use base64::Engine;
+    if let Value::Array(items) = v {
+        for i in items.iter_mut() {
+            unrewrite_custom(i, custom)?;
+        }
+        return Ok(());
+    }
+    let Value::String(s) = v else { return Ok(()) };
+    match custom {
+        Custom::IntBytes => {
+            *s = base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
+        }
+        Custom::LegacyDec => {
+            let (sign, digits) = match s.strip_prefix('-') {
+                Some(rest) => ("-", rest),
+                None => ("", s.as_str()),
+            };
+            let d: Dec = if digits.is_empty() {
+                Dec::default()
+            } else {
+                digits
+                    .parse()
+                    .map_err(|e| format!("LegacyDec {s:?}: {e}"))?
+            };
+            *s = format!("{sign}{}", d.atomics());
+        }
+    }
+    Ok(())
 }
 
 /// Proto-JSON of a generated message.

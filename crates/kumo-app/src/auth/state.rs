@@ -20,7 +20,8 @@ pub const SECP256K1_PUBKEY_URL: &str = "/cosmos.crypto.secp256k1.PubKey";
 
 /// Module account names with their permissions, in the SDK's words.
 pub const FEE_COLLECTOR: &str = "fee_collector";
-pub const MODULE_ACCOUNTS: &[(&str, &[&str])] = &[(FEE_COLLECTOR, &[])];
+pub const MODULE_ACCOUNTS: &[(&str, &[&str])] =
+    &[(FEE_COLLECTOR, &[]), ("distribution", &[]), ("escrow", &[])];
 
 pub fn account_key(addr: &Address) -> Vec<u8> {
     [ACCOUNT_PREFIX, addr.as_bytes()].concat()

@@ -1,0 +1,65 @@
+//! take messages: `MsgUpdateParams`, governance only.
+
+use crate::auth::{module_address, parse_address};
+use crate::ctx::Ctx;
+use crate::errors::{SdkError, SdkResult};
+use cosmos_sdk_proto::Any;
+use kumo_crypto::{Address, ACCOUNT_HRP};
+use kumo_proto::akash::take::v1::{MsgUpdateParams, MsgUpdateParamsResponse, Params};
+use prost::Message;
+
+pub const MSG_UPDATE_PARAMS: &str = "/akash.take.v1.MsgUpdateParams";
+
+#[derive(Clone, Debug)]
+pub enum TakeMsg {
+    UpdateParams { authority: Address, params: Params },
+}
+
+pub fn check_update_params(m: &MsgUpdateParams) -> SdkResult<TakeMsg> {
+    let authority = parse_address("authority", &m.authority)?;
+    let params = m
+        .params
+        .clone()
+        .ok_or_else(|| SdkError::invalid_request("MsgUpdateParams has no params"))?;
+    super::state::validate(&params)?;
+    Ok(TakeMsg::UpdateParams { authority, params })
+}
+
+/// Decodes the take message `any` carries; `None` when the type URL is not take's.
+pub fn decode(any: &Any) -> Option<SdkResult<TakeMsg>> {
+    (any.type_url == MSG_UPDATE_PARAMS).then(|| {
+        MsgUpdateParams::decode(any.value.as_slice())
+            .map_err(|e| SdkError::tx_decode(format!("cannot decode {}: {e}", any.type_url)))
+            .and_then(|m| check_update_params(&m))
+    })
+}
+
+impl TakeMsg {
+    pub fn type_url(&self) -> &'static str {
+        MSG_UPDATE_PARAMS
+    }
+
+    pub fn signers(&self) -> Vec<Address> {
+        match self {
+            TakeMsg::UpdateParams { authority, .. } => vec![*authority],
+        }
+    }
+
+    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+        match self {
+            TakeMsg::UpdateParams { authority, params } => {
+                let gov = module_address("gov");
+                if *authority != gov {
+                    return Err(SdkError::unauthorized(format!(
+                        "invalid authority; expected the gov module account {}, got {}; take \
+                         params change only through a governance proposal",
+                        gov.to_bech32(ACCOUNT_HRP),
+                        authority.to_bech32(ACCOUNT_HRP)
+                    )));
+                }
+                super::state::set_params(ctx, params)?;
+                Ok(MsgUpdateParamsResponse {}.encode_to_vec())
+            }
+        }
+    }
+}
