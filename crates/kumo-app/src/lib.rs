@@ -3,6 +3,8 @@
 pub mod abci;
 pub mod ante;
 pub mod app;
+pub mod attributes;
+pub mod audit;
 pub mod auth;
 pub mod bank;
 pub mod coins;
@@ -11,6 +13,7 @@ pub mod errors;
 pub mod gas;
 pub mod genesis;
 pub mod msgs;
+pub mod provider;
 pub mod query;
 pub mod tx;
 
