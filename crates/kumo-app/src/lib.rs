@@ -3,6 +3,8 @@
 pub mod abci;
 pub mod ante;
 pub mod app;
+pub mod attributes;
+pub mod audit;
 pub mod auth;
 pub mod bank;
 pub mod coins;
@@ -15,6 +17,7 @@ pub mod gas;
 pub mod genesis;
 pub mod market;
 pub mod msgs;
+pub mod provider;
 pub mod query;
 pub mod take;
 pub mod tx;
