@@ -293,7 +293,9 @@ fn main() {
         let w: Vec<Any> = (1..1001).map(withdraw).collect();
         settles.push(time(|| chain.txs(&w)));
     }
-    println!("auction throughput with 1,000 open leases settling (median of {runs}, one block each):");
+    println!(
+        "auction throughput with 1,000 open leases settling (median of {runs}, one block each):"
+    );
     println!(
         "  orders (MsgCreateDeployment, 1 group):  {:>9.0}/s",
         per_sec(batch, median(orders))
@@ -315,7 +317,9 @@ fn main() {
     let block_cost = |chain: &mut Chain, open: u64, next: &mut u64| {
         let mut costs = vec![];
         for r in 0..runs {
-            let mut msgs: Vec<Any> = (0..100).map(|i| withdraw(1 + (i * 7919 + r) % open)).collect();
+            let mut msgs: Vec<Any> = (0..100)
+                .map(|i| withdraw(1 + (i * 7919 + r) % open))
+                .collect();
             let fresh = *next..*next + 50;
             *next += 50;
             // The deployments are created in an untimed block first; the measured block
@@ -337,7 +341,10 @@ fn main() {
     let setup = t.elapsed();
     let large_cost = block_cost(&mut large, big, &mut n);
     println!("block of 100 withdrawals + 50 bids + 50 leases, committed (median of {runs}):");
-    println!("  with   1,000 open leases: {:>8.2} ms", small_cost.as_secs_f64() * 1e3);
+    println!(
+        "  with   1,000 open leases: {:>8.2} ms",
+        small_cost.as_secs_f64() * 1e3
+    );
     println!(
         "  with {big:>7} open leases: {:>8.2} ms   (ratio {:.2}; setup of {big} auctions took {:.1} s)",
         large_cost.as_secs_f64() * 1e3,

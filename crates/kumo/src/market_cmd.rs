@@ -258,7 +258,9 @@ pub fn query_market(g: &Globals, c: MarketQueryCmd) -> Result<()> {
                     pagination: page(a.limit),
                 },
             )?;
-            show(g, message_json(&resp), || resp.orders.iter().map(order_line).collect());
+            show(g, message_json(&resp), || {
+                resp.orders.iter().map(order_line).collect()
+            });
         }
         MarketQueryCmd::Order(ListGet::Get(a)) => {
             let r = resolve(g, &a.id, &a.keyring)?;
@@ -501,8 +503,10 @@ pub enum MarketTxCmd {
 #[derive(Subcommand, Debug)]
 pub enum BidTxCmd {
     /// Bid on an order (FROM is the provider).
-    #[command(after_help = "Example:\n  kumo tx market bid create provider --owner akash1… --dseq 42 \
-                            --gseq 1 --oseq 1 --price 800uakt --deposit 500000uakt -y")]
+    #[command(
+        after_help = "Example:\n  kumo tx market bid create provider --owner akash1… --dseq 42 \
+                            --gseq 1 --oseq 1 --price 800uakt --deposit 500000uakt -y"
+    )]
     Create(BidCreateArgs),
     /// Withdraw an open bid, or end the lease of an active one (FROM is the provider).
     Close(BidCloseArgs),
@@ -630,9 +634,7 @@ fn balance_deposit(c: ProtoCoin) -> Deposit {
 }
 
 pub fn tx_deployment(g: &Globals, c: DeploymentTxCmd) -> Result<()> {
-    let gid = |owner: String, dseq, gseq| {
-        Some(dv1::GroupId { owner, dseq, gseq })
-    };
+    let gid = |owner: String, dseq, gseq| Some(dv1::GroupId { owner, dseq, gseq });
     match c {
         DeploymentTxCmd::Deposit(a) => {
             let owner = key_address(g, &a.tx, &a.from)?;
@@ -650,10 +652,15 @@ pub fn tx_deployment(g: &Globals, c: DeploymentTxCmd) -> Result<()> {
             let hash = hex::decode(&a.hash)
                 .ok()
                 .filter(|h| h.len() == 32)
-                .with_context(|| format!("HASH must be 64 hex digits (SHA-256), got {:?}", a.hash))?;
+                .with_context(|| {
+                    format!("HASH must be 64 hex digits (SHA-256), got {:?}", a.hash)
+                })?;
             let owner = key_address(g, &a.tx, &a.from)?;
             let msg = dv1b4::MsgUpdateDeployment {
-                id: Some(dv1::DeploymentId { owner, dseq: a.dseq }),
+                id: Some(dv1::DeploymentId {
+                    owner,
+                    dseq: a.dseq,
+                }),
                 hash,
             };
             execute(g, &a.tx, &a.from, vec![to_any(&msg)])
@@ -661,23 +668,32 @@ pub fn tx_deployment(g: &Globals, c: DeploymentTxCmd) -> Result<()> {
         DeploymentTxCmd::Close(a) => {
             let owner = key_address(g, &a.tx, &a.from)?;
             let msg = dv1b4::MsgCloseDeployment {
-                id: Some(dv1::DeploymentId { owner, dseq: a.dseq }),
+                id: Some(dv1::DeploymentId {
+                    owner,
+                    dseq: a.dseq,
+                }),
             };
             execute(g, &a.tx, &a.from, vec![to_any(&msg)])
         }
         DeploymentTxCmd::CloseGroup(a) => {
             let owner = key_address(g, &a.tx, &a.from)?;
-            let msg = dv1b4::MsgCloseGroup { id: gid(owner, a.dseq, a.gseq) };
+            let msg = dv1b4::MsgCloseGroup {
+                id: gid(owner, a.dseq, a.gseq),
+            };
             execute(g, &a.tx, &a.from, vec![to_any(&msg)])
         }
         DeploymentTxCmd::PauseGroup(a) => {
             let owner = key_address(g, &a.tx, &a.from)?;
-            let msg = dv1b4::MsgPauseGroup { id: gid(owner, a.dseq, a.gseq) };
+            let msg = dv1b4::MsgPauseGroup {
+                id: gid(owner, a.dseq, a.gseq),
+            };
             execute(g, &a.tx, &a.from, vec![to_any(&msg)])
         }
         DeploymentTxCmd::StartGroup(a) => {
             let owner = key_address(g, &a.tx, &a.from)?;
-            let msg = dv1b4::MsgStartGroup { id: gid(owner, a.dseq, a.gseq) };
+            let msg = dv1b4::MsgStartGroup {
+                id: gid(owner, a.dseq, a.gseq),
+            };
             execute(g, &a.tx, &a.from, vec![to_any(&msg)])
         }
     }
@@ -723,7 +739,10 @@ pub fn tx_market(g: &Globals, c: MarketTxCmd) -> Result<()> {
         }
         MarketTxCmd::Bid(BidTxCmd::Close(a)) => {
             if !(10000..20000).contains(&a.reason) {
-                bail!("--reason must be a provider reason in 10000..19999, got {}", a.reason);
+                bail!(
+                    "--reason must be a provider reason in 10000..19999, got {}",
+                    a.reason
+                );
             }
             let msg = mv1b5::MsgCloseBid {
                 id: Some(provider_bid_id(g, &a.tx, &a.from, &a.order)?),
@@ -785,7 +804,10 @@ pub fn describe(any: &cosmos_sdk_proto::Any) -> Option<(String, Value)> {
     try_as!(mv1b5::MsgCreateBid, |m: &mv1b5::MsgCreateBid| format!(
         "bid {} per block on order {}",
         dec_coin_text(&m.price),
-        m.id.as_ref().map_or(String::new(), |i| format!("{}/{}/{}/{}", i.owner, i.dseq, i.gseq, i.oseq))
+        m.id.as_ref().map_or(String::new(), |i| format!(
+            "{}/{}/{}/{}",
+            i.owner, i.dseq, i.gseq, i.oseq
+        ))
     ));
     try_as!(MsgAccountDeposit, |m: &MsgAccountDeposit| format!(
         "deposit {} into escrow account {}",
@@ -807,7 +829,10 @@ mod tests {
         let p = parse_price("800uakt").unwrap();
         assert_eq!(p.denom, "uakt");
         assert_eq!(p.amount, "800000000000000000000");
-        assert_eq!(parse_price("0.25uakt").unwrap().amount, "250000000000000000");
+        assert_eq!(
+            parse_price("0.25uakt").unwrap().amount,
+            "250000000000000000"
+        );
         assert!(parse_price("800").is_err());
         assert!(parse_price("uakt").is_err());
     }

@@ -1,7 +1,6 @@
 //! The deployment module's errors: codespace `deployment`, codes in Akash's declaration order
 //! (spec §13). The log reads "<what happened>: <root description>" like `errorsmod.Wrapf`.
 
-
 pub const CODESPACE: &str = "deployment";
 
 /// Defines one constructor per error code of a module codespace.
@@ -47,4 +46,3 @@ module_errors! { CODESPACE;
     duplicate_group_name = 25, "duplicate group name";
     invalid_reclamation = 26, "invalid reclamation";
 }
-

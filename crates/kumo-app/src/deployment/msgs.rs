@@ -40,12 +40,18 @@ pub struct CreateDeployment {
 #[derive(Clone, Debug)]
 pub enum DeploymentMsg {
     Create(Box<CreateDeployment>),
-    Update { id: DeploymentId, hash: Vec<u8> },
+    Update {
+        id: DeploymentId,
+        hash: Vec<u8>,
+    },
     Close(DeploymentId),
     CloseGroup(GroupId),
     PauseGroup(GroupId),
     StartGroup(GroupId),
-    UpdateParams { authority: Address, params: dv1b4::Params },
+    UpdateParams {
+        authority: Address,
+        params: dv1b4::Params,
+    },
 }
 
 fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
@@ -89,7 +95,9 @@ pub fn check_deposit(
 
 fn check_hash(hash: &[u8]) -> SdkResult<()> {
     if hash.is_empty() {
-        return Err(empty_hash("the deployment needs the manifest's SHA-256 hash"));
+        return Err(empty_hash(
+            "the deployment needs the manifest's SHA-256 hash",
+        ));
     }
     if hash.len() != HASH_LENGTH {
         return Err(invalid_hash(format!(

@@ -45,9 +45,9 @@ fn deployments(ctx: &mut Ctx, data: &[u8]) -> SdkResult<Vec<u8>> {
     let owner = filter_address("owner", &f.owner)?;
     let state = filter_state(&f.state, DeploymentState::from_str_name, "active, closed")?;
     let keep = |d: &dv1::Deployment| {
-        d.id.as_ref()
-            .is_some_and(|id| (f.owner.is_empty() || id.owner == f.owner) && (f.dseq == 0 || id.dseq == f.dseq))
-            && state.is_none_or(|s| deployment_state(d) == s)
+        d.id.as_ref().is_some_and(|id| {
+            (f.owner.is_empty() || id.owner == f.owner) && (f.dseq == 0 || id.dseq == f.dseq)
+        }) && state.is_none_or(|s| deployment_state(d) == s)
     };
     let (found, pagination) = match (owner, state) {
         (Some(o), _) => {

@@ -123,7 +123,11 @@ impl GroupId {
     }
 
     pub fn key_suffix(self) -> Vec<u8> {
-        [self.deployment().key_suffix(), self.gseq.to_be_bytes().to_vec()].concat()
+        [
+            self.deployment().key_suffix(),
+            self.gseq.to_be_bytes().to_vec(),
+        ]
+        .concat()
     }
 }
 

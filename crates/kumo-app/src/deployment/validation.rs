@@ -31,7 +31,9 @@ pub struct DecCoin {
 }
 
 impl DecCoin {
-    pub fn from_proto(c: &cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin) -> Result<Self, String> {
+    pub fn from_proto(
+        c: &cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin,
+    ) -> Result<Self, String> {
         validate_denom(&c.denom).map_err(|e| e.log)?;
         let atomics = kumo_proto::math::parse_int(&c.amount)
             .map_err(|e| format!("amount {:?}: {e}", c.amount))?;
@@ -136,7 +138,9 @@ pub fn group_price(spec: &GroupSpec) -> SdkResult<DecCoin> {
 pub fn validate_group_spec(spec: &GroupSpec) -> SdkResult<()> {
     let name = spec.name.as_str();
     if name.is_empty() {
-        return Err(invalid_groups("a group has an empty name; name every group"));
+        return Err(invalid_groups(
+            "a group has an empty name; name every group",
+        ));
     }
     if spec.resources.is_empty() {
         return Err(group_spec_invalid(format!(
@@ -159,10 +163,9 @@ pub fn validate_group_spec(spec: &GroupSpec) -> SdkResult<()> {
             )));
         }
         let count = u128::from(u.count);
-        let cpu = r
-            .cpu
-            .as_ref()
-            .ok_or_else(|| group_spec_invalid(format!("group {name:?}: resource {} has no cpu", r.id)))?;
+        let cpu = r.cpu.as_ref().ok_or_else(|| {
+            group_spec_invalid(format!("group {name:?}: resource {} has no cpu", r.id))
+        })?;
         let cpu_units = value(cpu.units.as_ref(), "cpu units")?;
         in_range(cpu_units, CPU_MIN, CPU_MAX, "cpu (millicpu)", name)?;
         crate::market::matching::validate_attributes(&cpu.attributes)?;

@@ -36,10 +36,13 @@ pub fn init(ctx: &mut Ctx, g: &GenesisState) -> SdkResult<()> {
     validate_params(&params).map_err(|e| bad(e.log))?;
     set_params(ctx, &params)?;
     for (i, json) in g.orders.iter().enumerate() {
-        let o: mv1b5::Order = message_from_json(json).map_err(|e| bad(format!("order {i}: {e}")))?;
+        let o: mv1b5::Order =
+            message_from_json(json).map_err(|e| bad(format!("order {i}: {e}")))?;
         let id = OrderId::from_proto(o.id.as_ref()).map_err(|e| bad(e.log))?;
         if order_state(&o) == OrderState::Invalid || get_order(ctx, id)?.is_some() {
-            return Err(bad(format!("order {id} is listed twice or has an invalid state")));
+            return Err(bad(format!(
+                "order {id} is listed twice or has an invalid state"
+            )));
         }
         save_order(ctx, id, &o, None)?;
     }
@@ -47,10 +50,14 @@ pub fn init(ctx: &mut Ctx, g: &GenesisState) -> SdkResult<()> {
         let b: mv1b5::Bid = message_from_json(json).map_err(|e| bad(format!("bid {i}: {e}")))?;
         let id = BidId::from_proto(b.id.as_ref()).map_err(|e| bad(e.log))?;
         if get_order(ctx, id.order)?.is_none() {
-            return Err(bad(format!("bid {id} names an order that is not in genesis")));
+            return Err(bad(format!(
+                "bid {id} names an order that is not in genesis"
+            )));
         }
         if bid_state(&b) == BidState::Invalid || get_bid(ctx, id)?.is_some() {
-            return Err(bad(format!("bid {id} is listed twice or has an invalid state")));
+            return Err(bad(format!(
+                "bid {id} is listed twice or has an invalid state"
+            )));
         }
         save_bid(ctx, id, &b, None)?;
     }
@@ -61,7 +68,9 @@ pub fn init(ctx: &mut Ctx, g: &GenesisState) -> SdkResult<()> {
             return Err(bad(format!("lease {id} has no bid in genesis")));
         }
         if lease_state(&l) == LeaseState::Invalid || get_lease(ctx, id)?.is_some() {
-            return Err(bad(format!("lease {id} is listed twice or has an invalid state")));
+            return Err(bad(format!(
+                "lease {id} is listed twice or has an invalid state"
+            )));
         }
         save_lease(ctx, id, &l, None)?;
     }

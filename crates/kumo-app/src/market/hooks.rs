@@ -41,8 +41,19 @@ pub fn lease_payment(b: BidId) -> id::Payment {
 }
 
 /// CreateDeployment step 8: the tenant's deposit into `{deployment, owner/dseq}`.
-pub fn create_deployment_account(ctx: &mut Ctx, d: DeploymentId, deposit: &Deposit) -> SdkResult<()> {
-    escrow::account_create(ctx, &MarketHooks, &deployment_account(d), &d.owner, &d.owner, deposit)
+pub fn create_deployment_account(
+    ctx: &mut Ctx,
+    d: DeploymentId,
+    deposit: &Deposit,
+) -> SdkResult<()> {
+    escrow::account_create(
+        ctx,
+        &MarketHooks,
+        &deployment_account(d),
+        &d.owner,
+        &d.owner,
+        deposit,
+    )
 }
 
 /// CloseDeployment: the account closes; the hook below closes everything else.
@@ -52,14 +63,23 @@ pub fn close_deployment_account(ctx: &mut Ctx, d: DeploymentId) -> SdkResult<()>
 
 /// CreateBid step 13: the provider's deposit into `{bid, owner/dseq/gseq/oseq/provider}`.
 pub fn create_bid_account(ctx: &mut Ctx, b: BidId, deposit: &Deposit) -> SdkResult<()> {
-    escrow::account_create(ctx, &MarketHooks, &bid_account(b), &b.provider, &b.provider, deposit)
+    escrow::account_create(
+        ctx,
+        &MarketHooks,
+        &bid_account(b),
+        &b.provider,
+        &b.provider,
+        deposit,
+    )
 }
 
 /// Closing a bid account refunds the provider's deposit (skipped when escrow already closed it).
 pub fn close_bid_account(ctx: &mut Ctx, b: BidId) -> SdkResult<()> {
     let aid = bid_account(b);
     match escrow::get_account(ctx, &aid) {
-        Some(a) if account_is_open_or_overdrawn(&a) => escrow::account_close(ctx, &MarketHooks, &aid),
+        Some(a) if account_is_open_or_overdrawn(&a) => {
+            escrow::account_close(ctx, &MarketHooks, &aid)
+        }
         _ => Ok(()),
     }
 }
@@ -74,14 +94,19 @@ pub fn withdraw_lease_payment(ctx: &mut Ctx, b: BidId) -> SdkResult<()> {
     escrow::payment_withdraw(ctx, &MarketHooks, &lease_payment(b))
 }
 
-/// Closes a lease's payment (settling and paying out) if it is still open. Akash logs and
-/// ignores PaymentClose's error for payments already closed or overdrawn; we skip them.
+/// Closes a lease's payment (settling and paying out) if it and its deployment account are
+/// still open. When escrow itself is closing or overdrawing the account, its hook runs before
+/// escrow saves the payments it is closing; Akash's PaymentClose fails there and the error is
+/// logged and ignored, so we skip it.
 pub fn close_lease_payment(ctx: &mut Ctx, b: BidId) -> SdkResult<()> {
     let pid = lease_payment(b);
-    let open = escrow::get_payment(ctx, &pid).is_some_and(|p| {
-        p.state.as_ref().map(|s| s.state) == Some(types::State::Open as i32)
-    });
-    if open {
+    let open = |s: Option<i32>| s == Some(types::State::Open as i32);
+    let payment_open = open(escrow::get_payment(ctx, &pid).and_then(|p| p.state.map(|s| s.state)));
+    let account_open = open(
+        escrow::get_account(ctx, &deployment_account(b.deployment()))
+            .and_then(|a| a.state.map(|s| s.state)),
+    );
+    if payment_open && account_open {
         escrow::payment_close(ctx, &MarketHooks, &pid)?;
     }
     Ok(())
@@ -175,17 +200,15 @@ impl EscrowHooks for MarketHooks {
                 set_bid_state(ctx, lease, BidState::Closed)?;
             }
         }
-        let overdrawn = payment.state.as_ref().map_or(0, |s| s.state) == types::State::Overdrawn as i32;
+        let overdrawn =
+            payment.state.as_ref().map_or(0, |s| s.state) == types::State::Overdrawn as i32;
         let (to, reason) = if overdrawn {
             (
                 LeaseState::InsufficientFunds,
                 LeaseClosedReason::InsufficientFunds,
             )
         } else {
-            (
-                LeaseState::Closed,
-                LeaseClosedReason::Unspecified,
-            )
+            (LeaseState::Closed, LeaseClosedReason::Unspecified)
         };
         close_lease(ctx, lease, to, reason)
     }

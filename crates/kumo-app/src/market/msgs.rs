@@ -41,11 +41,17 @@ pub struct CreateBid {
 #[derive(Clone, Debug)]
 pub enum MarketMsg {
     CreateBid(Box<CreateBid>),
-    CloseBid { id: BidId, reason: LeaseClosedReason },
+    CloseBid {
+        id: BidId,
+        reason: LeaseClosedReason,
+    },
     CreateLease(BidId),
     WithdrawLease(BidId),
     CloseLease(BidId),
-    UpdateParams { authority: Address, params: mv1b5::Params },
+    UpdateParams {
+        authority: Address,
+        params: mv1b5::Params,
+    },
 }
 
 fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
@@ -117,7 +123,9 @@ pub fn decode(any: &Any) -> Option<SdkResult<MarketMsg>> {
     } else if url == MSG_UPDATE_PARAMS {
         decode_as::<mv1b5::MsgUpdateParams>(any).and_then(|m| {
             let authority = crate::auth::parse_address("authority", &m.authority)?;
-            let params = m.params.ok_or_else(|| invalid_param("params are missing"))?;
+            let params = m
+                .params
+                .ok_or_else(|| invalid_param("params are missing"))?;
             validate_params(&params)?;
             Ok(MarketMsg::UpdateParams { authority, params })
         })

@@ -71,7 +71,11 @@ pub(crate) fn filter_address(field: &str, s: &str) -> SdkResult<Option<Address>>
         .map_err(|e| SdkError::bad_query(e.log))
 }
 
-pub(crate) fn filter_state<S>(s: &str, parse: fn(&str) -> Option<S>, names: &str) -> SdkResult<Option<S>> {
+pub(crate) fn filter_state<S>(
+    s: &str,
+    parse: fn(&str) -> Option<S>,
+    names: &str,
+) -> SdkResult<Option<S>> {
     if s.is_empty() {
         return Ok(None);
     }
@@ -119,7 +123,13 @@ fn orders(ctx: &mut Ctx, data: &[u8]) -> SdkResult<Vec<u8>> {
         }
         (None, Some(s)) => {
             let scan = [ORDER_STATE_PREFIX, &[s as u8]].concat();
-            list(ctx, &scan, Some(ORDER_PREFIX), keep, req.pagination.as_ref())?
+            list(
+                ctx,
+                &scan,
+                Some(ORDER_PREFIX),
+                keep,
+                req.pagination.as_ref(),
+            )?
         }
         (None, None) => list(ctx, ORDER_PREFIX, None, keep, req.pagination.as_ref())?,
     };
@@ -163,7 +173,13 @@ impl BidFilter {
     }
 
     /// (scan prefix, primary prefix when scanning an index) for records under `primary`.
-    fn scan(&self, primary: &[u8], by_provider: &[u8], by_state: &[u8], state: Option<u8>) -> (Vec<u8>, Option<Vec<u8>>) {
+    fn scan(
+        &self,
+        primary: &[u8],
+        by_provider: &[u8],
+        by_state: &[u8],
+        state: Option<u8>,
+    ) -> (Vec<u8>, Option<Vec<u8>>) {
         if let Some(o) = self.owner {
             let p = [primary, &id_prefix(o, self.dseq, self.gseq, self.oseq)].concat();
             return (p, None);
@@ -189,13 +205,28 @@ fn bids(ctx: &mut Ctx, data: &[u8]) -> SdkResult<Vec<u8>> {
         oseq: f.oseq,
         bseq: f.bseq,
     };
-    let state = filter_state(&f.state, BidState::from_str_name, "open, active, lost, closed")?;
+    let state = filter_state(
+        &f.state,
+        BidState::from_str_name,
+        "open, active, lost, closed",
+    )?;
     let keep = |b: &mv1b5::Bid| {
         BidId::from_proto(b.id.as_ref()).is_ok_and(|id| filter.matches(id))
             && state.is_none_or(|s| bid_state(b) == s)
     };
-    let (scan, primary) = filter.scan(BID_PREFIX, BID_PROVIDER_PREFIX, BID_STATE_PREFIX, state.map(|s| s as u8));
-    let (found, pagination) = list(ctx, &scan, primary.as_deref(), keep, req.pagination.as_ref())?;
+    let (scan, primary) = filter.scan(
+        BID_PREFIX,
+        BID_PROVIDER_PREFIX,
+        BID_STATE_PREFIX,
+        state.map(|s| s as u8),
+    );
+    let (found, pagination) = list(
+        ctx,
+        &scan,
+        primary.as_deref(),
+        keep,
+        req.pagination.as_ref(),
+    )?;
     let bids = found
         .into_iter()
         .map(|b| {
@@ -248,8 +279,19 @@ fn leases(ctx: &mut Ctx, data: &[u8]) -> SdkResult<Vec<u8>> {
         BidId::from_lease_proto(l.id.as_ref()).is_ok_and(|id| filter.matches(id))
             && state.is_none_or(|s| lease_state(l) == s)
     };
-    let (scan, primary) = filter.scan(LEASE_PREFIX, LEASE_PROVIDER_PREFIX, LEASE_STATE_PREFIX, state.map(|s| s as u8));
-    let (found, pagination) = list(ctx, &scan, primary.as_deref(), keep, req.pagination.as_ref())?;
+    let (scan, primary) = filter.scan(
+        LEASE_PREFIX,
+        LEASE_PROVIDER_PREFIX,
+        LEASE_STATE_PREFIX,
+        state.map(|s| s as u8),
+    );
+    let (found, pagination) = list(
+        ctx,
+        &scan,
+        primary.as_deref(),
+        keep,
+        req.pagination.as_ref(),
+    )?;
     let leases = found
         .into_iter()
         .map(|l| {

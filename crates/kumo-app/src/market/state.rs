@@ -122,7 +122,11 @@ impl OrderId {
 
 impl fmt::Display for OrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}/{}/{}", self.owner, self.dseq, self.gseq, self.oseq)
+        write!(
+            f,
+            "{}/{}/{}/{}",
+            self.owner, self.dseq, self.gseq, self.oseq
+        )
     }
 }
 
@@ -248,7 +252,12 @@ fn bid_state_key(s: BidState, id: BidId) -> Vec<u8> {
     [BID_STATE_PREFIX, &[s as u8], &id.key_suffix()].concat()
 }
 fn bid_provider_key(id: BidId) -> Vec<u8> {
-    [BID_PROVIDER_PREFIX, id.provider.as_bytes(), &id.key_suffix()].concat()
+    [
+        BID_PROVIDER_PREFIX,
+        id.provider.as_bytes(),
+        &id.key_suffix(),
+    ]
+    .concat()
 }
 pub fn lease_key(id: BidId) -> Vec<u8> {
     [LEASE_PREFIX, &id.key_suffix()].concat()
@@ -257,7 +266,12 @@ fn lease_state_key(s: LeaseState, id: BidId) -> Vec<u8> {
     [LEASE_STATE_PREFIX, &[s as u8], &id.key_suffix()].concat()
 }
 fn lease_provider_key(id: BidId) -> Vec<u8> {
-    [LEASE_PROVIDER_PREFIX, id.provider.as_bytes(), &id.key_suffix()].concat()
+    [
+        LEASE_PROVIDER_PREFIX,
+        id.provider.as_bytes(),
+        &id.key_suffix(),
+    ]
+    .concat()
 }
 
 // ---- lifecycles ----
@@ -368,7 +382,12 @@ pub fn save_bid(ctx: &mut Ctx, id: BidId, b: &mv1b5::Bid, prev: Option<BidState>
     ctx.set(bid_key(id), b.encode_to_vec())
 }
 
-pub fn save_lease(ctx: &mut Ctx, id: BidId, l: &mv1::Lease, prev: Option<LeaseState>) -> SdkResult<()> {
+pub fn save_lease(
+    ctx: &mut Ctx,
+    id: BidId,
+    l: &mv1::Lease,
+    prev: Option<LeaseState>,
+) -> SdkResult<()> {
     let s = lease_state(l);
     if prev != Some(s) {
         if let Some(p) = prev {
@@ -388,7 +407,12 @@ pub fn orders_of_group(ctx: &mut Ctx, group: GroupId) -> SdkResult<Vec<(OrderId,
     Ok(ctx
         .prefix(&prefix)?
         .into_iter()
-        .map(|(k, v)| (OrderId::from_suffix(&k[ORDER_PREFIX.len()..]), decode(&v, "order")))
+        .map(|(k, v)| {
+            (
+                OrderId::from_suffix(&k[ORDER_PREFIX.len()..]),
+                decode(&v, "order"),
+            )
+        })
         .collect())
 }
 
@@ -398,7 +422,12 @@ pub fn bids_of_order(ctx: &mut Ctx, order: OrderId) -> SdkResult<Vec<(BidId, mv1
     Ok(ctx
         .prefix(&prefix)?
         .into_iter()
-        .map(|(k, v)| (BidId::from_suffix(&k[BID_PREFIX.len()..]), decode(&v, "bid")))
+        .map(|(k, v)| {
+            (
+                BidId::from_suffix(&k[BID_PREFIX.len()..]),
+                decode(&v, "bid"),
+            )
+        })
         .collect())
 }
 

@@ -9,7 +9,7 @@ use crate::coins::Coin;
 use crate::ctx::{BlockInfo, Ctx, Mode};
 use crate::deployment::state::{DeploymentId, DeploymentState, GroupState};
 use crate::errors::SdkError;
-use crate::escrow::{id, types};
+use crate::escrow::types;
 use crate::gas::GasMeter;
 use crate::genesis::Genesis;
 use crate::msgs::Msg;
@@ -58,8 +58,11 @@ impl Env {
     fn new(funded: &[Address]) -> Env {
         let mut g = Genesis::new("kumo-test", "2026-01-01T00:00:00Z");
         for a in funded {
-            g.add_account(&bech(*a), &[Coin::new("uakt", START), Coin::new("uusdc", START)])
-                .unwrap();
+            g.add_account(
+                &bech(*a),
+                &[Coin::new("uakt", START), Coin::new("uusdc", START)],
+            )
+            .unwrap();
         }
         let store = Store::in_memory(StoreOptions::default()).unwrap();
         let mut env = Env {
@@ -144,7 +147,11 @@ impl Env {
     fn refused<M: Message + Name>(&mut self, signer: u8, m: &M) -> SdkError {
         let before = self.dump();
         let e = self.tx(signer, m).expect_err("the message must be refused");
-        assert_eq!(before, self.dump(), "a refused message changed state: {e:?}");
+        assert_eq!(
+            before,
+            self.dump(),
+            "a refused message changed state: {e:?}"
+        );
         e
     }
 
@@ -473,7 +480,8 @@ fn the_full_auction() {
     assert_eq!(code(&e), ("market", 32), "{e}");
     // Two good bids; each locks the provider's deposit.
     env.tx(GOOD, &create_bid(GOOD, 100, 1, 800)).unwrap();
-    env.tx(RUNNER_UP, &create_bid(RUNNER_UP, 100, 1, 850)).unwrap();
+    env.tx(RUNNER_UP, &create_bid(RUNNER_UP, 100, 1, 850))
+        .unwrap();
     assert_eq!(env.balance(addr(GOOD)), START - BID_DEPOSIT);
     assert_eq!(env.balance(addr(RUNNER_UP)), START - BID_DEPOSIT);
 
@@ -518,10 +526,7 @@ fn the_full_auction() {
     env.tx(GOOD, &withdraw(GOOD, 100)).unwrap();
     let l = env.lease(GOOD, 100).lease.unwrap();
     assert_eq!(l.state, LeaseState::InsufficientFunds as i32);
-    assert_eq!(
-        l.reason,
-        LeaseClosedReason::InsufficientFunds as i32
-    );
+    assert_eq!(l.reason, LeaseClosedReason::InsufficientFunds as i32);
     assert_eq!(l.reason, 20000);
     let d = env.deployment(100);
     assert_eq!(d.deployment.unwrap().state, DeploymentState::Closed as i32);
@@ -532,7 +537,7 @@ fn the_full_auction() {
     // back; the tenant got nothing back (all spent); the pool got the take.
     let paid = DEPOSIT + top_up;
     let provider_gain = env.balance(addr(GOOD)) - START;
-    let pool_gain = env.community_pool() - pool_before + fee;
+    let pool_gain = env.community_pool() - pool_before;
     assert_eq!(provider_gain + pool_gain, paid);
     assert_eq!(env.balance(addr(TENANT)), START - paid);
     let held = env.read(|ctx| {
@@ -548,13 +553,8 @@ fn closing_a_deployment_refunds_and_closes_everything() {
     env.tx(GOOD, &create_bid(GOOD, 7, 1, 500)).unwrap();
     env.tx(TENANT, &create_lease(GOOD, 7, 1)).unwrap();
     env.advance(4);
-    env.tx(
-        TENANT,
-        &dv1b4::MsgCloseDeployment {
-            id: Some(did(7)),
-        },
-    )
-    .unwrap();
+    env.tx(TENANT, &dv1b4::MsgCloseDeployment { id: Some(did(7)) })
+        .unwrap();
     let d = env.deployment(7);
     assert_eq!(d.deployment.unwrap().state, DeploymentState::Closed as i32);
     assert_eq!(d.groups[0].state, GroupState::Closed as i32);
@@ -565,12 +565,7 @@ fn closing_a_deployment_refunds_and_closes_everything() {
     assert_eq!(env.balance(addr(TENANT)), START - 2000);
     assert_eq!(env.bid_state(GOOD, 7, 1), BidState::Closed);
     // Closing again: DeploymentClosed (deployment 5).
-    let e = env.refused(
-        TENANT,
-        &dv1b4::MsgCloseDeployment {
-            id: Some(did(7)),
-        },
-    );
+    let e = env.refused(TENANT, &dv1b4::MsgCloseDeployment { id: Some(did(7)) });
     assert_eq!(code(&e), ("deployment", 5));
 }
 
@@ -590,11 +585,19 @@ fn tenant_close_lease_reorders_and_provider_close_bid_pauses() {
     )
     .unwrap();
     assert_eq!(env.order_state(8, 1), OrderState::Closed);
-    assert_eq!(env.order_state(8, 2), OrderState::Open, "a new order follows");
-    assert_eq!(env.balance(addr(GOOD)), START + 1000 - 1000 * take_of(&env) / 100);
+    assert_eq!(
+        env.order_state(8, 2),
+        OrderState::Open,
+        "a new order follows"
+    );
+    assert_eq!(
+        env.balance(addr(GOOD)),
+        START + 1000 - 1000 * take_of(&env) / 100
+    );
 
     // Second lease on order 2, then the provider ends it: the group pauses.
-    env.tx(RUNNER_UP, &create_bid(RUNNER_UP, 8, 2, 400)).unwrap();
+    env.tx(RUNNER_UP, &create_bid(RUNNER_UP, 8, 2, 400))
+        .unwrap();
     env.tx(TENANT, &create_lease(RUNNER_UP, 8, 2)).unwrap();
     env.advance(1);
     env.tx(
@@ -687,7 +690,14 @@ fn bad_input_is_refused_with_akash_codes_and_changes_nothing() {
     assert_eq!(code(&e), ("deployment", 26));
     assert!(e.log.contains("reclamation is not supported"), "{e}");
     let mut m = create_deployment(5, DEPOSIT);
-    m.groups[0].resources[0].resource.as_mut().unwrap().cpu.as_mut().unwrap().units = rv(384_001);
+    m.groups[0].resources[0]
+        .resource
+        .as_mut()
+        .unwrap()
+        .cpu
+        .as_mut()
+        .unwrap()
+        .units = rv(384_001);
     assert_eq!(code(&env.refused(TENANT, &m)), ("deployment", 19));
     let mut m = create_deployment(5, DEPOSIT);
     m.groups.push(gpu_group());
@@ -710,7 +720,10 @@ fn bad_input_is_refused_with_akash_codes_and_changes_nothing() {
     assert_eq!(code(&env.refused(GOOD, &b)), ("market", 28));
     // Zero price (19), self-bid (2), reserved bseq (31), unknown order (15), a reclamation
     // window (39), an unregistered provider (30), offer count mismatch (31).
-    assert_eq!(code(&env.refused(GOOD, &create_bid(GOOD, 5, 1, 0))), ("market", 19));
+    assert_eq!(
+        code(&env.refused(GOOD, &create_bid(GOOD, 5, 1, 0))),
+        ("market", 19)
+    );
     assert_eq!(
         code(&env.refused(TENANT, &create_bid(TENANT, 5, 1, 800))),
         ("market", 2)
@@ -741,7 +754,8 @@ fn bad_input_is_refused_with_akash_codes_and_changes_nothing() {
     assert_eq!(code(&env.refused(GOOD, &b)), ("market", 31));
 
     env.tx(GOOD, &create_bid(GOOD, 5, 1, 800)).unwrap();
-    env.tx(RUNNER_UP, &create_bid(RUNNER_UP, 5, 1, 900)).unwrap();
+    env.tx(RUNNER_UP, &create_bid(RUNNER_UP, 5, 1, 900))
+        .unwrap();
     // A second bid by the same provider: BidExists (21).
     assert_eq!(
         code(&env.refused(GOOD, &create_bid(GOOD, 5, 1, 700))),
@@ -769,7 +783,10 @@ fn bad_input_is_refused_with_akash_codes_and_changes_nothing() {
         ("market", 12)
     );
     // A stranger cannot lease, close or withdraw for others.
-    assert_eq!(code(&env.refused(STRANGER, &create_lease(GOOD, 5, 1))), ("sdk", 4));
+    assert_eq!(
+        code(&env.refused(STRANGER, &create_lease(GOOD, 5, 1))),
+        ("sdk", 4)
+    );
     env.tx(TENANT, &create_lease(GOOD, 5, 1)).unwrap();
     let close_lease = mv1b5::MsgCloseLease {
         id: Some(lease_id(GOOD, 5, 1)),
@@ -827,7 +844,11 @@ fn order_max_bids_counts_before_adding() {
     // Leasing one refunds all 20 losers (Akash's loop would stop after the first).
     env.tx(TENANT, &create_lease(providers[0], 3, 1)).unwrap();
     for p in &providers[1..21] {
-        assert_eq!(env.balance(addr(*p)), START, "provider {p} got its deposit back");
+        assert_eq!(
+            env.balance(addr(*p)),
+            START,
+            "provider {p} got its deposit back"
+        );
         assert_eq!(env.bid_state(*p, 3, 1), BidState::Lost);
     }
 }
@@ -838,25 +859,27 @@ fn list_queries_filter_and_page() {
     for dseq in [11, 12, 13] {
         env.tx(TENANT, &create_deployment(dseq, DEPOSIT)).unwrap();
         env.tx(GOOD, &create_bid(GOOD, dseq, 1, 500)).unwrap();
-        env.tx(RUNNER_UP, &create_bid(RUNNER_UP, dseq, 1, 600)).unwrap();
+        env.tx(RUNNER_UP, &create_bid(RUNNER_UP, dseq, 1, 600))
+            .unwrap();
     }
     env.tx(TENANT, &create_lease(GOOD, 12, 1)).unwrap();
     env.tx(TENANT, &dv1b4::MsgCloseDeployment { id: Some(did(13)) })
         .unwrap();
 
-    let deployments = |f: dv1b4::DeploymentFilters, limit: u64| -> dv1b4::QueryDeploymentsResponse {
-        env.query(
-            "/akash.deployment.v1beta4.Query/Deployments",
-            &dv1b4::QueryDeploymentsRequest {
-                filters: Some(f),
-                pagination: Some(PageRequest {
-                    limit,
-                    count_total: true,
-                    ..Default::default()
-                }),
-            },
-        )
-    };
+    let deployments =
+        |f: dv1b4::DeploymentFilters, limit: u64| -> dv1b4::QueryDeploymentsResponse {
+            env.query(
+                "/akash.deployment.v1beta4.Query/Deployments",
+                &dv1b4::QueryDeploymentsRequest {
+                    filters: Some(f),
+                    pagination: Some(PageRequest {
+                        limit,
+                        count_total: true,
+                        ..Default::default()
+                    }),
+                },
+            )
+        };
     let all = deployments(Default::default(), 0);
     assert_eq!(all.deployments.len(), 3);
     let active = deployments(
@@ -1102,9 +1125,18 @@ proptest! {
 fn type_url_constants_are_the_proto_names() {
     use crate::deployment::msgs as d;
     use crate::market::msgs as m;
-    assert_eq!(d::MSG_CREATE_DEPLOYMENT, dv1b4::MsgCreateDeployment::type_url());
-    assert_eq!(d::MSG_UPDATE_DEPLOYMENT, dv1b4::MsgUpdateDeployment::type_url());
-    assert_eq!(d::MSG_CLOSE_DEPLOYMENT, dv1b4::MsgCloseDeployment::type_url());
+    assert_eq!(
+        d::MSG_CREATE_DEPLOYMENT,
+        dv1b4::MsgCreateDeployment::type_url()
+    );
+    assert_eq!(
+        d::MSG_UPDATE_DEPLOYMENT,
+        dv1b4::MsgUpdateDeployment::type_url()
+    );
+    assert_eq!(
+        d::MSG_CLOSE_DEPLOYMENT,
+        dv1b4::MsgCloseDeployment::type_url()
+    );
     assert_eq!(d::MSG_CLOSE_GROUP, dv1b4::MsgCloseGroup::type_url());
     assert_eq!(d::MSG_PAUSE_GROUP, dv1b4::MsgPauseGroup::type_url());
     assert_eq!(d::MSG_START_GROUP, dv1b4::MsgStartGroup::type_url());
@@ -1114,6 +1146,9 @@ fn type_url_constants_are_the_proto_names() {
     assert_eq!(m::MSG_CREATE_LEASE, mv1b5::MsgCreateLease::type_url());
     assert_eq!(m::MSG_WITHDRAW_LEASE, mv1b5::MsgWithdrawLease::type_url());
     assert_eq!(m::MSG_CLOSE_LEASE, mv1b5::MsgCloseLease::type_url());
-    assert_eq!(m::MSG_LEASE_START_RECLAIM, mv1b5::MsgLeaseStartReclaim::type_url());
+    assert_eq!(
+        m::MSG_LEASE_START_RECLAIM,
+        mv1b5::MsgLeaseStartReclaim::type_url()
+    );
     assert_eq!(m::MSG_UPDATE_PARAMS, mv1b5::MsgUpdateParams::type_url());
 }
