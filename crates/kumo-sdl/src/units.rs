@@ -100,9 +100,11 @@ pub fn parse_cpu(node: &Node) -> Result<u64, String> {
             let millis = match unit.to_ascii_lowercase().as_str() {
                 "" => false,
                 "m" => true,
-                _ => return Err(format!(
+                _ => {
+                    return Err(format!(
                     "cpu units {s:?} are not valid: write cores (0.5, 2) or millicores (\"500m\")"
-                )),
+                ))
+                }
             };
             (number.to_string(), millis)
         }
