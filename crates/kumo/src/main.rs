@@ -9,6 +9,7 @@ mod keys_cmd;
 mod market_cmd;
 mod node_cmd;
 mod query_cmd;
+mod sdl_cmd;
 mod tx_cmd;
 
 #[derive(Parser, Debug)]
@@ -74,6 +75,9 @@ pub enum Command {
     Query(query_cmd::QueryCmd),
     /// Show the node's status: chain id, latest height and app hash.
     Status(query_cmd::StatusArgs),
+    /// Check an Akash SDL file: groups, price ceiling, manifest and its version hash.
+    #[command(subcommand)]
+    Sdl(sdl_cmd::SdlCmd),
     /// Measure throughput (prints figures).
     #[command(subcommand)]
     Bench(node_cmd::BenchCmd),
@@ -91,6 +95,7 @@ fn main() {
         Command::Query(c) => query_cmd::run(&cli.globals, c),
         Command::Status(a) => query_cmd::status(&cli.globals, a),
         Command::Bench(c) => node_cmd::bench(&cli.globals, c),
+        Command::Sdl(c) => sdl_cmd::run(&cli.globals, c),
     };
     if let Err(e) = result {
         eprintln!("Error: {e:#}");
