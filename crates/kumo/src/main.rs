@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 mod bench;
+mod escrow_query;
 mod keys_cmd;
 mod market_cmd;
 mod node_cmd;

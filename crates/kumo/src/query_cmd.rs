@@ -30,6 +30,12 @@ pub enum QueryCmd {
     /// Auth module: accounts (account number, sequence, public key).
     #[command(subcommand)]
     Auth(AuthQueryCmd),
+    /// Escrow module: deployment/bid accounts and lease payments.
+    #[command(subcommand)]
+    Escrow(crate::escrow_query::EscrowQueryCmd),
+    /// Take module: the fee share of provider withdrawals.
+    #[command(subcommand)]
+    Take(crate::escrow_query::TakeQueryCmd),
     /// Show an included transaction and its result by hash.
     Tx(TxQueryArgs),
     /// Show a block header and its transaction hashes (the latest block without HEIGHT).
@@ -68,7 +74,7 @@ pub struct QueryFlags {
 }
 
 impl QueryFlags {
-    fn client(&self) -> RpcClient {
+    pub(crate) fn client(&self) -> RpcClient {
         RpcClient::new(&self.node).at_height(self.height)
     }
 }
@@ -148,6 +154,8 @@ pub fn run(g: &Globals, c: QueryCmd) -> Result<()> {
         QueryCmd::Bank(BankQueryCmd::Balances(a)) => balances(g, a),
         QueryCmd::Bank(BankQueryCmd::Total(a)) => total(g, a),
         QueryCmd::Auth(AuthQueryCmd::Account(a)) => account(g, a),
+        QueryCmd::Escrow(c) => crate::escrow_query::run_escrow(g, c),
+        QueryCmd::Take(c) => crate::escrow_query::run_take(g, c),
         QueryCmd::Tx(a) => query_tx(g, a),
         QueryCmd::Block(a) => block(g, a),
         QueryCmd::Deployment(c) => crate::market_cmd::query_deployment(g, c),

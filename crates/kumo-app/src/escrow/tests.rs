@@ -332,6 +332,19 @@ fn take_fee_goes_to_the_community_pool() {
     assert_eq!(env.balance(&dist, "uakt"), 40);
     let pool = env.read(|ctx| crate::distribution::community_pool(ctx));
     assert_eq!(pool, vec![("uakt".to_string(), 40 * DEC_ONE)]);
+    let out = env
+        .read(|ctx| {
+            crate::query::route(ctx, "/cosmos.distribution.v1beta1.Query/CommunityPool", &[])
+        })
+        .unwrap();
+    let resp = <cosmos_sdk_proto::cosmos::distribution::v1beta1::QueryCommunityPoolResponse as prost::Message>::decode(out.as_slice()).unwrap();
+    assert_eq!(
+        resp.pool,
+        vec![DecCoin {
+            denom: "uakt".into(),
+            amount: (40 * DEC_ONE).to_string()
+        }]
+    );
     assert_eq!(
         pstate(&env.payment(&pid))
             .withdrawn
@@ -820,6 +833,32 @@ fn genesis_round_trips_and_checks_the_module_account() {
         "{}",
         e.log
     );
+}
+
+#[test]
+fn community_pool_genesis_must_be_backed() {
+    use crate::distribution::genesis::DecCoinJson;
+    let mut g = Genesis::new("kumo-test", "2026-01-01T00:00:00Z");
+    let dist = crate::auth::module_address("distribution");
+    g.add_account(&bech(&dist), &[Coin::new("uakt", 7)])
+        .unwrap();
+    g.app_state.distribution.fee_pool.community_pool = vec![DecCoinJson {
+        denom: "uakt".into(),
+        amount: "7.500000000000000000".into(),
+    }];
+    let mut env = Env::from_state(&g.app_state).unwrap();
+    assert_eq!(
+        env.read(|ctx| crate::distribution::community_pool(ctx)),
+        vec![("uakt".to_string(), 7 * DEC_ONE + DEC_ONE / 2)]
+    );
+    let exported = env.read(|ctx| crate::distribution::genesis::export(ctx, &Default::default()));
+    assert_eq!(
+        exported.fee_pool.community_pool,
+        g.app_state.distribution.fee_pool.community_pool
+    );
+    g.app_state.distribution.fee_pool.community_pool[0].amount = "8.0".into();
+    let e = Env::from_state(&g.app_state).err().expect("unbacked pool");
+    assert!(e.log.contains("community pool"), "{}", e.log);
 }
 
 // ---- conservation under random use ----

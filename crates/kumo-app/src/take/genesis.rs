@@ -9,13 +9,18 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GenesisState {
+    #[serde(default = "default_params_json")]
     pub params: serde_json::Value,
+}
+
+fn default_params_json() -> serde_json::Value {
+    message_json(&default_params())
 }
 
 impl Default for GenesisState {
     fn default() -> Self {
         GenesisState {
-            params: message_json(&default_params()),
+            params: default_params_json(),
         }
     }
 }
