@@ -65,5 +65,5 @@ for (const f of files) {
 }
 
 after(() => {
-  console.log(`# SDL oracle summary: ${JSON.stringify(stats)}`);
+  console.log(`SDL oracle summary: ${JSON.stringify(stats)}`);
 });

@@ -111,12 +111,15 @@ fn gpu_attributes(profile: &ComputeProfile) -> Vec<(String, String)> {
     out
 }
 
+type Volume = (String, String, Vec<(String, String)>);
+
 /// The resources of one compute profile, as shared by the group and the manifest.
 struct Built {
     cpu: String,
     cpu_attrs: Vec<(String, String)>,
     memory: String,
-    storage: Vec<(String, String, Vec<(String, String)>)>,
+    /// (name, size, attributes) per volume.
+    storage: Vec<Volume>,
     gpu: String,
     gpu_attrs: Vec<(String, String)>,
 }

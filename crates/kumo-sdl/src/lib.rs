@@ -256,9 +256,9 @@ const PRICE_MAX: u64 = 10_000_000;
 const GROUP_MAX_UNITS: u128 = 50;
 
 fn human(bytes: u64) -> String {
-    if bytes >= TI && bytes % TI == 0 {
+    if bytes >= TI && bytes & (TI - 1) == 0 {
         format!("{}Ti", bytes / TI)
-    } else if bytes % MI == 0 {
+    } else if bytes & (MI - 1) == 0 {
         format!("{}Mi", bytes / MI)
     } else {
         format!("{bytes} bytes")

@@ -143,6 +143,8 @@ pub struct DeploymentEntry {
     pub count: u32,
 }
 
+type Profiles = (Vec<(String, ComputeProfile)>, Vec<(String, Placement)>);
+
 /// The IBC denom of USDC on Akash mainnet, the only `ibc/` denom Akash's SDL accepts.
 pub const USDC_IBC_DENOM: &str =
     "ibc/170C677610AC31DF0904FFE09CD3B5C657492170E7E52372E48756B71E56F2F1";
@@ -202,10 +204,17 @@ impl Reader<'_> {
         let entries = self.map(path, node)?;
         for (k, v) in entries {
             if !allowed.contains(&k.as_str()) {
+                let hint = match k.as_str() {
+                    "depends_on" | "depends-on" => " (docker-compose syntax; SDL services reach each other through expose.to.service)",
+                    _ => "",
+                };
                 self.fail(
                     &child(path, k),
                     v,
-                    format!("unknown key {k:?}; allowed here: {}", allowed.join(", ")),
+                    format!(
+                        "unknown key {k:?}{hint}; allowed here: {}",
+                        allowed.join(", ")
+                    ),
                 );
             }
         }
@@ -738,10 +747,7 @@ fn read_credentials(r: &mut Reader, path: &str, node: &Node) -> Option<Credentia
     })
 }
 
-fn read_profiles(
-    r: &mut Reader,
-    node: &Node,
-) -> (Vec<(String, ComputeProfile)>, Vec<(String, Placement)>) {
+fn read_profiles(r: &mut Reader, node: &Node) -> Profiles {
     let Some(e) = r.object("profiles", node, &["compute", "placement"]) else {
         return Default::default();
     };

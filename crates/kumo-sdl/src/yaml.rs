@@ -207,7 +207,12 @@ pub fn load(text: &str) -> Result<Node, YamlError> {
     loop {
         let (event, mark) = parser.next_token().map_err(|e| YamlError {
             line: e.marker().line(),
-            message: format!("invalid YAML: {}", e.info()),
+            message: if e.info().contains("recursion limit") {
+                "nesting deeper than the YAML parser allows; an SDL needs fewer than 10 levels"
+                    .to_string()
+            } else {
+                format!("invalid YAML: {}", e.info())
+            },
         })?;
         let line = mark.line().max(1);
         let done: Option<(Node, usize)> = match event {

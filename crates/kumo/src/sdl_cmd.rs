@@ -9,8 +9,9 @@ use kumo_proto::math::Dec;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// Blocks in 30 days at Akash's average block time of 6 s (`AverageBlockTime = 6000ms`).
-pub const BLOCKS_PER_MONTH: u128 = 30 * 24 * 3600 / 6;
+/// Blocks in an average month (365/12 days = 2 628 000 s) at Akash's average block time of 6 s
+/// (`AverageBlockTime = 6000ms`): 438 000. A real month's count differs with the block time.
+pub const BLOCKS_PER_MONTH: u128 = 365 * 24 * 3600 / 12 / 6;
 
 #[derive(Subcommand, Debug)]
 pub enum SdlCmd {
@@ -246,7 +247,7 @@ fn validate(g: &Globals, file: &std::path::Path) -> Result<()> {
     println!();
     for (denom, amount) in &per_block {
         println!(
-            "price ceiling: {amount} {denom} per block, {} {denom} per 30 days (assuming 6 s blocks: {BLOCKS_PER_MONTH} blocks)",
+            "price ceiling: {amount} {denom} per block, {} {denom} per month (assuming 6 s blocks, {BLOCKS_PER_MONTH} blocks per month of 365/12 days)",
             monthly(*amount)?
         );
     }
