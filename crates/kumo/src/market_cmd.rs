@@ -436,6 +436,8 @@ fn lease_id(r: &Resolved) -> mv1::LeaseId {
 
 #[derive(Subcommand, Debug)]
 pub enum DeploymentTxCmd {
+    /// Create a deployment from an SDL file: one group (and one market order) per placement.
+    Create(CreateArgs),
     /// Top up a deployment's escrow account (escrow MsgAccountDeposit).
     Deposit(DepositArgs),
     /// Replace the deployment's manifest hash.
@@ -448,6 +450,22 @@ pub enum DeploymentTxCmd {
     PauseGroup(GroupArgs),
     /// Start a paused group: opens a new order.
     StartGroup(GroupArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    /// Key name of the tenant (the deployment owner).
+    pub from: String,
+    /// SDL file (YAML, version 2.0 or 2.1).
+    pub file: std::path::PathBuf,
+    /// Escrow deposit taken from FROM's balance; at least the chain's minimum (0.5 AKT).
+    #[arg(long, default_value = "500000uakt", value_name = "COIN")]
+    pub deposit: String,
+    /// Deployment sequence; default: the node's latest block height, as Akash's CLI does.
+    #[arg(long)]
+    pub dseq: Option<u64>,
+    #[command(flatten)]
+    pub tx: TxFlags,
 }
 
 #[derive(Args, Debug)]
@@ -636,6 +654,34 @@ fn balance_deposit(c: ProtoCoin) -> Deposit {
 pub fn tx_deployment(g: &Globals, c: DeploymentTxCmd) -> Result<()> {
     let gid = |owner: String, dseq, gseq| Some(dv1::GroupId { owner, dseq, gseq });
     match c {
+        DeploymentTxCmd::Create(a) => {
+            let sdl = kumo_sdl::parse_file(&a.file).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let owner = key_address(g, &a.tx, &a.from)?;
+            let dseq = match a.dseq {
+                Some(0) => bail!("--dseq must be greater than 0"),
+                Some(d) => d,
+                None => kumo_client::RpcClient::new(&a.tx.node)
+                    .status()
+                    .context("cannot read the latest height for the dseq; pass --dseq")?
+                    .latest_height
+                    .max(1),
+            };
+            if g.output == Output::Text {
+                println!(
+                    "deployment {owner}/{dseq}: {} group(s), manifest version {}",
+                    sdl.groups.len(),
+                    hex::encode(sdl.manifest_version)
+                );
+            }
+            let msg = dv1b4::MsgCreateDeployment {
+                id: Some(dv1::DeploymentId { owner, dseq }),
+                groups: sdl.groups,
+                hash: sdl.manifest_version.to_vec(),
+                deposit: Some(balance_deposit(one_coin(&a.deposit, "--deposit")?)),
+                reclamation: None,
+            };
+            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+        }
         DeploymentTxCmd::Deposit(a) => {
             let owner = key_address(g, &a.tx, &a.from)?;
             let msg = MsgAccountDeposit {

@@ -299,10 +299,16 @@ pub fn devnet(g: &Globals, a: DevnetArgs) -> Result<()> {
             genesis
                 .add_account(
                     &info.address.to_string(),
-                    &[kumo_app::coins::Coin::new("uakt", DEVNET_BALANCE)],
+                    &[
+                        kumo_app::coins::Coin::new("uact", DEVNET_BALANCE),
+                        kumo_app::coins::Coin::new("uakt", DEVNET_BALANCE),
+                    ],
                 )
                 .map_err(anyhow::Error::msg)?;
-            println!("  key {name:<10} {}  {} uakt", info.address, DEVNET_BALANCE);
+            println!(
+                "  key {name:<10} {}  {DEVNET_BALANCE} uakt, {DEVNET_BALANCE} uact",
+                info.address
+            );
         }
         std::fs::write(home.genesis_file(), genesis.to_json() + "\n")?;
         println!(

@@ -272,7 +272,11 @@ pub fn groups_of(ctx: &mut Ctx, id: DeploymentId) -> SdkResult<Vec<(GroupId, dv1
 
 pub fn default_params() -> dv1b4::Params {
     dv1b4::Params {
-        min_deposits: vec![crate::coins::Coin::new("uakt", 500_000).to_proto()],
+        // Akash's v2.0.0 values: 0.5 AKT or 0.5 ACT (most real SDLs price in uact).
+        min_deposits: vec![
+            crate::coins::Coin::new("uakt", 500_000).to_proto(),
+            crate::coins::Coin::new("uact", 500_000).to_proto(),
+        ],
     }
 }
 
