@@ -132,6 +132,16 @@ run_step "cosmjs: node --test (0.39, 0.32.4, bad input)" 600 \
   node --test --test-concurrency=1 --test-timeout=120000 \
   "$COMPAT/send.test.mjs" "$COMPAT/send032.test.mjs" "$COMPAT/badinput.test.mjs"
 
+# ---------------------------------------------------------------- (c2) Akash clients
+SDL_EXAMPLES="${KUMO_SDL_EXAMPLES:-$ROOT/../shared/sdl-examples}"
+run_step "chain-sdk: deployment from an SDL, read back over gRPC and REST" 300 \
+  env RPC="$RPC" GRPC="http://127.0.0.1:$GRPC_PORT" API="http://127.0.0.1:$API_PORT" \
+  KUMO_SDL_EXAMPLES="$SDL_EXAMPLES" \
+  node --test --test-timeout=120000 "$COMPAT/chainsdk.test.mjs"
+run_step "SDL oracle: kumo sdl vs chain-sdk on every example" 600 \
+  env KUMO_BIN="$KUMO" KUMO_SDL_EXAMPLES="$SDL_EXAMPLES" \
+  node --test --test-timeout=300000 "$COMPAT/sdl_oracle.test.mjs"
+
 # ---------------------------------------------------------------- (d) cosmpy
 if ! python3 -c 'import cosmpy' 2>/dev/null; then
   run_step "pip install cosmpy" 600 python3 -m pip install -q -r "$COMPAT/requirements.txt"
