@@ -68,7 +68,7 @@ pub struct QueryFlags {
 }
 
 impl QueryFlags {
-    fn client(&self) -> RpcClient {
+    pub(crate) fn client(&self) -> RpcClient {
         RpcClient::new(&self.node).at_height(self.height)
     }
 }
