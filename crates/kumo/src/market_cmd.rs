@@ -637,7 +637,7 @@ pub fn parse_price(s: &str) -> Result<DecCoin> {
     let d: Dec = num
         .parse()
         .map_err(|e| anyhow::anyhow!("price {s:?}: {e}"))?;
-    kumo_client::coins::validate_denom(denom).map_err(anyhow::Error::msg)?;
+    kumo_client::coins::validate_denom(denom).map_err(|e| anyhow::anyhow!("price {s:?}: {e}"))?;
     Ok(DecCoin {
         denom: denom.to_string(),
         amount: d.atomics().to_string(),
