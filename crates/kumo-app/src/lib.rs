@@ -7,6 +7,7 @@ pub mod attributes;
 pub mod audit;
 pub mod auth;
 pub mod bank;
+pub mod cert;
 pub mod coins;
 pub mod ctx;
 pub mod errors;
@@ -15,6 +16,8 @@ pub mod genesis;
 pub mod msgs;
 pub mod provider;
 pub mod query;
+#[cfg(test)]
+pub(crate) mod test_ctx;
 pub mod tx;
 
 pub use app::{App, AppConfig, Queries};

@@ -1,9 +1,9 @@
 //! Every message the chain accepts, decoded from its `Any` and checked statelessly once, then
 //! routed to the module that owns it.
 
-use crate::bank;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
+use crate::{audit, bank, cert, provider};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{MsgMultiSend, MsgSend};
 use cosmos_sdk_proto::Any;
 use kumo_crypto::Address;
@@ -13,6 +13,9 @@ use prost::Message;
 pub enum Msg {
     BankSend(bank::msgs::Send),
     BankMultiSend(bank::msgs::MultiSend),
+    Provider(provider::msgs::ProviderMsg),
+    Audit(audit::msgs::AuditMsg),
+    Cert(cert::msgs::CertMsg),
 }
 
 fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
@@ -23,6 +26,15 @@ fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
 impl Msg {
     /// Decodes and checks a message (the SDK's decode + ValidateBasic).
     pub fn from_any(any: &Any) -> SdkResult<Msg> {
+        if let Some(m) = provider::msgs::decode(any) {
+            return m.map(Msg::Provider);
+        }
+        if let Some(m) = audit::msgs::decode(any) {
+            return m.map(Msg::Audit);
+        }
+        if let Some(m) = cert::msgs::decode(any) {
+            return m.map(Msg::Cert);
+        }
         match any.type_url.as_str() {
             bank::msgs::MSG_SEND => Ok(Msg::BankSend(bank::msgs::check_send(&decode_as::<
                 MsgSend,
@@ -40,12 +52,18 @@ impl Msg {
         match self {
             Msg::BankSend(_) => bank::msgs::MSG_SEND,
             Msg::BankMultiSend(_) => bank::msgs::MSG_MULTI_SEND,
+            Msg::Provider(m) => m.type_url(),
+            Msg::Audit(m) => m.type_url(),
+            Msg::Cert(m) => m.type_url(),
         }
     }
 
     pub fn module(&self) -> &'static str {
         match self {
             Msg::BankSend(_) | Msg::BankMultiSend(_) => "bank",
+            Msg::Provider(_) => "provider",
+            Msg::Audit(_) => "audit",
+            Msg::Cert(_) => "cert",
         }
     }
 
@@ -54,6 +72,9 @@ impl Msg {
         match self {
             Msg::BankSend(m) => vec![m.from],
             Msg::BankMultiSend(m) => vec![m.from],
+            Msg::Provider(m) => m.signers(),
+            Msg::Audit(m) => m.signers(),
+            Msg::Cert(m) => m.signers(),
         }
     }
 
@@ -62,6 +83,9 @@ impl Msg {
         match self {
             Msg::BankSend(m) => bank::msgs::execute_send(ctx, m),
             Msg::BankMultiSend(m) => bank::msgs::execute_multi_send(ctx, m),
+            Msg::Provider(m) => m.execute(ctx),
+            Msg::Audit(m) => m.execute(ctx),
+            Msg::Cert(m) => m.execute(ctx),
         }
     }
 }

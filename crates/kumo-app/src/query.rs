@@ -20,6 +20,9 @@ pub fn route(ctx: &mut Ctx, path: &str, data: &[u8]) -> SdkResult<Vec<u8>> {
         "cosmos.auth.v1beta1.Query" => crate::auth::query::handle(ctx, method, data),
         "cosmos.bank.v1beta1.Query" => crate::bank::query::handle(ctx, method, data),
         "cosmos.consensus.v1.Query" => consensus_params(method),
+        "akash.provider.v1beta4.Query" => crate::provider::query::handle(ctx, method, data),
+        "akash.audit.v1.Query" => crate::audit::query::handle(ctx, method, data),
+        "akash.cert.v1.Query" => crate::cert::query::handle(ctx, method, data),
         _ => None,
     };
     answer.unwrap_or_else(|| {
