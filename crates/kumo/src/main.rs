@@ -5,8 +5,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 mod bench;
+mod cert_cmd;
 mod keys_cmd;
 mod node_cmd;
+mod provider_cmd;
 mod query_cmd;
 mod tx_cmd;
 

@@ -30,6 +30,15 @@ pub enum QueryCmd {
     /// Auth module: accounts (account number, sequence, public key).
     #[command(subcommand)]
     Auth(AuthQueryCmd),
+    /// Provider module: registered providers.
+    #[command(subcommand)]
+    Provider(crate::provider_cmd::ProviderQueryCmd),
+    /// Audit module: attributes auditors signed for providers.
+    #[command(subcommand)]
+    Audit(crate::provider_cmd::AuditQueryCmd),
+    /// Cert module: published mTLS certificates.
+    #[command(subcommand)]
+    Cert(crate::cert_cmd::CertQueryCmd),
     /// Show an included transaction and its result by hash.
     Tx(TxQueryArgs),
     /// Show a block header and its transaction hashes (the latest block without HEIGHT).
@@ -62,7 +71,7 @@ pub struct QueryFlags {
 }
 
 impl QueryFlags {
-    fn client(&self) -> RpcClient {
+    pub(crate) fn client(&self) -> RpcClient {
         RpcClient::new(&self.node).at_height(self.height)
     }
 }
@@ -142,6 +151,9 @@ pub fn run(g: &Globals, c: QueryCmd) -> Result<()> {
         QueryCmd::Bank(BankQueryCmd::Balances(a)) => balances(g, a),
         QueryCmd::Bank(BankQueryCmd::Total(a)) => total(g, a),
         QueryCmd::Auth(AuthQueryCmd::Account(a)) => account(g, a),
+        QueryCmd::Provider(c) => crate::provider_cmd::run_provider_query(g, c),
+        QueryCmd::Audit(c) => crate::provider_cmd::run_audit_query(g, c),
+        QueryCmd::Cert(c) => crate::cert_cmd::run_query(g, c),
         QueryCmd::Tx(a) => query_tx(g, a),
         QueryCmd::Block(a) => block(g, a),
     }

@@ -28,6 +28,15 @@ pub enum TxCmd {
     /// Bank transactions: send tokens.
     #[command(subcommand)]
     Bank(BankTxCmd),
+    /// Provider registration: create or update the provider record from a provider.yaml.
+    #[command(subcommand)]
+    Provider(crate::provider_cmd::ProviderTxCmd),
+    /// Audit: sign or remove attributes for providers as an auditor.
+    #[command(subcommand)]
+    Audit(crate::provider_cmd::AuditTxCmd),
+    /// mTLS certificates: publish, revoke.
+    #[command(subcommand)]
+    Cert(crate::cert_cmd::CertTxCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -177,6 +186,9 @@ pub fn run(g: &Globals, c: TxCmd) -> Result<()> {
     match c {
         TxCmd::Bank(BankTxCmd::Send(a)) => send(g, a),
         TxCmd::Bank(BankTxCmd::MultiSend(a)) => multi_send(g, a),
+        TxCmd::Provider(c) => crate::provider_cmd::run_provider_tx(g, c),
+        TxCmd::Audit(c) => crate::provider_cmd::run_audit_tx(g, c),
+        TxCmd::Cert(c) => crate::cert_cmd::run_tx(g, c),
     }
 }
 
@@ -244,7 +256,7 @@ fn multi_send(g: &Globals, a: MultiSendArgs) -> Result<()> {
 }
 
 /// Signs `msgs` with key `from`, confirms with the user, broadcasts and reports.
-fn execute(g: &Globals, flags: &TxFlags, from: &str, msgs: Vec<Any>) -> Result<()> {
+pub(crate) fn execute(g: &Globals, flags: &TxFlags, from: &str, msgs: Vec<Any>) -> Result<()> {
     if !flags.yes && !std::io::stdin().is_terminal() {
         bail!(
             "refusing to broadcast without confirmation: stdin is not a terminal; \
