@@ -278,6 +278,12 @@ impl App {
             .map_err(|e| AppError::Genesis(e.log))?;
         crate::market::genesis::init(&mut ctx, &genesis.app_state.market)
             .map_err(|e| AppError::Genesis(e.log))?;
+        crate::provider::genesis::init(&mut ctx, &genesis.app_state.provider)
+            .map_err(|e| AppError::Genesis(e.log))?;
+        crate::audit::genesis::init(&mut ctx, &genesis.app_state.audit)
+            .map_err(|e| AppError::Genesis(e.log))?;
+        crate::cert::genesis::init(&mut ctx, &genesis.app_state.cert)
+            .map_err(|e| AppError::Genesis(e.log))?;
         ctx.finish();
         // CheckTx before block 1 sees genesis accounts.
         self.check.writes = writes.clone();

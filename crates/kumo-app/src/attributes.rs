@@ -89,6 +89,32 @@ pub fn validate_keys(attrs: &[Attribute], allow_wildcard: bool) -> SdkResult<()>
     Ok(())
 }
 
+/// An attribute in genesis JSON (`{"key": ..., "value": ...}`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AttributeJson {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+impl From<&AttributeJson> for Attribute {
+    fn from(a: &AttributeJson) -> Attribute {
+        Attribute {
+            key: a.key.clone(),
+            value: a.value.clone(),
+        }
+    }
+}
+
+impl From<&Attribute> for AttributeJson {
+    fn from(a: &Attribute) -> AttributeJson {
+        AttributeJson {
+            key: a.key.clone(),
+            value: a.value.clone(),
+        }
+    }
+}
+
 /// A malformed glob pattern (Go's `filepath.ErrBadPattern`); matching treats it as no match.
 #[derive(Debug, PartialEq, Eq)]
 pub struct BadPattern;

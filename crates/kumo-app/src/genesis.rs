@@ -1,7 +1,7 @@
 //! The genesis file in the CometBFT/Cosmos layout (`genesis_time`, `chain_id`,
 //! `initial_height`, `consensus_params`, `validators`, `app_state.{auth,bank,...}`).
 
-use crate::{auth, bank};
+use crate::{audit, auth, bank, cert, provider};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -80,6 +80,12 @@ pub struct AppState {
     pub escrow: crate::escrow::genesis::GenesisState,
     #[serde(default)]
     pub take: crate::take::genesis::GenesisState,
+    #[serde(default)]
+    pub provider: provider::genesis::GenesisState,
+    #[serde(default)]
+    pub audit: audit::genesis::GenesisState,
+    #[serde(default)]
+    pub cert: cert::genesis::GenesisState,
     /// Sections of modules this build does not have yet; kept so exports round-trip.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,

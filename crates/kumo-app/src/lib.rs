@@ -7,6 +7,7 @@ pub mod attributes;
 pub mod audit;
 pub mod auth;
 pub mod bank;
+pub mod cert;
 pub mod coins;
 pub mod ctx;
 pub mod deployment;
@@ -20,6 +21,8 @@ pub mod msgs;
 pub mod provider;
 pub mod query;
 pub mod take;
+#[cfg(test)]
+pub(crate) mod test_ctx;
 pub mod tx;
 
 pub use app::{App, AppConfig, Queries};

@@ -1,9 +1,9 @@
 //! Every message the chain accepts, decoded from its `Any` and checked statelessly once, then
 //! routed to the module that owns it.
 
-use crate::bank;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
+use crate::{audit, bank, cert, provider};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{MsgMultiSend, MsgSend};
 use cosmos_sdk_proto::Any;
 use kumo_crypto::Address;
@@ -17,6 +17,9 @@ pub enum Msg {
     Take(crate::take::msgs::TakeMsg),
     Deployment(crate::deployment::msgs::DeploymentMsg),
     Market(crate::market::msgs::MarketMsg),
+    Provider(provider::msgs::ProviderMsg),
+    Audit(audit::msgs::AuditMsg),
+    Cert(cert::msgs::CertMsg),
 }
 
 fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
@@ -39,6 +42,15 @@ impl Msg {
         if let Some(m) = crate::market::msgs::decode(any) {
             return m.map(Msg::Market);
         }
+        if let Some(m) = provider::msgs::decode(any) {
+            return m.map(Msg::Provider);
+        }
+        if let Some(m) = audit::msgs::decode(any) {
+            return m.map(Msg::Audit);
+        }
+        if let Some(m) = cert::msgs::decode(any) {
+            return m.map(Msg::Cert);
+        }
         match any.type_url.as_str() {
             bank::msgs::MSG_SEND => Ok(Msg::BankSend(bank::msgs::check_send(&decode_as::<
                 MsgSend,
@@ -60,6 +72,9 @@ impl Msg {
             Msg::Take(m) => m.type_url(),
             Msg::Deployment(m) => m.type_url(),
             Msg::Market(m) => m.type_url(),
+            Msg::Provider(m) => m.type_url(),
+            Msg::Audit(m) => m.type_url(),
+            Msg::Cert(m) => m.type_url(),
         }
     }
 
@@ -70,6 +85,9 @@ impl Msg {
             Msg::Take(_) => "take",
             Msg::Deployment(_) => "deployment",
             Msg::Market(_) => "market",
+            Msg::Provider(_) => "provider",
+            Msg::Audit(_) => "audit",
+            Msg::Cert(_) => "cert",
         }
     }
 
@@ -82,6 +100,9 @@ impl Msg {
             Msg::Take(m) => m.signers(),
             Msg::Deployment(m) => m.signers(),
             Msg::Market(m) => m.signers(),
+            Msg::Provider(m) => m.signers(),
+            Msg::Audit(m) => m.signers(),
+            Msg::Cert(m) => m.signers(),
         }
     }
 
@@ -95,6 +116,9 @@ impl Msg {
             Msg::Take(m) => m.execute(ctx),
             Msg::Deployment(m) => m.execute(ctx),
             Msg::Market(m) => m.execute(ctx),
+            Msg::Provider(m) => m.execute(ctx),
+            Msg::Audit(m) => m.execute(ctx),
+            Msg::Cert(m) => m.execute(ctx),
         }
     }
 }

@@ -27,6 +27,9 @@ pub fn route(ctx: &mut Ctx, path: &str, data: &[u8]) -> SdkResult<Vec<u8>> {
         }
         "akash.escrow.v1.Query" => crate::escrow::query::handle(ctx, method, data),
         "akash.take.v1.Query" => crate::take::query::handle(ctx, method, data),
+        "akash.provider.v1beta4.Query" => crate::provider::query::handle(ctx, method, data),
+        "akash.audit.v1.Query" => crate::audit::query::handle(ctx, method, data),
+        "akash.cert.v1.Query" => crate::cert::query::handle(ctx, method, data),
         _ => None,
     };
     answer.unwrap_or_else(|| {

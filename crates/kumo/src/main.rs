@@ -5,10 +5,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 mod bench;
+mod cert_cmd;
 mod escrow_query;
 mod keys_cmd;
 mod market_cmd;
 mod node_cmd;
+mod provider_cmd;
 mod query_cmd;
 mod sdl_cmd;
 mod tx_cmd;

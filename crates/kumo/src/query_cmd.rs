@@ -36,6 +36,15 @@ pub enum QueryCmd {
     /// Take module: the fee share of provider withdrawals.
     #[command(subcommand)]
     Take(crate::escrow_query::TakeQueryCmd),
+    /// Provider module: registered providers.
+    #[command(subcommand)]
+    Provider(crate::provider_cmd::ProviderQueryCmd),
+    /// Audit module: attributes auditors signed for providers.
+    #[command(subcommand)]
+    Audit(crate::provider_cmd::AuditQueryCmd),
+    /// Cert module: published mTLS certificates.
+    #[command(subcommand)]
+    Cert(crate::cert_cmd::CertQueryCmd),
     /// Show an included transaction and its result by hash.
     Tx(TxQueryArgs),
     /// Show a block header and its transaction hashes (the latest block without HEIGHT).
@@ -156,6 +165,9 @@ pub fn run(g: &Globals, c: QueryCmd) -> Result<()> {
         QueryCmd::Auth(AuthQueryCmd::Account(a)) => account(g, a),
         QueryCmd::Escrow(c) => crate::escrow_query::run_escrow(g, c),
         QueryCmd::Take(c) => crate::escrow_query::run_take(g, c),
+        QueryCmd::Provider(c) => crate::provider_cmd::run_provider_query(g, c),
+        QueryCmd::Audit(c) => crate::provider_cmd::run_audit_query(g, c),
+        QueryCmd::Cert(c) => crate::cert_cmd::run_query(g, c),
         QueryCmd::Tx(a) => query_tx(g, a),
         QueryCmd::Block(a) => block(g, a),
         QueryCmd::Deployment(c) => crate::market_cmd::query_deployment(g, c),

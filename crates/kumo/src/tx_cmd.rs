@@ -37,6 +37,15 @@ pub enum TxCmd {
     /// Escrow transactions (withdraw = market lease withdraw).
     #[command(subcommand)]
     Escrow(crate::market_cmd::EscrowTxCmd),
+    /// Provider registration: create or update the provider record from a provider.yaml.
+    #[command(subcommand)]
+    Provider(crate::provider_cmd::ProviderTxCmd),
+    /// Audit: sign or remove attributes for providers as an auditor.
+    #[command(subcommand)]
+    Audit(crate::provider_cmd::AuditTxCmd),
+    /// mTLS certificates: publish, revoke.
+    #[command(subcommand)]
+    Cert(crate::cert_cmd::CertTxCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -189,6 +198,9 @@ pub fn run(g: &Globals, c: TxCmd) -> Result<()> {
         TxCmd::Deployment(c) => crate::market_cmd::tx_deployment(g, c),
         TxCmd::Market(c) => crate::market_cmd::tx_market(g, c),
         TxCmd::Escrow(c) => crate::market_cmd::tx_escrow(g, c),
+        TxCmd::Provider(c) => crate::provider_cmd::run_provider_tx(g, c),
+        TxCmd::Audit(c) => crate::provider_cmd::run_audit_tx(g, c),
+        TxCmd::Cert(c) => crate::cert_cmd::run_tx(g, c),
     }
 }
 
