@@ -375,12 +375,12 @@ impl Payment {
 // ---- loading ----
 
 fn decode_account(bytes: &[u8]) -> SdkResult<Account> {
-    let a = types::Account::decode(bytes).map_err(|e| corrupt(e))?;
+    let a = types::Account::decode(bytes).map_err(corrupt)?;
     Account::from_proto(&a)
 }
 
 fn decode_payment(bytes: &[u8]) -> SdkResult<Payment> {
-    let p = types::Payment::decode(bytes).map_err(|e| corrupt(e))?;
+    let p = types::Payment::decode(bytes).map_err(corrupt)?;
     Payment::from_proto(&p)
 }
 
