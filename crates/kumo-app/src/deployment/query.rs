@@ -51,7 +51,7 @@ fn deployments(ctx: &mut Ctx, data: &[u8]) -> SdkResult<Vec<u8>> {
     };
     let (found, pagination) = match (owner, state) {
         (Some(o), _) => {
-            let mut scan = [DEPLOYMENT_PREFIX, &o.as_bytes()[..]].concat();
+            let mut scan = [DEPLOYMENT_PREFIX, o.as_bytes()].concat();
             if f.dseq != 0 {
                 scan.extend_from_slice(&f.dseq.to_be_bytes());
             }

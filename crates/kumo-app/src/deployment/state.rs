@@ -58,7 +58,7 @@ impl DeploymentId {
 
     /// `<owner 20><dseq BE8>`: the key suffix shared by deployments, groups, orders, bids, leases.
     pub fn key_suffix(self) -> Vec<u8> {
-        [&self.owner.as_bytes()[..], &self.dseq.to_be_bytes()].concat()
+        [self.owner.as_bytes(), &self.dseq.to_be_bytes()].concat()
     }
 
     pub fn group(self, gseq: u32) -> GroupId {
