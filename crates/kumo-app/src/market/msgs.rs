@@ -228,9 +228,10 @@ pub fn create_bid(ctx: &mut Ctx, c: &CreateBid) -> SdkResult<()> {
             c.deposit_coin, min.denom
         )));
     }
-    // 2. bid count; Akash checks `count > max` before adding, so max + 1 bids can exist
+    // 2. bid count. Akash checks `count > max` before adding, which lets max + 1 bids in;
+    // kumo enforces the parameter as written: at most `order_max_bids` (20) counted bids.
     let count = bid_count_for_order(ctx, c.id.order)?;
-    if count > p.order_max_bids {
+    if count >= p.order_max_bids {
         return Err(invalid_bid(format!(
             "order {} already has {count} bids (the maximum is {})",
             c.id.order, p.order_max_bids

@@ -416,7 +416,7 @@ pub fn orders_of_group(ctx: &mut Ctx, group: GroupId) -> SdkResult<Vec<(OrderId,
         .collect())
 }
 
-/// Bids on an order (at most `order_max_bids` + 1).
+/// Bids on an order (at most `order_max_bids`).
 pub fn bids_of_order(ctx: &mut Ctx, order: OrderId) -> SdkResult<Vec<(BidId, mv1b5::Bid)>> {
     let prefix = [BID_PREFIX, &order.key_suffix()].concat();
     Ok(ctx

@@ -60,7 +60,11 @@ impl Env {
         for a in funded {
             g.add_account(
                 &bech(*a),
-                &[Coin::new("uakt", START), Coin::new("uusdc", START)],
+                &[
+                    Coin::new("uact", START),
+                    Coin::new("uakt", START),
+                    Coin::new("uusdc", START),
+                ],
             )
             .unwrap();
         }
@@ -167,7 +171,7 @@ impl Env {
     /// account funds plus the payments' accrued, unwithdrawn balances; nothing is negative.
     fn check_invariants(&self) {
         self.read(|ctx| {
-            for denom in ["uakt", "uusdc"] {
+            for denom in ["uact", "uakt", "uusdc"] {
                 assert_eq!(
                     crate::bank::query::sum_balances(ctx, denom),
                     crate::bank::state::supply_of(ctx, denom),
@@ -824,10 +828,10 @@ fn bad_input_is_refused_with_akash_codes_and_changes_nothing() {
 }
 
 #[test]
-fn order_max_bids_counts_before_adding() {
-    // Akash checks `count > order_max_bids` before storing, so with the default 20 a 21st
-    // bid is still accepted and the 22nd is refused with InvalidBid (market 31).
-    let providers: Vec<u8> = (10..32).collect();
+fn order_max_bids_caps_open_bids_at_twenty() {
+    // With the default order_max_bids = 20, the 21st bid is refused with InvalidBid
+    // (market 31). (Akash's `count > max` check would let a 21st in; kumo enforces the cap.)
+    let providers: Vec<u8> = (10..31).collect();
     let mut funded: Vec<Address> = providers.iter().map(|p| addr(*p)).collect();
     funded.push(addr(TENANT));
     let mut env = Env::new(&funded);
@@ -835,15 +839,15 @@ fn order_max_bids_counts_before_adding() {
         env.register_provider(*p, gpu_caps());
     }
     env.tx(TENANT, &create_deployment(3, DEPOSIT)).unwrap();
-    for p in &providers[..21] {
+    for p in &providers[..20] {
         env.tx(*p, &create_bid(*p, 3, 1, 500)).unwrap();
     }
-    let last = providers[21];
+    let last = providers[20];
     let e = env.refused(last, &create_bid(last, 3, 1, 500));
     assert_eq!(code(&e), ("market", 31), "{e}");
-    // Leasing one refunds all 20 losers (Akash's loop would stop after the first).
+    // Leasing one refunds all 19 losers (Akash's loop would stop after the first).
     env.tx(TENANT, &create_lease(providers[0], 3, 1)).unwrap();
-    for p in &providers[1..21] {
+    for p in &providers[1..20] {
         assert_eq!(
             env.balance(addr(*p)),
             START,
@@ -1152,3 +1156,6 @@ fn type_url_constants_are_the_proto_names() {
     );
     assert_eq!(m::MSG_UPDATE_PARAMS, mv1b5::MsgUpdateParams::type_url());
 }
+
+/// The same auction driven by a real SDL from `../shared/sdl-examples`.
+mod real_sdl;
