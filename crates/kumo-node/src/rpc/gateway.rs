@@ -354,3 +354,18 @@ mod route_tests {
         let _ = super::routes(axum::Router::new());
     }
 }
+
+#[cfg(test)]
+mod table_tests {
+    /// Every REST route names a method whose service is declared in our protos, so the
+    /// gateway can find its request and response types.
+    #[test]
+    fn every_route_resolves_to_a_declared_method() {
+        for (rest, method) in super::AKASH_ROUTES {
+            assert!(
+                super::method_types(method).is_some(),
+                "{rest} -> {method}: no `service` declaration in crates/kumo-proto/proto"
+            );
+        }
+    }
+}
