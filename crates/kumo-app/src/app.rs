@@ -68,7 +68,7 @@ impl CheckState {
     /// A fresh check state over the last committed height.
     fn committed(store: &Store, chain_id: &str) -> CheckState {
         CheckState {
-            base: store.snapshot(),
+            base: store.cached_snapshot(),
             writes: WriteSet::new(),
             block: BlockInfo {
                 height: store.last_commit().height + 1,
@@ -411,7 +411,7 @@ impl App {
                 got: req.height,
             });
         }
-        let base = self.store.snapshot();
+        let base = self.store.cached_snapshot();
         let mut writes = if last == 0 {
             self.genesis_writes.take().unwrap_or_default()
         } else {
