@@ -53,6 +53,15 @@ pub struct AnteParams<'a> {
 
 /// Parses the secp256k1 key from a SignerInfo's `public_key` Any.
 fn signer_pubkey(any: &cosmos_sdk_proto::Any) -> SdkResult<PubKey> {
+    let pk = signer_pubkey_bytes(any)?;
+    PubKey::from_bytes(&pk.0)
+        .map_err(|e| SdkError::invalid_pubkey(format!("bad secp256k1 public key: {e}")))
+}
+
+/// The key bytes of a SignerInfo's `public_key` Any, with its type and length checked but not
+/// yet whether it is a curve point (decompressing costs several microseconds; a key whose
+/// signature is already in the [`SigCache`] was a valid point when it verified).
+fn signer_pubkey_bytes(any: &cosmos_sdk_proto::Any) -> SdkResult<PubKey> {
     if any.type_url != auth::SECP256K1_PUBKEY_URL {
         return Err(SdkError::invalid_pubkey(format!(
             "unsupported public key type {}; only {} is supported",
@@ -62,8 +71,14 @@ fn signer_pubkey(any: &cosmos_sdk_proto::Any) -> SdkResult<PubKey> {
     }
     let pk = ProtoPubKey::decode(any.value.as_slice())
         .map_err(|e| SdkError::invalid_pubkey(format!("cannot decode public key: {e}")))?;
-    PubKey::from_bytes(&pk.key)
-        .map_err(|e| SdkError::invalid_pubkey(format!("bad secp256k1 public key: {e}")))
+    let bytes: [u8; kumo_crypto::PUBKEY_LEN] = pk.key.as_slice().try_into().map_err(|_| {
+        SdkError::invalid_pubkey(format!(
+            "bad secp256k1 public key: expected {} bytes (compressed SEC1), got {}",
+            kumo_crypto::PUBKEY_LEN,
+            pk.key.len()
+        ))
+    })?;
+    Ok(PubKey(bytes))
 }
 
 /// Runs the ante checks and effects. Returns the gas limit the tx asked for.
@@ -191,22 +206,37 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, p: &AnteParams) -> SdkResult<()> {
         let info = &tx.auth_info.signer_infos[i];
         let mut acc = auth::get_account(ctx, signer)?
             .ok_or_else(|| SdkError::unknown_address(format!("account {signer} does not exist")))?;
-        let pubkey = match (&info.public_key, acc.pubkey()) {
-            (Some(any), existing) => {
-                let pk = signer_pubkey(any)?;
+        // A signature CheckTx (or the block's parallel pre-check) already verified for these
+        // exact tx bytes and account number needs neither the key decompressed nor a check.
+        let sig_key = (tx.hash, i as u32, acc.base().account_number);
+        let verified = !simulate && p.sig_cache.contains(&sig_key);
+        let pubkey = match &info.public_key {
+            Some(any) => {
+                let pk = if verified {
+                    signer_pubkey_bytes(any)?
+                } else {
+                    signer_pubkey(any)?
+                };
                 if pk.address() != *signer {
                     return Err(SdkError::invalid_pubkey(format!(
                         "pubKey does not match signer address {signer} with signer index: {i}"
                     )));
                 }
-                if existing.is_none() {
+                let stored_is_this_key = acc
+                    .base()
+                    .pub_key
+                    .as_ref()
+                    .is_some_and(|a| *a == auth::pubkey_any(&pk));
+                if !stored_is_this_key && acc.pubkey().is_none() {
                     acc.base_mut().pub_key = Some(auth::pubkey_any(&pk));
                 }
                 Some(pk)
             }
-            (None, Some(pk)) => Some(pk),
-            (None, None) if simulate => None,
-            (None, None) => return Err(SdkError::invalid_pubkey("pubkey on account is not set")),
+            None => match acc.pubkey() {
+                Some(pk) => Some(pk),
+                None if simulate => None,
+                None => return Err(SdkError::invalid_pubkey("pubkey on account is not set")),
+            },
         };
         ctx.gas.consume(
             params.sig_verify_cost_secp256k1,
@@ -236,8 +266,7 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, p: &AnteParams) -> SdkResult<()> {
                         .unwrap_or("unknown")
                 )));
             }
-            let key = (tx.hash, i as u32, base.account_number);
-            if !p.sig_cache.contains(&key) {
+            if !verified {
                 let pk = pubkey.expect("checked above outside simulation");
                 let sign_bytes = tx.sign_bytes(&ctx.block.chain_id, base.account_number);
                 if !pk.verify(&sign_bytes, &tx.raw.signatures[i]) {
@@ -246,7 +275,7 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, p: &AnteParams) -> SdkResult<()> {
                         base.account_number, ctx.block.chain_id
                     )));
                 }
-                p.sig_cache.insert(key);
+                p.sig_cache.insert(sig_key);
             }
         }
         acc.base_mut().sequence += 1;
@@ -268,27 +297,30 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, p: &AnteParams) -> SdkResult<()> {
     Ok(())
 }
 
-/// Verifies signer `index` of `tx` for an account number read before execution; used to
-/// check a block's signatures on all cores before the txs run one by one.
+/// Verifies signer `index` of `tx` for an account number read before execution and caches a
+/// success; used to check signatures on all cores before the ante checks run one by one.
+/// `stored_pubkey` (the account's key, for txs that do not carry one) is only called when the
+/// signature is not cached yet.
 pub fn preverify(
     tx: &DecodedTx,
     index: usize,
     account_number: u64,
-    pubkey: Option<&PubKey>,
+    stored_pubkey: impl FnOnce() -> Option<PubKey>,
     chain_id: &str,
     cache: &SigCache,
 ) {
     let key = (tx.hash, index as u32, account_number);
-    if cache.contains(&key) || index >= tx.raw.signatures.len() {
+    if index >= tx.raw.signatures.len() || cache.contains(&key) {
         return;
     }
+    // `verify` rejects a key that is not a curve point, so no separate decompression here.
     let from_info = tx
         .auth_info
         .signer_infos
         .get(index)
         .and_then(|i| i.public_key.as_ref())
-        .and_then(|a| signer_pubkey(a).ok());
-    let Some(pk) = from_info.as_ref().or(pubkey) else {
+        .and_then(|a| signer_pubkey_bytes(a).ok());
+    let Some(pk) = from_info.or_else(stored_pubkey) else {
         return;
     };
     if pk.verify(

@@ -18,7 +18,7 @@ use cosmos_sdk_proto::Any;
 use kumo_store::{AuxWrite, CommitInfo, Prepared, Snapshot, Store, StoreError, WriteSet};
 use prost::Message;
 use rayon::prelude::*;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// CometBFT's default block size limit.
 pub const MAX_BLOCK_BYTES: usize = 22_020_096;
@@ -64,13 +64,114 @@ struct CheckState {
     block: BlockInfo,
 }
 
+impl CheckState {
+    /// A fresh check state over the last committed height.
+    fn committed(store: &Store, chain_id: &str) -> CheckState {
+        CheckState {
+            base: store.cached_snapshot(),
+            writes: WriteSet::new(),
+            block: BlockInfo {
+                height: store.last_commit().height + 1,
+                time: BlockTime::default(),
+                chain_id: chain_id.to_string(),
+            },
+        }
+    }
+}
+
+/// CheckTx's side of the app, shared with the node so that mempool admission runs while a
+/// block executes, as on CometBFT's mempool connection: decoding and signature checks take no
+/// lock; the ante checks serialize on the check state ([`Checker::lock`]); [`App::commit`]
+/// resets that state and hands its lock back, so the mempool is re-checked before any new tx
+/// is admitted against the new state.
+#[derive(Clone)]
+pub struct Checker {
+    store: Store,
+    cfg: Arc<AppConfig>,
+    sig_cache: Arc<SigCache>,
+    state: Arc<Mutex<CheckState>>,
+}
+
+/// The check state, locked: ante checks of CheckTx run through it one at a time.
+pub struct CheckLock<'a> {
+    checker: &'a Checker,
+    state: MutexGuard<'a, CheckState>,
+}
+
+impl Checker {
+    /// The stateless half of CheckTx: size limit and decoding.
+    pub fn decode(&self, bytes: &[u8]) -> Result<DecodedTx, TxResult> {
+        if bytes.len() > self.cfg.max_tx_bytes {
+            return Err(err_result(SdkError::tx_too_large(format!(
+                "tx is {} bytes; the limit is {} bytes",
+                bytes.len(),
+                self.cfg.max_tx_bytes
+            ))));
+        }
+        decode_tx(bytes).map_err(err_result)
+    }
+
+    /// Verifies a tx's signatures against committed accounts and caches the successes, so the
+    /// ante checks find them done. Takes no lock: call it from many threads.
+    pub fn preverify(&self, tx: &DecodedTx) {
+        preverify_committed(&self.store, &self.cfg.chain_id, &self.sig_cache, tx);
+    }
+
+    pub fn lock(&self) -> CheckLock<'_> {
+        CheckLock {
+            checker: self,
+            state: self.state.lock().expect("check state lock"),
+        }
+    }
+}
+
+impl CheckLock<'_> {
+    /// Mempool admission of a decoded tx: the ante checks on the optimistic check state.
+    pub fn check(&mut self, tx: &DecodedTx) -> TxResult {
+        let p = AnteParams {
+            min_gas_prices: &self.checker.cfg.min_gas_prices,
+            sig_cache: &self.checker.sig_cache,
+        };
+        let state = &mut *self.state;
+        let (result, _) = run_tx(
+            &state.base,
+            &mut state.writes,
+            &state.block,
+            Mode::Check,
+            tx,
+            &p,
+        );
+        result
+    }
+
+    /// Mempool admission of tx bytes: size, decoding and the ante checks.
+    pub fn check_tx(&mut self, bytes: &[u8]) -> TxResult {
+        match self.checker.decode(bytes) {
+            Ok(tx) => self.check(&tx),
+            Err(r) => r,
+        }
+    }
+}
+
+/// Signature checks against the last committed accounts, cached for the ante handler.
+fn preverify_committed(store: &Store, chain_id: &str, cache: &SigCache, tx: &DecodedTx) {
+    let snapshot = store.snapshot();
+    for (i, addr) in tx.signers().iter().enumerate() {
+        if let Ok(Some(acc)) = snapshot.get(&auth::account_key(addr)) {
+            let acc = auth::decode_account(&acc);
+            let number = acc.base().account_number;
+            ante::preverify(tx, i, number, || acc.pubkey(), chain_id, cache);
+        }
+    }
+}
+
 pub struct App {
     store: Store,
     cfg: AppConfig,
     sig_cache: Arc<SigCache>,
     /// Genesis writes waiting for the first block (InitChain state commits with block 1).
     genesis_writes: Option<WriteSet>,
-    check: CheckState,
+    checker: Checker,
     pending: Option<Prepared>,
 }
 
@@ -186,24 +287,26 @@ fn run_tx(
 
 impl App {
     pub fn new(store: Store, cfg: AppConfig) -> App {
-        let last = store.last_commit();
-        let check = CheckState {
-            base: store.snapshot(),
-            writes: WriteSet::new(),
-            block: BlockInfo {
-                height: last.height + 1,
-                time: BlockTime::default(),
-                chain_id: cfg.chain_id.clone(),
-            },
+        let sig_cache = Arc::new(SigCache::default());
+        let checker = Checker {
+            state: Arc::new(Mutex::new(CheckState::committed(&store, &cfg.chain_id))),
+            store: store.clone(),
+            cfg: Arc::new(cfg.clone()),
+            sig_cache: sig_cache.clone(),
         };
         App {
             store,
             cfg,
-            sig_cache: Arc::new(SigCache::default()),
+            sig_cache,
             genesis_writes: None,
-            check,
+            checker,
             pending: None,
         }
+    }
+
+    /// CheckTx's handle (see [`Checker`]).
+    pub fn checker(&self) -> Checker {
+        self.checker.clone()
     }
 
     pub fn config(&self) -> &AppConfig {
@@ -286,37 +389,14 @@ impl App {
             .map_err(|e| AppError::Genesis(e.log))?;
         ctx.finish();
         // CheckTx before block 1 sees genesis accounts.
-        self.check.writes = writes.clone();
+        self.checker.lock().state.writes = writes.clone();
         self.genesis_writes = Some(writes);
         Ok(())
     }
 
     /// Mempool admission: size, decoding, and the ante checks on the optimistic check state.
     pub fn check_tx(&mut self, bytes: &[u8]) -> TxResult {
-        if bytes.len() > self.cfg.max_tx_bytes {
-            return err_result(SdkError::tx_too_large(format!(
-                "tx is {} bytes; the limit is {} bytes",
-                bytes.len(),
-                self.cfg.max_tx_bytes
-            )));
-        }
-        let tx = match decode_tx(bytes) {
-            Ok(tx) => tx,
-            Err(e) => return err_result(e),
-        };
-        let p = AnteParams {
-            min_gas_prices: &self.cfg.min_gas_prices,
-            sig_cache: &self.sig_cache,
-        };
-        let (result, _) = run_tx(
-            &self.check.base,
-            &mut self.check.writes,
-            &self.check.block,
-            Mode::Check,
-            &tx,
-            &p,
-        );
-        result
+        self.checker.lock().check_tx(bytes)
     }
 
     /// Picks txs for a block, in mempool order, within the block byte limit.
@@ -347,7 +427,7 @@ impl App {
                 got: req.height,
             });
         }
-        let base = self.store.snapshot();
+        let base = self.store.cached_snapshot();
         let mut writes = if last == 0 {
             self.genesis_writes.take().unwrap_or_default()
         } else {
@@ -370,7 +450,7 @@ impl App {
                 Mode::Deliver,
                 GasMeter::unlimited(),
             );
-            let lookups: Vec<(usize, usize, u64, Option<kumo_crypto::PubKey>)> = decoded
+            let lookups: Vec<(usize, usize, u64, auth::Account)> = decoded
                 .iter()
                 .enumerate()
                 .filter_map(|(i, t)| t.as_ref().ok().map(|t| (i, t)))
@@ -384,16 +464,16 @@ impl App {
                                     writes.get(&auth::account_key(&addr)).cloned().flatten()
                                 })?;
                             let acc = auth::decode_account(&acc);
-                            Some((i, s, acc.base().account_number, acc.pubkey()))
+                            Some((i, s, acc.base().account_number, acc))
                         })
                         .collect::<Vec<_>>()
                 })
                 .collect();
             let cache = &self.sig_cache;
             let chain_id = &self.cfg.chain_id;
-            lookups.par_iter().for_each(|(i, s, num, pk)| {
+            lookups.par_iter().for_each(|(i, s, num, acc)| {
                 if let Ok(tx) = &decoded[*i] {
-                    ante::preverify(tx, *s, *num, pk.as_ref(), chain_id, cache);
+                    ante::preverify(tx, *s, *num, || acc.pubkey(), chain_id, cache);
                 }
             });
             lookups
@@ -429,20 +509,15 @@ impl App {
     }
 
     /// Persists the finalized block's state together with the node's `aux` writes (block,
-    /// results, tx index) in one atomic commit, then resets the check state.
-    pub fn commit(&mut self, aux: Vec<AuxWrite>) -> Result<CommitInfo, AppError> {
+    /// results, tx index) in one atomic commit, then resets the check state to it. The check
+    /// state comes back locked: the caller re-checks its mempool with it (CometBFT's
+    /// Commit + mempool Update) before CheckTx may admit anything against the new state.
+    pub fn commit(&mut self, aux: Vec<AuxWrite>) -> Result<(CommitInfo, CheckLock<'_>), AppError> {
         let prepared = self.pending.take().ok_or(AppError::NothingToCommit)?;
+        let mut check = self.checker.lock();
         let info = self.store.commit(prepared, aux)?;
-        self.check = CheckState {
-            base: self.store.snapshot(),
-            writes: WriteSet::new(),
-            block: BlockInfo {
-                height: info.height + 1,
-                time: BlockTime::default(),
-                chain_id: self.cfg.chain_id.clone(),
-            },
-        };
-        Ok(info)
+        *check.state = CheckState::committed(&self.store, &self.cfg.chain_id);
+        Ok((info, check))
     }
 }
 
@@ -472,21 +547,7 @@ impl Queries {
     /// CheckTx under the app lock finds them done. Safe to call from many threads.
     pub fn preverify(&self, bytes: &[u8]) {
         let Ok(tx) = decode_tx(bytes) else { return };
-        let snapshot = self.store.snapshot();
-        for (i, addr) in tx.signers().iter().enumerate() {
-            if let Ok(Some(acc)) = snapshot.get(&auth::account_key(addr)) {
-                let acc = auth::decode_account(&acc);
-                let number = acc.base().account_number;
-                ante::preverify(
-                    &tx,
-                    i,
-                    number,
-                    acc.pubkey().as_ref(),
-                    &self.cfg.chain_id,
-                    &self.sig_cache,
-                );
-            }
-        }
+        preverify_committed(&self.store, &self.cfg.chain_id, &self.sig_cache, &tx);
     }
 
     /// Answers `path` with `data` at `height` (0 = latest committed).

@@ -1,9 +1,15 @@
 //! The mempool: txs that passed CheckTx, in arrival order, with a hash set for duplicates.
+//! Each tx keeps its decoded form, so the re-check after a block does not decode it again.
 
+use kumo_app::tx::DecodedTx;
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+
+/// A tx waiting in the mempool: hash, bytes, decoded form.
+pub type PendingTx = ([u8; 32], Vec<u8>, Arc<DecodedTx>);
 
 pub struct Mempool {
-    txs: VecDeque<([u8; 32], Vec<u8>)>,
+    txs: VecDeque<PendingTx>,
     hashes: HashSet<[u8; 32]>,
     bytes: usize,
     pub max_txs: usize,
@@ -39,10 +45,10 @@ impl Mempool {
         self.txs.len() >= self.max_txs
     }
 
-    pub fn push(&mut self, hash: [u8; 32], tx: Vec<u8>) {
+    pub fn push(&mut self, hash: [u8; 32], tx: Vec<u8>, decoded: Arc<DecodedTx>) {
         if self.hashes.insert(hash) {
             self.bytes += tx.len();
-            self.txs.push_back((hash, tx));
+            self.txs.push_back((hash, tx, decoded));
         }
     }
 
@@ -50,7 +56,7 @@ impl Mempool {
     pub fn reap(&self, max_bytes: usize) -> Vec<Vec<u8>> {
         let mut total = 0;
         let mut out = Vec::new();
-        for (_, tx) in &self.txs {
+        for (_, tx, _) in &self.txs {
             if total + tx.len() > max_bytes {
                 break;
             }
@@ -64,22 +70,22 @@ impl Mempool {
         self.txs
             .iter()
             .take(limit)
-            .map(|(_, t)| t.clone())
+            .map(|(_, t, _)| t.clone())
             .collect()
     }
 
     /// Removes everything and returns it (for re-checking after a block).
-    pub fn drain(&mut self) -> Vec<([u8; 32], Vec<u8>)> {
+    pub fn drain(&mut self) -> Vec<PendingTx> {
         self.hashes.clear();
         self.bytes = 0;
         self.txs.drain(..).collect()
     }
 
     pub fn remove(&mut self, hashes: &HashSet<[u8; 32]>) {
-        self.txs.retain(|(h, _)| !hashes.contains(h));
+        self.txs.retain(|(h, _, _)| !hashes.contains(h));
         for h in hashes {
             self.hashes.remove(h);
         }
-        self.bytes = self.txs.iter().map(|(_, t)| t.len()).sum();
+        self.bytes = self.txs.iter().map(|(_, t, _)| t.len()).sum();
     }
 }

@@ -9,6 +9,7 @@ use crate::rpc::backend::RpcBackend;
 use crate::types::*;
 use anyhow::{Context, Result};
 use kumo_app::abci::*;
+use kumo_app::app::Checker;
 use kumo_app::app::MAX_BLOCK_BYTES;
 use kumo_app::coins::GasPrice;
 use kumo_app::errors::SdkError;
@@ -52,6 +53,8 @@ struct Tip {
 pub struct Node {
     cfg: NodeConfig,
     app: Mutex<App>,
+    /// CheckTx runs through this, not the app lock, so it proceeds while a block executes.
+    checker: Checker,
     queries: Queries,
     blocks: BlockStore,
     mempool: Mutex<Mempool>,
@@ -172,6 +175,7 @@ impl Node {
         let (events, _) = broadcast::channel(4096);
         Ok(Node {
             queries: app.queries(),
+            checker: app.checker(),
             mempool: Mutex::new(Mempool::new(cfg.mempool_max_txs)),
             cfg,
             app: Mutex::new(app),
@@ -215,6 +219,17 @@ impl Node {
     }
 
     pub fn produce_block_at(&self, wall: BlockTime) -> Result<Arc<StoredBlock>> {
+        self.produce_block_then(wall, || {})
+    }
+
+    /// [`produce_block_at`](Self::produce_block_at), calling `reaped` as soon as the block's
+    /// txs are taken from the mempool: from then on, txs admitted by CheckTx go to a later
+    /// block (`kumo bench` uses it to feed the next block while this one executes).
+    pub fn produce_block_then(
+        &self,
+        wall: BlockTime,
+        reaped: impl FnOnce(),
+    ) -> Result<Arc<StoredBlock>> {
         let mut app = self.app.lock().expect("app lock");
         let mut tip = self.tip.lock().expect("tip lock");
         let candidates = self
@@ -222,6 +237,7 @@ impl Node {
             .lock()
             .expect("mempool lock")
             .reap(MAX_BLOCK_BYTES);
+        reaped();
         let txs = app.prepare_proposal(candidates, MAX_BLOCK_BYTES);
         let height = tip.height + 1;
         // Block time never goes backwards, even if the wall clock does.
@@ -324,7 +340,9 @@ impl Node {
         let aux = block_writes(&stored, &results, &commit);
         let index = t_index.elapsed();
         let t_commit = std::time::Instant::now();
-        let info = app.commit(aux)?;
+        // The check state comes back reset and locked: no CheckTx is admitted against the new
+        // state until the mempool has been re-checked (CometBFT locks its mempool likewise).
+        let (info, mut check) = app.commit(aux)?;
         let commit_time = t_commit.elapsed();
         *tip = Tip {
             height,
@@ -346,12 +364,13 @@ impl Node {
         {
             let mut mempool = self.mempool.lock().expect("mempool lock");
             mempool.remove(&included);
-            for (hash, tx) in mempool.drain() {
-                if app.check_tx(&tx).is_ok() {
-                    mempool.push(hash, tx);
+            for (hash, tx, decoded) in mempool.drain() {
+                if check.check(&decoded).is_ok() {
+                    mempool.push(hash, tx, decoded);
                 }
             }
         }
+        drop(check);
         drop(app);
 
         let stored = Arc::new(stored);
@@ -654,13 +673,23 @@ impl RpcBackend for Node {
                 });
             }
         }
-        // Check signatures before taking the app lock, so RPC threads verify in parallel.
-        self.queries.preverify(&tx);
-        let mut app = self.app.lock().expect("app lock");
-        let result = app.check_tx(&tx);
+        let decoded = match self.checker.decode(&tx) {
+            Ok(d) => d,
+            Err(refused) => return Ok(refused),
+        };
+        // Check signatures before taking the check-state lock, so RPC threads verify in
+        // parallel (and while a block executes).
+        self.checker.preverify(&decoded);
+        let mut check = self.checker.lock();
+        let result = check.check(&decoded);
         if result.is_ok() {
-            self.mempool.lock().expect("mempool lock").push(hash, tx);
+            // Still under the check lock: a block's commit re-checks every admitted tx.
+            self.mempool
+                .lock()
+                .expect("mempool lock")
+                .push(hash, tx, Arc::new(decoded));
         }
+        drop(check);
         Ok(result)
     }
 

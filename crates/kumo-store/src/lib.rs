@@ -271,7 +271,17 @@ impl Store {
     /// A view of the latest committed height. If the database cannot start a read transaction,
     /// the returned snapshot reports that error from every read.
     pub fn snapshot(&self) -> Snapshot {
-        match self.open_snapshot(None) {
+        match self.open_snapshot(None, false) {
+            Ok(s) => s,
+            Err(e) => Snapshot::failed(self.meta().height, e),
+        }
+    }
+
+    /// Like [`snapshot`](Self::snapshot), remembering each value `get` reads, for a reader that
+    /// reads the same keys many times (a block's txs all read the params, the fee collector,
+    /// a popular recipient...). Memory grows with the distinct keys read.
+    pub fn cached_snapshot(&self) -> Snapshot {
+        match self.open_snapshot(None, true) {
             Ok(s) => s,
             Err(e) => Snapshot::failed(self.meta().height, e),
         }
@@ -280,10 +290,10 @@ impl Store {
     /// A view of the state as of `height` (between [`earliest_height`](Self::earliest_height)
     /// and the last committed height, inclusive).
     pub fn snapshot_at(&self, height: u64) -> Result<Snapshot, StoreError> {
-        self.open_snapshot(Some(height))
+        self.open_snapshot(Some(height), false)
     }
 
-    fn open_snapshot(&self, height: Option<u64>) -> Result<Snapshot, StoreError> {
+    fn open_snapshot(&self, height: Option<u64>, cached: bool) -> Result<Snapshot, StoreError> {
         let ctx = "opening snapshot";
         let txn = self.inner.db.begin_read().ctx(ctx)?;
         let meta = read_meta(&txn.open_table(META).ctx(ctx)?)?;
@@ -301,7 +311,7 @@ impl Store {
             });
         }
         let state = txn.open_table(STATE).ctx(ctx)?;
-        Ok(Snapshot::new(txn, state, height))
+        Ok(Snapshot::new(txn, state, height, cached))
     }
 
     /// Computes the JMT update for `writes` at `height` (must be `last_commit().height + 1`)

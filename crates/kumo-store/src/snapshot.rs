@@ -1,7 +1,8 @@
 //! Read-only views of the state at one height.
 
+use std::collections::HashMap;
 use std::ops::Bound;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use redb::{ReadOnlyTable, ReadTransaction, ReadableTable};
 
@@ -24,7 +25,13 @@ struct SnapshotInner {
     /// `Err` holds the message of a failure to open the read transaction; it is reported by the
     /// first read instead of panicking in `Store::snapshot`.
     view: Result<View, String>,
+    /// Values already read by `get` (see [`Store::cached_snapshot`](crate::Store::cached_snapshot)):
+    /// a snapshot never changes, so a remembered answer is always the current one.
+    cache: Option<Mutex<HashMap<Vec<u8>, Option<Vec<u8>>>>>,
 }
+
+/// Most keys a snapshot's read cache remembers (it stops adding beyond, it does not evict).
+const READ_CACHE_MAX: usize = 200_000;
 
 struct View {
     state: StateTable,
@@ -42,11 +49,17 @@ impl std::fmt::Debug for Snapshot {
 }
 
 impl Snapshot {
-    pub(crate) fn new(txn: ReadTransaction, state: StateTable, height: u64) -> Snapshot {
+    pub(crate) fn new(
+        txn: ReadTransaction,
+        state: StateTable,
+        height: u64,
+        cached: bool,
+    ) -> Snapshot {
         Snapshot {
             inner: Arc::new(SnapshotInner {
                 height,
                 view: Ok(View { state, _txn: txn }),
+                cache: cached.then(|| Mutex::new(HashMap::new())),
             }),
         }
     }
@@ -56,6 +69,7 @@ impl Snapshot {
             inner: Arc::new(SnapshotInner {
                 height,
                 view: Err(err.to_string()),
+                cache: None,
             }),
         }
     }
@@ -75,7 +89,18 @@ impl Snapshot {
     /// The value of `key` as of this snapshot's height (`None` if absent or deleted).
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let table = self.state()?;
-        newest_at(table, key, self.inner.height)
+        let Some(cache) = &self.inner.cache else {
+            return newest_at(table, key, self.inner.height);
+        };
+        if let Some(v) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(key) {
+            return Ok(v.clone());
+        }
+        let v = newest_at(table, key, self.inner.height)?;
+        let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() < READ_CACHE_MAX {
+            cache.insert(key.to_vec(), v.clone());
+        }
+        Ok(v)
     }
 
     /// Keys starting with `prefix`, strictly after `start_after` if given, ascending, at most

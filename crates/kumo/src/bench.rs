@@ -82,12 +82,72 @@ fn send_tx(key: &PrivKey, to: &str, number: u64, sequence: u64, chain: &str) -> 
 struct RunFigures {
     total: Duration,
     parts: kumo_node::node::BlockTimings,
+    /// Wall time of the CheckTx phases (overlapping block execution when pipelined).
     check: Duration,
+    /// Wall time of `produce_block` calls (FinalizeBlock, writes, Commit, mempool re-check).
     finalize_commit: Duration,
     txs: usize,
 }
 
-fn run_apply(a: &ApplyArgs, store: Store, keys: &[PrivKey], numbers: &[u64]) -> Result<RunFigures> {
+/// CheckTx for one block's txs from as many threads as there are cores, the way RPC threads
+/// call it (plain threads, not the rayon pool that FinalizeBlock uses).
+fn check_block(node: &Node, txs: Vec<Vec<u8>>, b: usize) -> Result<()> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let chunk = txs.len().div_ceil(threads).max(1);
+    let mut txs = txs;
+    let mut parts = Vec::new();
+    while !txs.is_empty() {
+        let rest = txs.split_off(chunk.min(txs.len()));
+        parts.push(std::mem::replace(&mut txs, rest));
+    }
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                s.spawn(move || {
+                    part.into_iter()
+                        .filter_map(|tx| {
+                            let r = node.check_tx(tx).expect("mempool has room");
+                            (r.code != 0).then_some(r.log)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("check thread"))
+            .collect()
+    });
+    if let Some(f) = failures.first() {
+        bail!("CheckTx refused {} txs in block {b}: {f}", failures.len());
+    }
+    Ok(())
+}
+
+fn check_applied(node: &Node, block: &kumo_node::types::StoredBlock, want: usize) -> Result<()> {
+    let results = node
+        .block_results(block.block.header.height)
+        .context("results stored")?;
+    if let Some(bad) = results.tx_results.iter().find(|r| r.code != 0) {
+        bail!("a bench tx failed in block: {}", bad.log);
+    }
+    if block.num_txs as usize != want {
+        bail!("block carried {} txs, expected {want}", block.num_txs);
+    }
+    Ok(())
+}
+
+/// Runs `a.blocks` blocks of one send per key. Serial: each block's CheckTx, then the block.
+/// Pipelined: the next block's CheckTx runs while the current block executes and commits, as
+/// RPC threads keep admitting txs on a live node; each block still holds exactly one block's txs.
+fn run_apply(
+    a: &ApplyArgs,
+    store: Store,
+    keys: &[PrivKey],
+    numbers: &[u64],
+    pipelined: bool,
+) -> Result<RunFigures> {
     let mut genesis = Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
     for k in keys {
         genesis
@@ -121,44 +181,61 @@ fn run_apply(a: &ApplyArgs, store: Store, keys: &[PrivKey], numbers: &[u64]) -> 
         .collect();
     let (mut check, mut fc) = (Duration::ZERO, Duration::ZERO);
     let mut parts = kumo_node::node::BlockTimings::default();
-    let start = Instant::now();
-    for (b, txs) in blocks.into_iter().enumerate() {
-        let t = Instant::now();
-        // RPC threads check txs concurrently; signatures verify in parallel, ante is serial.
-        let failures: Vec<String> = txs
-            .into_par_iter()
-            .filter_map(|tx| {
-                let r = node.check_tx(tx).expect("mempool has room");
-                (r.code != 0).then_some(r.log)
-            })
-            .collect();
-        if let Some(f) = failures.first() {
-            bail!("CheckTx refused {} txs in block {b}: {f}", failures.len());
-        }
-        check += t.elapsed();
-        let t = Instant::now();
-        let block = node.produce_block_at(BlockTime {
-            seconds: 2 + b as i64,
-            nanos: 0,
-        })?;
-        fc += t.elapsed();
-        let p = node.last_block_timings();
+    let mut add_parts = |p: kumo_node::node::BlockTimings| {
         parts.finalize += p.finalize;
         parts.index += p.index;
         parts.commit += p.commit;
         parts.recheck += p.recheck;
-        let results = node
-            .block_results(block.block.header.height)
-            .context("results stored")?;
-        if let Some(bad) = results.tx_results.iter().find(|r| r.code != 0) {
-            bail!("a bench tx failed in block: {}", bad.log);
+    };
+    let time = |b: usize| BlockTime {
+        seconds: 2 + b as i64,
+        nanos: 0,
+    };
+    let start = Instant::now();
+    if !pipelined {
+        for (b, txs) in blocks.into_iter().enumerate() {
+            let t = Instant::now();
+            check_block(&node, txs, b)?;
+            check += t.elapsed();
+            let t = Instant::now();
+            let block = node.produce_block_at(time(b))?;
+            fc += t.elapsed();
+            add_parts(node.last_block_timings());
+            check_applied(&node, &block, keys.len())?;
         }
-        if block.num_txs as usize != keys.len() {
-            bail!(
-                "block carried {} txs, expected {}",
-                block.num_txs,
-                keys.len()
-            );
+    } else {
+        let mut blocks = blocks.into_iter();
+        let t = Instant::now();
+        check_block(&node, blocks.next().context("at least one block")?, 0)?;
+        check += t.elapsed();
+        for b in 0..a.blocks {
+            let next = blocks.next();
+            let (reaped_tx, reaped_rx) = std::sync::mpsc::channel::<()>();
+            let (produced, produce_time, checked) = std::thread::scope(|s| {
+                let producer = s.spawn(|| {
+                    let t = Instant::now();
+                    let r = node.produce_block_then(time(b), move || {
+                        let _ = reaped_tx.send(());
+                    });
+                    (r, t.elapsed())
+                });
+                let checked = next.map(|txs| {
+                    // A producer that fails before reaping drops the sender: stop waiting.
+                    let _ = reaped_rx.recv();
+                    let t = Instant::now();
+                    (check_block(&node, txs, b + 1), t.elapsed())
+                });
+                let (r, d) = producer.join().expect("block producer thread");
+                (r, d, checked)
+            });
+            let block = produced?;
+            fc += produce_time;
+            add_parts(node.last_block_timings());
+            check_applied(&node, &block, keys.len())?;
+            if let Some((r, d)) = checked {
+                r?;
+                check += d;
+            }
         }
     }
     Ok(RunFigures {
@@ -207,7 +284,9 @@ pub fn apply(g: &Globals, a: ApplyArgs) -> Result<()> {
     let verify_us = t.elapsed().as_secs_f64() * 1e6 / sample.len() as f64;
 
     let mut report = serde_json::Map::new();
-    for disk in [false, true] {
+    for (disk, pipelined) in [(false, false), (false, true), (true, false), (true, true)] {
+        let store_kind = if disk { "disk" } else { "memory" };
+        let mode = if pipelined { "pipelined" } else { "serial" };
         let mut rates = Vec::new();
         let mut last = None;
         for run in 0..a.runs {
@@ -217,11 +296,10 @@ pub fn apply(g: &Globals, a: ApplyArgs) -> Result<()> {
             } else {
                 Store::in_memory(StoreOptions::default())?
             };
-            let f = run_apply(&a, store, &keys, &numbers)?;
+            let f = run_apply(&a, store, &keys, &numbers, pipelined)?;
             let rate = f.txs as f64 / f.total.as_secs_f64();
             eprintln!(
-                "  {} run {}: {} txs in {:.2}s = {:.0} tx/s (CheckTx {:.2}s, FinalizeBlock+Commit {:.2}s)",
-                if disk { "disk" } else { "memory" },
+                "  {store_kind} {mode} run {}: {} txs in {:.2}s = {:.0} tx/s (CheckTx {:.2}s, blocks {:.2}s)",
                 run + 1,
                 f.txs,
                 f.total.as_secs_f64(),
@@ -233,36 +311,43 @@ pub fn apply(g: &Globals, a: ApplyArgs) -> Result<()> {
             last = Some(f);
         }
         let f = last.expect("at least one run");
-        let m = median(rates);
-        let label = if disk { "disk" } else { "memory" };
+        let m = median(rates.clone());
         let us = |d: Duration| (d.as_secs_f64() * 1e6 / f.txs as f64).round();
         report.insert(
-            label.into(),
+            format!("{store_kind}_{mode}"),
             serde_json::json!({
                 "median_tx_per_s": m.round(),
-                "check_tx_us_per_tx": (f.check.as_secs_f64() * 1e6 / f.txs as f64).round(),
-                "finalize_commit_us_per_tx": (f.finalize_commit.as_secs_f64() * 1e6 / f.txs as f64).round(),
+                "runs_tx_per_s": rates.iter().map(|r| r.round()).collect::<Vec<_>>(),
+                "check_tx_us_per_tx": us(f.check),
+                "blocks_us_per_tx": us(f.finalize_commit),
                 "finalize_us_per_tx": us(f.parts.finalize),
                 "index_us_per_tx": us(f.parts.index),
                 "store_commit_us_per_tx": us(f.parts.commit),
+                "recheck_us_per_tx": us(f.parts.recheck),
             }),
         );
         if g.output == Output::Text {
             println!(
-                "apply ({label} store): median {m:.0} tx/s over {} runs of {} blocks x {} txs",
+                "apply ({store_kind} store, {mode}): median {m:.0} tx/s over {} runs of {} blocks x {} txs",
                 a.runs, a.blocks, a.block_txs
             );
             println!(
-                "  per tx: CheckTx {:.0} us, FinalizeBlock+Commit {:.0} us",
-                f.check.as_secs_f64() * 1e6 / f.txs as f64,
-                f.finalize_commit.as_secs_f64() * 1e6 / f.txs as f64
+                "  per tx (wall): CheckTx {:.0} us{}, blocks {:.0} us",
+                us(f.check),
+                if pipelined {
+                    " (overlapping the blocks)"
+                } else {
+                    ""
+                },
+                us(f.finalize_commit),
             );
             println!(
-                "    of which FinalizeBlock (decode, signatures, execution, JMT update) {:.0} us, \
-                 block+index writes {:.0} us, store commit {:.0} us",
+                "    blocks = FinalizeBlock (decode, signatures, execution, JMT update) {:.0} us \
+                 + block/index writes {:.0} us + store commit {:.0} us + mempool re-check {:.0} us",
                 us(f.parts.finalize),
                 us(f.parts.index),
-                us(f.parts.commit)
+                us(f.parts.commit),
+                us(f.parts.recheck)
             );
         }
     }
