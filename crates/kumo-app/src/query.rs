@@ -27,6 +27,10 @@ pub fn route(ctx: &mut Ctx, path: &str, data: &[u8]) -> SdkResult<Vec<u8>> {
         }
         "akash.escrow.v1.Query" => crate::escrow::query::handle(ctx, method, data),
         "akash.take.v1.Query" => crate::take::query::handle(ctx, method, data),
+        "akash.deployment.v1beta3.Query" => {
+            crate::legacy::query::handle_deployment(ctx, method, data)
+        }
+        "akash.market.v1beta4.Query" => crate::legacy::query::handle_market(ctx, method, data),
         _ => None,
     };
     answer.unwrap_or_else(|| {
