@@ -109,7 +109,7 @@ impl Env {
         r
     }
 
-    fn read<T>(&self, f: impl FnOnce(&mut Ctx) -> T) -> T {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut Ctx) -> T) -> T {
         let mut scratch = self.writes.clone();
         let mut ctx = Ctx::new(
             &self.base,
