@@ -45,10 +45,13 @@ fn recode<T: Message + Default>(m: &impl Message) -> T {
     T::decode(m.encode_to_vec().as_slice()).expect("wire-compatible message re-decodes")
 }
 
+/// A module's query entry point (`crate::<module>::query::handle`).
+type Handler = fn(&mut Ctx, &str, &[u8]) -> Option<SdkResult<Vec<u8>>>;
+
 /// Runs the current query `handler` on the re-encoded old request `req` and decodes its answer.
 fn ask<New: Message + Default, Ans: Message + Default>(
     ctx: &mut Ctx,
-    handler: fn(&mut Ctx, &str, &[u8]) -> Option<SdkResult<Vec<u8>>>,
+    handler: Handler,
     method: &str,
     req: &impl Message,
 ) -> SdkResult<Ans> {
