@@ -16,6 +16,7 @@ pub mod errors;
 pub mod escrow;
 pub mod gas;
 pub mod genesis;
+pub mod legacy;
 pub mod market;
 pub mod msgs;
 pub mod provider;

@@ -30,6 +30,10 @@ pub fn route(ctx: &mut Ctx, path: &str, data: &[u8]) -> SdkResult<Vec<u8>> {
         "akash.provider.v1beta4.Query" => crate::provider::query::handle(ctx, method, data),
         "akash.audit.v1.Query" => crate::audit::query::handle(ctx, method, data),
         "akash.cert.v1.Query" => crate::cert::query::handle(ctx, method, data),
+        "akash.deployment.v1beta3.Query" => {
+            crate::legacy::query::handle_deployment(ctx, method, data)
+        }
+        "akash.market.v1beta4.Query" => crate::legacy::query::handle_market(ctx, method, data),
         _ => None,
     };
     answer.unwrap_or_else(|| {

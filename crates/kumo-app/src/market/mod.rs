@@ -10,4 +10,4 @@ pub mod msgs;
 pub mod query;
 pub mod state;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

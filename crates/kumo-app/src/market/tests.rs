@@ -31,23 +31,23 @@ use kumo_store::{Snapshot, Store, StoreOptions, WriteSet};
 use proptest::prelude::*;
 use prost::{Message, Name};
 
-const START: u128 = 100_000_000;
-const TENANT: u8 = 1;
+pub(crate) const START: u128 = 100_000_000;
+pub(crate) const TENANT: u8 = 1;
 const STRANGER: u8 = 9;
-const DEPOSIT: u128 = 5_000_000;
-const BID_DEPOSIT: u128 = 500_000;
+pub(crate) const DEPOSIT: u128 = 5_000_000;
+pub(crate) const BID_DEPOSIT: u128 = 500_000;
 /// The order's price per block: one GPU unit at 1000 uakt.
-const ORDER_PRICE: u128 = 1000;
+pub(crate) const ORDER_PRICE: u128 = 1000;
 
-fn addr(n: u8) -> Address {
+pub(crate) fn addr(n: u8) -> Address {
     Address([n; 20])
 }
 
-fn bech(a: Address) -> String {
+pub(crate) fn bech(a: Address) -> String {
     a.to_bech32(ACCOUNT_HRP)
 }
 
-struct Env {
+pub(crate) struct Env {
     _store: Store,
     base: Snapshot,
     writes: WriteSet,
@@ -113,7 +113,7 @@ impl Env {
         r
     }
 
-    fn read<T>(&self, f: impl FnOnce(&mut Ctx) -> T) -> T {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut Ctx) -> T) -> T {
         let mut scratch = self.writes.clone();
         let mut ctx = Ctx::new(
             &self.base,
@@ -127,7 +127,7 @@ impl Env {
 
     /// Delivers a message signed by `signer`: decode + ValidateBasic, the ante's signer check,
     /// then execution. Afterwards the supply and escrow invariants must hold.
-    fn tx<M: Message + Name>(&mut self, signer: u8, m: &M) -> Result<(), SdkError> {
+    pub(crate) fn tx<M: Message + Name>(&mut self, signer: u8, m: &M) -> Result<(), SdkError> {
         let any = Any {
             type_url: M::type_url(),
             value: m.encode_to_vec(),
@@ -212,7 +212,7 @@ impl Env {
         });
     }
 
-    fn advance(&mut self, blocks: u64) {
+    pub(crate) fn advance(&mut self, blocks: u64) {
         self.block.height += blocks;
         self.block.time = BlockTime {
             seconds: self.block.height as i64 * 6,
@@ -220,7 +220,11 @@ impl Env {
         };
     }
 
-    fn query<Req: Message, Resp: Message + Default>(&self, path: &str, req: &Req) -> Resp {
+    pub(crate) fn query<Req: Message, Resp: Message + Default>(
+        &self,
+        path: &str,
+        req: &Req,
+    ) -> Resp {
         let bytes = self
             .read(|ctx| crate::query::route(ctx, path, &req.encode_to_vec()))
             .unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -311,7 +315,7 @@ fn attr(k: &str, v: &str) -> Attribute {
     }
 }
 
-fn dec(denom: &str, whole: u128) -> DecCoin {
+pub(crate) fn dec(denom: &str, whole: u128) -> DecCoin {
     DecCoin {
         denom: denom.into(),
         amount: (whole * DEC_ONE).to_string(),
@@ -329,7 +333,7 @@ fn deposit(denom: &str, amount: u128) -> Deposit {
 }
 
 /// One replica with 1 CPU, 1 GiB memory, 10 GiB storage and one NVIDIA A100, at 1000 uakt.
-fn gpu_group() -> dv1b4::GroupSpec {
+pub(crate) fn gpu_group() -> dv1b4::GroupSpec {
     dv1b4::GroupSpec {
         name: "westcoast".into(),
         requirements: Some(Default::default()),
@@ -361,14 +365,14 @@ fn gpu_group() -> dv1b4::GroupSpec {
     }
 }
 
-fn did(dseq: u64) -> dv1::DeploymentId {
+pub(crate) fn did(dseq: u64) -> dv1::DeploymentId {
     dv1::DeploymentId {
         owner: bech(addr(TENANT)),
         dseq,
     }
 }
 
-fn create_deployment(dseq: u64, amount: u128) -> dv1b4::MsgCreateDeployment {
+pub(crate) fn create_deployment(dseq: u64, amount: u128) -> dv1b4::MsgCreateDeployment {
     dv1b4::MsgCreateDeployment {
         id: Some(did(dseq)),
         groups: vec![gpu_group()],
@@ -378,7 +382,7 @@ fn create_deployment(dseq: u64, amount: u128) -> dv1b4::MsgCreateDeployment {
     }
 }
 
-fn bid_id(provider: u8, dseq: u64, oseq: u32) -> mv1::BidId {
+pub(crate) fn bid_id(provider: u8, dseq: u64, oseq: u32) -> mv1::BidId {
     mv1::BidId {
         owner: bech(addr(TENANT)),
         dseq,
@@ -389,7 +393,7 @@ fn bid_id(provider: u8, dseq: u64, oseq: u32) -> mv1::BidId {
     }
 }
 
-fn lease_id(provider: u8, dseq: u64, oseq: u32) -> mv1::LeaseId {
+pub(crate) fn lease_id(provider: u8, dseq: u64, oseq: u32) -> mv1::LeaseId {
     let b = bid_id(provider, dseq, oseq);
     mv1::LeaseId {
         owner: b.owner,
@@ -401,7 +405,7 @@ fn lease_id(provider: u8, dseq: u64, oseq: u32) -> mv1::LeaseId {
     }
 }
 
-fn create_bid(provider: u8, dseq: u64, oseq: u32, price: u128) -> mv1b5::MsgCreateBid {
+pub(crate) fn create_bid(provider: u8, dseq: u64, oseq: u32, price: u128) -> mv1b5::MsgCreateBid {
     mv1b5::MsgCreateBid {
         id: Some(bid_id(provider, dseq, oseq)),
         price: Some(dec("uakt", price)),
@@ -411,7 +415,7 @@ fn create_bid(provider: u8, dseq: u64, oseq: u32, price: u128) -> mv1b5::MsgCrea
     }
 }
 
-fn create_lease(provider: u8, dseq: u64, oseq: u32) -> mv1b5::MsgCreateLease {
+pub(crate) fn create_lease(provider: u8, dseq: u64, oseq: u32) -> mv1b5::MsgCreateLease {
     mv1b5::MsgCreateLease {
         bid_id: Some(bid_id(provider, dseq, oseq)),
     }
@@ -434,13 +438,13 @@ fn code(e: &SdkError) -> (&'static str, u32) {
     (e.codespace, e.code)
 }
 
-const GOOD: u8 = 2;
+pub(crate) const GOOD: u8 = 2;
 const PRICEY: u8 = 3;
 const NO_GPU: u8 = 4;
-const RUNNER_UP: u8 = 5;
+pub(crate) const RUNNER_UP: u8 = 5;
 
 /// Tenant, four providers (good, too expensive, without the GPU, runner-up) and a stranger.
-fn market() -> Env {
+pub(crate) fn market() -> Env {
     let mut env = Env::new(&[
         addr(TENANT),
         addr(GOOD),
