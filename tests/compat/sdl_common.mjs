@@ -35,14 +35,6 @@ export function canonicalDecimal(s) {
   return frac ? `${int}.${frac}` : int;
 }
 
-/** LegacyDec wire form (value × 10^18 as an integer string) -> canonical decimal. */
-export function fromAtomics(atomics) {
-  const v = BigInt(atomics);
-  const one = 10n ** 18n;
-  const frac = (v % one).toString().padStart(18, "0").replace(/0+$/, "");
-  return frac ? `${v / one}.${frac}` : `${v / one}`;
-}
-
 const pairs = (attrs) => (attrs ?? []).map((a) => [a.key, a.value]);
 const KIND = { SHARED_HTTP: 0, RANDOM_PORT: 1, LEASED_IP: 2 };
 
@@ -69,9 +61,13 @@ export function normalizeOracleGroups(groupSpecs) {
   }));
 }
 
-/** kumo's proto-JSON GroupSpecs (`kumo sdl validate --output json`) -> normal form. */
+/**
+ * kumo's proto-JSON GroupSpecs (`kumo sdl validate --output json`) -> normal form. Like the
+ * SDK's REST JSON, `ResourceValue.val` (math.Int) is a decimal string and `DecCoin.amount`
+ * (LegacyDec) a decimal with 18 fractional digits.
+ */
 export function normalizeKumoGroups(groups) {
-  const b64 = (v) => Buffer.from(v ?? "", "base64").toString("utf8");
+  const b64 = (v) => (/^\d+$/.test(v ?? "") ? v : `invalid:${v}`);
   return groups.map((g) => ({
     name: g.name,
     attributes: pairs(g.requirements?.attributes),
@@ -88,7 +84,7 @@ export function normalizeKumoGroups(groups) {
       endpoints: u.resource.endpoints.map((e) => [KIND[e.kind] ?? e.kind, e.sequence_number]),
       count: u.count,
       denom: u.price.denom,
-      price: fromAtomics(u.price.amount),
+      price: /^\d+\.\d{18}$/.test(u.price.amount) ? canonicalDecimal(u.price.amount) : `invalid:${u.price.amount}`,
     })),
   }));
 }
