@@ -6,3 +6,4 @@
 //! withdraws its earnings and tears everything down when the lease closes.
 //!
 //! Facts: `../shared/spec/akash-offchain.md` §2-4.
+pub mod workload;
