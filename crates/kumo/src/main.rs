@@ -86,8 +86,35 @@ pub enum Command {
     Bench(node_cmd::BenchCmd),
 }
 
+impl Command {
+    /// Commands that print a result and exit (as opposed to daemons serving sockets).
+    fn prints_and_exits(&self) -> bool {
+        matches!(
+            self,
+            Command::Keys(_)
+                | Command::Query(_)
+                | Command::Status(_)
+                | Command::Sdl(_)
+                | Command::Tx(_)
+        )
+    }
+}
+
+/// Rust ignores SIGPIPE, so `kumo query … | head` would end in a "broken pipe" panic. A printing
+/// command takes the Unix default instead: it ends quietly when its reader goes away. Daemons keep
+/// ignoring it (a peer closing a socket must not kill them).
+fn restore_default_sigpipe() {
+    // SAFETY: called once at start-up, before any thread exists; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() {
     let cli = Cli::parse();
+    if cli.command.prints_and_exits() {
+        restore_default_sigpipe();
+    }
     let result = match cli.command {
         Command::Init(a) => node_cmd::init(&cli.globals, a),
         Command::Genesis(c) => node_cmd::genesis(&cli.globals, c),
