@@ -154,7 +154,7 @@ fn undelegated_tokens_arrive_after_the_unbonding_period_and_not_before() {
     );
 
     // One second short of 14 days: nothing yet.
-    net.block(14 * DAY - 6 - 1);
+    net.block(14 * DAY - 1);
     assert_eq!(net.balance(&del, "uakt"), 950 * AKT);
     net.block(1);
     assert_eq!(net.balance(&del, "uakt"), 970 * AKT);
