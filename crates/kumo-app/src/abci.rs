@@ -90,6 +90,32 @@ pub struct FinalizeBlockRequest {
     pub hash: Vec<u8>,
     pub proposer_address: Vec<u8>,
     pub txs: Vec<Vec<u8>>,
+    /// The votes of the commit of the previous block (fees and mint are shared among these
+    /// validators; liveness counts their signatures).
+    pub decided_last_commit: Vec<VoteInfo>,
+    /// Evidence of double signing the consensus engine has verified.
+    pub misbehavior: Vec<Misbehavior>,
+}
+
+/// One validator's vote in the previous block's commit (CometBFT `VoteInfo`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteInfo {
+    /// Consensus address: the first 20 bytes of sha256(ed25519 public key).
+    pub validator_address: Vec<u8>,
+    pub power: i64,
+    /// Whether its signature is in the commit (`BLOCK_ID_FLAG_COMMIT`).
+    pub signed: bool,
+}
+
+/// A double sign proven by the engine (CometBFT `Misbehavior` of type `DUPLICATE_VOTE`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Misbehavior {
+    pub validator_address: Vec<u8>,
+    pub power: i64,
+    /// The height and time of the infraction.
+    pub height: u64,
+    pub time: BlockTime,
+    pub total_voting_power: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -54,6 +54,12 @@ pub enum AppError {
     WrongHeight { last: u64, got: u64 },
     #[error("commit called without a finalized block")]
     NothingToCommit,
+    #[error("block {height}: {step} failed: {log}")]
+    BlockStep {
+        height: u64,
+        step: &'static str,
+        log: String,
+    },
 }
 
 /// Optimistic state for CheckTx: the last commit plus the ante effects (fees, sequences) of
@@ -367,26 +373,7 @@ impl App {
             Mode::Deliver,
             GasMeter::unlimited(),
         );
-        auth::genesis::init(&mut ctx, &genesis.app_state.auth)
-            .map_err(|e| AppError::Genesis(e.log))?;
-        bank::genesis::init(&mut ctx, &genesis.app_state.bank)
-            .map_err(|e| AppError::Genesis(e.log))?;
-        crate::deployment::genesis::init(&mut ctx, &genesis.app_state.deployment)
-            .map_err(|e| AppError::Genesis(e.log))?;
-        crate::take::genesis::init(&mut ctx, &genesis.app_state.take)
-            .map_err(|e| AppError::Genesis(e.log))?;
-        crate::distribution::genesis::init(&mut ctx, &genesis.app_state.distribution)
-            .map_err(|e| AppError::Genesis(e.log))?;
-        crate::escrow::genesis::init(&mut ctx, &genesis.app_state.escrow)
-            .map_err(|e| AppError::Genesis(e.log))?;
-        crate::market::genesis::init(&mut ctx, &genesis.app_state.market)
-            .map_err(|e| AppError::Genesis(e.log))?;
-        crate::provider::genesis::init(&mut ctx, &genesis.app_state.provider)
-            .map_err(|e| AppError::Genesis(e.log))?;
-        crate::audit::genesis::init(&mut ctx, &genesis.app_state.audit)
-            .map_err(|e| AppError::Genesis(e.log))?;
-        crate::cert::genesis::init(&mut ctx, &genesis.app_state.cert)
-            .map_err(|e| AppError::Genesis(e.log))?;
+        init_genesis(&mut ctx, &genesis.app_state).map_err(|e| AppError::Genesis(e.log))?;
         ctx.finish();
         // CheckTx before block 1 sees genesis accounts.
         self.checker.lock().state.writes = writes.clone();
@@ -479,6 +466,9 @@ impl App {
             lookups
         };
 
+        let begin_events = run_block_step(&base, &mut writes, &block, "begin block", |ctx| {
+            crate::economy::begin_block(ctx, req)
+        })?;
         let p = AnteParams {
             min_gas_prices: &self.cfg.min_gas_prices,
             sig_cache: &self.sig_cache,
@@ -497,13 +487,18 @@ impl App {
                 self.sig_cache.remove(&(tx.hash, *s as u32, *number));
             }
         }
+        let mut validator_updates = vec![];
+        let end_events = run_block_step(&base, &mut writes, &block, "end block", |ctx| {
+            validator_updates = crate::economy::end_block(ctx)?;
+            Ok(())
+        })?;
         let prepared = self.store.prepare(req.height, writes)?;
         let app_hash = prepared.app_hash();
         self.pending = Some(prepared);
         Ok(FinalizeBlockResponse {
-            events: vec![],
+            events: begin_events.into_iter().chain(end_events).collect(),
             tx_results,
-            validator_updates: vec![],
+            validator_updates,
             app_hash,
         })
     }
@@ -519,6 +514,44 @@ impl App {
         *check.state = CheckState::committed(&self.store, &self.cfg.chain_id);
         Ok((info, check))
     }
+}
+
+/// Runs block-level work (begin or end block) without a gas limit. A failure is an error of
+/// the whole block (as FinalizeBlock errors halt CometBFT): committing a state other nodes
+/// would not reach is worse than stopping.
+fn run_block_step(
+    base: &Snapshot,
+    writes: &mut WriteSet,
+    block: &BlockInfo,
+    step: &'static str,
+    f: impl FnOnce(&mut Ctx) -> SdkResult<()>,
+) -> Result<Vec<Event>, AppError> {
+    let mut ctx = Ctx::new(base, writes, block, Mode::Deliver, GasMeter::unlimited());
+    f(&mut ctx).map_err(|e| AppError::BlockStep {
+        height: block.height,
+        step,
+        log: e.log,
+    })?;
+    Ok(ctx.finish())
+}
+
+/// Every module's genesis, in dependency order (accounts, balances, then what uses them).
+pub fn init_genesis(ctx: &mut Ctx, s: &crate::genesis::AppState) -> SdkResult<()> {
+    auth::genesis::init(ctx, &s.auth)?;
+    bank::genesis::init(ctx, &s.bank)?;
+    crate::deployment::genesis::init(ctx, &s.deployment)?;
+    crate::take::genesis::init(ctx, &s.take)?;
+    crate::distribution::genesis::init(ctx, &s.distribution)?;
+    crate::escrow::genesis::init(ctx, &s.escrow)?;
+    crate::market::genesis::init(ctx, &s.market)?;
+    crate::provider::genesis::init(ctx, &s.provider)?;
+    crate::audit::genesis::init(ctx, &s.audit)?;
+    crate::cert::genesis::init(ctx, &s.cert)?;
+    crate::mint::genesis::init(ctx, &s.mint)?;
+    crate::slashing::genesis::init(ctx, &s.slashing)?;
+    // After distribution: its hooks start each genesis validator's reward records.
+    crate::staking::genesis::init(ctx, &s.staking)?;
+    Ok(())
 }
 
 fn err_result(e: SdkError) -> TxResult {

@@ -142,6 +142,47 @@ impl<'a> Ctx<'a> {
             .collect()
     }
 
+    /// Live entries under `prefix` whose keys sort before `end`, ascending, without gas: reads
+    /// only that range, so a time-ordered queue costs what has matured, not what waits.
+    pub fn prefix_free_before(&self, prefix: &[u8], end: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+        const PAGE: usize = 256;
+        let mut merged: std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>> =
+            std::collections::BTreeMap::new();
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let page = self
+                .base
+                .prefix(prefix, after.as_deref(), PAGE)
+                .unwrap_or_else(|e| storage_failure(e));
+            let full = page.len() == PAGE;
+            let mut past_end = false;
+            for (k, v) in page {
+                if k.as_slice() >= end {
+                    past_end = true;
+                    break;
+                }
+                after = Some(k.clone());
+                merged.insert(k, Some(v));
+            }
+            if past_end || !full {
+                break;
+            }
+        }
+        let overlays = std::iter::once(&*self.below).chain(self.layers.iter().map(|l| &l.writes));
+        for writes in overlays {
+            for (k, v) in writes.range(prefix.to_vec()..end.to_vec()) {
+                if !k.starts_with(prefix) {
+                    break;
+                }
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+        merged
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect()
+    }
+
     pub fn emit(&mut self, event: Event) {
         self.top().events.push(event);
     }

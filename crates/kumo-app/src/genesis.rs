@@ -86,6 +86,12 @@ pub struct AppState {
     pub audit: audit::genesis::GenesisState,
     #[serde(default)]
     pub cert: cert::genesis::GenesisState,
+    #[serde(default)]
+    pub staking: crate::staking::genesis::GenesisState,
+    #[serde(default)]
+    pub mint: crate::mint::genesis::GenesisState,
+    #[serde(default)]
+    pub slashing: crate::slashing::genesis::GenesisState,
     /// Sections of modules this build does not have yet; kept so exports round-trip.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,

@@ -20,6 +20,10 @@ pub enum Msg {
     Provider(provider::msgs::ProviderMsg),
     Audit(audit::msgs::AuditMsg),
     Cert(cert::msgs::CertMsg),
+    Staking(crate::staking::msgs::StakingMsg),
+    Distribution(crate::distribution::msgs::DistributionMsg),
+    Mint(crate::mint::msgs::MintMsg),
+    Slashing(crate::slashing::msgs::SlashingMsg),
 }
 
 fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
@@ -51,6 +55,18 @@ impl Msg {
         if let Some(m) = cert::msgs::decode(any) {
             return m.map(Msg::Cert);
         }
+        if let Some(m) = crate::staking::msgs::decode(any) {
+            return m.map(Msg::Staking);
+        }
+        if let Some(m) = crate::distribution::msgs::decode(any) {
+            return m.map(Msg::Distribution);
+        }
+        if let Some(m) = crate::mint::msgs::decode(any) {
+            return m.map(Msg::Mint);
+        }
+        if let Some(m) = crate::slashing::msgs::decode(any) {
+            return m.map(Msg::Slashing);
+        }
         match any.type_url.as_str() {
             bank::msgs::MSG_SEND => Ok(Msg::BankSend(bank::msgs::check_send(&decode_as::<
                 MsgSend,
@@ -75,6 +91,10 @@ impl Msg {
             Msg::Provider(m) => m.type_url(),
             Msg::Audit(m) => m.type_url(),
             Msg::Cert(m) => m.type_url(),
+            Msg::Staking(m) => m.type_url(),
+            Msg::Distribution(m) => m.type_url(),
+            Msg::Mint(m) => m.type_url(),
+            Msg::Slashing(m) => m.type_url(),
         }
     }
 
@@ -88,6 +108,10 @@ impl Msg {
             Msg::Provider(_) => "provider",
             Msg::Audit(_) => "audit",
             Msg::Cert(_) => "cert",
+            Msg::Staking(_) => "staking",
+            Msg::Distribution(_) => "distribution",
+            Msg::Mint(_) => "mint",
+            Msg::Slashing(_) => "slashing",
         }
     }
 
@@ -103,6 +127,10 @@ impl Msg {
             Msg::Provider(m) => m.signers(),
             Msg::Audit(m) => m.signers(),
             Msg::Cert(m) => m.signers(),
+            Msg::Staking(m) => m.signers(),
+            Msg::Distribution(m) => m.signers(),
+            Msg::Mint(m) => m.signers(),
+            Msg::Slashing(m) => m.signers(),
         }
     }
 
@@ -119,6 +147,10 @@ impl Msg {
             Msg::Provider(m) => m.execute(ctx),
             Msg::Audit(m) => m.execute(ctx),
             Msg::Cert(m) => m.execute(ctx),
+            Msg::Staking(m) => m.execute(ctx),
+            Msg::Distribution(m) => m.execute(ctx),
+            Msg::Mint(m) => m.execute(ctx),
+            Msg::Slashing(m) => m.execute(ctx),
         }
     }
 }

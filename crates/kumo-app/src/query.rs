@@ -25,6 +25,9 @@ pub fn route(ctx: &mut Ctx, path: &str, data: &[u8]) -> SdkResult<Vec<u8>> {
         "cosmos.distribution.v1beta1.Query" => {
             crate::distribution::query::handle(ctx, method, data)
         }
+        "cosmos.staking.v1beta1.Query" => crate::staking::query::handle(ctx, method, data),
+        "cosmos.mint.v1beta1.Query" => crate::mint::query::handle(ctx, method, data),
+        "cosmos.slashing.v1beta1.Query" => crate::slashing::query::handle(ctx, method, data),
         "akash.escrow.v1.Query" => crate::escrow::query::handle(ctx, method, data),
         "akash.take.v1.Query" => crate::take::query::handle(ctx, method, data),
         "akash.provider.v1beta4.Query" => crate::provider::query::handle(ctx, method, data),

@@ -303,6 +303,18 @@ impl Node {
             hash: block_hash.to_vec(),
             proposer_address: self.validator.address().to_vec(),
             txs: block.txs.clone(),
+            // The previous block's commit: who signed it (the app knows their powers).
+            decided_last_commit: block
+                .last_commit
+                .signatures
+                .iter()
+                .map(|s| VoteInfo {
+                    validator_address: s.validator_address.to_vec(),
+                    power: 0,
+                    signed: s.block_id_flag == 2,
+                })
+                .collect(),
+            misbehavior: vec![],
         })?;
         // The solo validator's commit: an ed25519 signature over (chain id, height, block id).
         let sign_bytes = [

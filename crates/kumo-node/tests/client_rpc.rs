@@ -61,6 +61,8 @@ impl Net {
     fn new() -> Net {
         let (alice, bob, carol) = (key(ALICE), key(BOB), key(CAROL));
         let mut g = Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
+        // These tests count tokens exactly: no minting.
+        g.app_state.mint = kumo_app::mint::genesis::GenesisState::no_inflation();
         g.add_account(
             &alice.address().to_string(),
             &[

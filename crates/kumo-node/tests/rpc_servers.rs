@@ -80,6 +80,8 @@ impl Net {
     fn new() -> Net {
         let (alice, bob) = (key(ALICE), key(BOB));
         let mut g = Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
+        // These tests count tokens exactly: no minting.
+        g.app_state.mint = kumo_app::mint::genesis::GenesisState::no_inflation();
         for k in [&alice, &bob] {
             g.add_account(
                 &k.address().to_string(),

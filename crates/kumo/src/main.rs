@@ -13,6 +13,7 @@ mod node_cmd;
 mod provider_cmd;
 mod query_cmd;
 mod sdl_cmd;
+mod staking_cmd;
 mod tx_cmd;
 
 #[derive(Parser, Debug)]

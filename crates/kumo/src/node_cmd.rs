@@ -310,6 +310,7 @@ pub fn devnet(g: &Globals, a: DevnetArgs) -> Result<()> {
                 info.address
             );
         }
+        bond_devnet_validator(&home, &keyring, &mut genesis)?;
         std::fs::write(home.genesis_file(), genesis.to_json() + "\n")?;
         println!(
             "Devnet keys are in the `test` keyring: add --keyring-backend test --home {}",
@@ -328,6 +329,63 @@ pub fn devnet(g: &Globals, a: DevnetArgs) -> Result<()> {
         println!("Resuming the devnet in {}", g.home.display());
     }
     start_node(&g.home, &a.start)
+}
+
+const AKT: u128 = 1_000_000;
+/// Akash mainnet's proportions (DESIGN.md "Economics defaults"): ~230.8 M AKT circulating, of
+/// which ~57.8 % is staked.
+pub const DEVNET_CIRCULATING: u128 = 230_800_000 * AKT;
+pub const DEVNET_BONDED: u128 = 133_402_400 * AKT;
+
+/// Makes the node's consensus key a bonded validator operated by the `validator` key, with a
+/// self-delegation of 57.8 % of the supply, and gives the rest of the 230.8 M AKT to a
+/// `reserve` key, so that the devnet's numbers look like mainnet's.
+fn bond_devnet_validator(home: &Home, keyring: &Keyring, genesis: &mut Genesis) -> Result<()> {
+    let operator = keyring.show("validator")?.address;
+    genesis
+        .add_account(
+            &operator.to_string(),
+            &[kumo_app::coins::Coin::new("uakt", DEVNET_BONDED)],
+        )
+        .map_err(anyhow::Error::msg)?;
+    let consensus = Ed25519Key::load(&home.validator_key_file())?;
+    kumo_app::staking::genesis::add_genesis_validator(
+        genesis,
+        &operator,
+        &consensus.public(),
+        "kumo-devnet",
+        DEVNET_BONDED,
+        kumo_proto::math::DEC_ONE / 10,
+    )
+    .map_err(anyhow::Error::msg)?;
+    let held: u128 = genesis
+        .app_state
+        .bank
+        .balances
+        .iter()
+        .flat_map(|b| b.coins.iter())
+        .filter(|c| c.denom == "uakt")
+        .map(|c| c.amount.parse::<u128>().unwrap_or(0))
+        .sum();
+    let reserve = keyring.add("reserve", &kumo_crypto::generate_mnemonic(), None)?;
+    genesis
+        .add_account(
+            &reserve.address.to_string(),
+            &[kumo_app::coins::Coin::new(
+                "uakt",
+                DEVNET_CIRCULATING.saturating_sub(held),
+            )],
+        )
+        .map_err(anyhow::Error::msg)?;
+    println!(
+        "  validator {} bonds {} AKT ({} % of {} AKT); key reserve {} holds the rest",
+        operator.to_bech32(kumo_app::staking::state::VALOPER_HRP),
+        DEVNET_BONDED / AKT,
+        DEVNET_BONDED * 1000 / DEVNET_CIRCULATING / 10,
+        DEVNET_CIRCULATING / AKT,
+        reserve.address
+    );
+    Ok(())
 }
 
 pub fn bench(g: &Globals, c: BenchCmd) -> Result<()> {

@@ -55,6 +55,20 @@ pub enum QueryCmd {
     /// Market module: orders, bids and leases.
     #[command(subcommand)]
     Market(crate::market_cmd::MarketQueryCmd),
+    /// Staking: validators, delegations, unbondings, redelegations, pool, params.
+    #[command(subcommand)]
+    Staking(crate::staking_cmd::StakingQueryCmd),
+    /// Distribution: rewards, commission, community pool, params.
+    #[command(subcommand)]
+    Distribution(crate::staking_cmd::DistributionQueryCmd),
+    /// Mint: inflation, annual provisions, params.
+    #[command(subcommand)]
+    Mint(crate::staking_cmd::MintQueryCmd),
+    /// Slashing: params and validators' liveness records.
+    #[command(subcommand)]
+    Slashing(crate::staking_cmd::SlashingQueryCmd),
+    /// The economy at a glance: supply, inflation or staking.
+    Stats(crate::staking_cmd::StatsArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -164,6 +178,11 @@ pub fn run(g: &Globals, c: QueryCmd) -> Result<()> {
         QueryCmd::Bank(BankQueryCmd::Total(a)) => total(g, a),
         QueryCmd::Auth(AuthQueryCmd::Account(a)) => account(g, a),
         QueryCmd::Escrow(c) => crate::escrow_query::run_escrow(g, c),
+        QueryCmd::Staking(c) => crate::staking_cmd::run_staking_query(g, c),
+        QueryCmd::Distribution(c) => crate::staking_cmd::run_distribution_query(g, c),
+        QueryCmd::Mint(c) => crate::staking_cmd::run_mint_query(g, c),
+        QueryCmd::Slashing(c) => crate::staking_cmd::run_slashing_query(g, c),
+        QueryCmd::Stats(a) => crate::staking_cmd::stats(g, a),
         QueryCmd::Take(c) => crate::escrow_query::run_take(g, c),
         QueryCmd::Provider(c) => crate::provider_cmd::run_provider_query(g, c),
         QueryCmd::Audit(c) => crate::provider_cmd::run_audit_query(g, c),

@@ -46,6 +46,15 @@ pub enum TxCmd {
     /// mTLS certificates: publish, revoke.
     #[command(subcommand)]
     Cert(crate::cert_cmd::CertTxCmd),
+    /// Staking: delegate, unbond, redelegate, cancel an unbonding.
+    #[command(subcommand)]
+    Staking(crate::staking_cmd::StakingTxCmd),
+    /// Distribution: withdraw rewards and commission, withdraw address, fund the pool.
+    #[command(subcommand)]
+    Distribution(crate::staking_cmd::DistributionTxCmd),
+    /// Slashing: unjail a validator.
+    #[command(subcommand)]
+    Slashing(crate::staking_cmd::SlashingTxCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -201,6 +210,9 @@ pub fn run(g: &Globals, c: TxCmd) -> Result<()> {
         TxCmd::Provider(c) => crate::provider_cmd::run_provider_tx(g, c),
         TxCmd::Audit(c) => crate::provider_cmd::run_audit_tx(g, c),
         TxCmd::Cert(c) => crate::cert_cmd::run_tx(g, c),
+        TxCmd::Staking(c) => crate::staking_cmd::run_staking_tx(g, c),
+        TxCmd::Distribution(c) => crate::staking_cmd::run_distribution_tx(g, c),
+        TxCmd::Slashing(c) => crate::staking_cmd::run_slashing_tx(g, c),
     }
 }
 

@@ -20,8 +20,15 @@ pub const SECP256K1_PUBKEY_URL: &str = "/cosmos.crypto.secp256k1.PubKey";
 
 /// Module account names with their permissions, in the SDK's words.
 pub const FEE_COLLECTOR: &str = "fee_collector";
-pub const MODULE_ACCOUNTS: &[(&str, &[&str])] =
-    &[(FEE_COLLECTOR, &[]), ("distribution", &[]), ("escrow", &[])];
+pub const MODULE_ACCOUNTS: &[(&str, &[&str])] = &[
+    (FEE_COLLECTOR, &[]),
+    ("distribution", &[]),
+    ("escrow", &[]),
+    ("bonded_tokens_pool", &["burner", "staking"]),
+    ("not_bonded_tokens_pool", &["burner", "staking"]),
+    ("mint", &["minter"]),
+    ("gov", &["burner"]),
+];
 
 pub fn account_key(addr: &Address) -> Vec<u8> {
     [ACCOUNT_PREFIX, addr.as_bytes()].concat()
@@ -188,6 +195,21 @@ pub fn ensure_module_account(
         set_account(ctx, &addr, &acc)?;
     }
     Ok(addr)
+}
+
+/// `MsgUpdateParams`-style messages are accepted only from the gov module account (they run
+/// when a proposal passes).
+pub fn ensure_gov_authority(authority: &Address, module: &str) -> SdkResult<()> {
+    let gov = module_address("gov");
+    if *authority != gov {
+        return Err(SdkError::unauthorized(format!(
+            "invalid authority; expected the gov module account {}, got {}; {module} params \
+             change only through a governance proposal",
+            gov.to_bech32(ACCOUNT_HRP),
+            authority.to_bech32(ACCOUNT_HRP)
+        )));
+    }
+    Ok(())
 }
 
 /// Parses a bech32 account address from a message field, with the SDK's error.

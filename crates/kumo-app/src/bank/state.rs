@@ -170,6 +170,27 @@ pub fn mint(ctx: &mut Ctx, to: &Address, coins: &[Coin]) -> SdkResult<()> {
     auth::ensure_account(ctx, to)
 }
 
+/// Destroys coins held by `from` (slashing, vetoed deposits) and lowers the supply.
+pub fn burn(ctx: &mut Ctx, from: &Address, coins: &[Coin]) -> SdkResult<()> {
+    sub_coins(ctx, from, coins)?;
+    for c in coins {
+        let s = supply_of(ctx, &c.denom)
+            .checked_sub(c.amount)
+            .ok_or_else(|| {
+                SdkError::invalid_coins(format!("burning {c} exceeds the supply of {}", c.denom))
+            })?;
+        set_supply(ctx, &c.denom, s)?;
+    }
+    if !coins.is_empty() {
+        ctx.emit(
+            Event::new("burn")
+                .attr("burner", from.to_bech32(ACCOUNT_HRP))
+                .attr("amount", coins_to_string(coins)),
+        );
+    }
+    Ok(())
+}
+
 /// Whether `denom` may be sent (params.send_enabled overrides the default).
 pub fn is_send_enabled(ctx: &Ctx, denom: &str) -> bool {
     #[allow(deprecated)]
