@@ -1,0 +1,550 @@
+//! The gateway against a real in-process node serving JSON-RPC on loopback: the provider's
+//! certificate and the tenants' certificates published on chain, a deployment with a lease, and
+//! the refusals a tenant can meet (no/bad credentials, a revoked certificate, someone else's
+//! deployment, a manifest with the wrong hash), each checked with the real client.
+//!
+//! The workloads are never reached on these paths: the gateway here gets a `Workloads` whose
+//! every method fails the test if called. The accepted-manifest path (200) needs the Docker
+//! runtime (`runtime::Runtime`) and is tested once that is merged.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cosmos_sdk_proto::Any;
+use futures::stream::BoxStream;
+use kumo_app::abci::BlockTime;
+use kumo_app::genesis::Genesis;
+use kumo_client::tx::to_any;
+use kumo_client::{Coin, RpcClient};
+use kumo_crypto::PrivKey;
+use kumo_node::home::{Ed25519Key, NodeConfig};
+use kumo_node::rpc::backend::RpcBackend;
+use kumo_node::rpc::serve_jsonrpc;
+use kumo_node::Node;
+use kumo_proto::akash::base::deposit::v1::{Deposit, Source};
+use kumo_proto::akash::cert::v1 as cert;
+use kumo_proto::akash::deployment::v1 as dv1;
+use kumo_proto::akash::deployment::v1beta4 as dv1b4;
+use kumo_proto::akash::market::v1 as mv1;
+use kumo_proto::akash::market::v1beta5 as mv1b5;
+use kumo_proto::akash::provider::v1beta4 as pv1b4;
+use kumo_provider::certs::{self, CertKind, Identity};
+use kumo_provider::gateway::client::{Credentials, GatewayError, ProviderClient};
+use kumo_provider::gateway::jwt::{self, Access, Claims, Leases, Scope};
+use kumo_provider::gateway::{self, GatewayConfig};
+use kumo_provider::workload::*;
+use kumo_store::{Store, StoreOptions};
+
+const CHAIN: &str = "kumo-gw-test";
+const ALICE: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+const BOB: &str = "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong";
+const CAROL: &str = "legal winner thank year wave sausage worth useful legal winner thank yellow";
+const DAVE: &str =
+    "letter advice cage absurd amount doctor acoustic avoid letter advice cage above";
+const DSEQ: u64 = 10;
+
+const SDL: &str = r#"
+version: "2.0"
+services:
+  web:
+    image: kumo/busybox:test
+    expose:
+      - port: 80
+        as: 80
+        to:
+          - global: true
+profiles:
+  compute:
+    web:
+      resources:
+        cpu:
+          units: 0.1
+        memory:
+          size: 64Mi
+        storage:
+          size: 128Mi
+  placement:
+    local:
+      pricing:
+        web:
+          denom: uakt
+          amount: 1000
+deployment:
+  web:
+    local:
+      profile: web
+      count: 1
+"#;
+
+fn key(m: &str) -> PrivKey {
+    PrivKey::from_mnemonic(m, "").unwrap()
+}
+
+/// Fails the test if a refused request gets as far as the workloads.
+struct Unreached;
+
+#[async_trait::async_trait]
+impl Workloads for Unreached {
+    async fn deploy(
+        &self,
+        l: &kumo_proto::akash::market::v1::LeaseId,
+        _: &kumo_sdl::manifest::Group,
+    ) -> WorkloadResult<()> {
+        panic!("a refused manifest reached deploy for {l:?}")
+    }
+    async fn teardown(&self, _: &mv1::LeaseId) -> WorkloadResult<()> {
+        panic!("teardown reached")
+    }
+    async fn leases(&self) -> WorkloadResult<Vec<mv1::LeaseId>> {
+        panic!("leases reached")
+    }
+    async fn manifest(
+        &self,
+        _: &mv1::LeaseId,
+    ) -> WorkloadResult<Option<kumo_sdl::manifest::Group>> {
+        panic!("manifest reached")
+    }
+    async fn status(&self, _: &mv1::LeaseId) -> WorkloadResult<LeaseStatus> {
+        panic!("status reached")
+    }
+    async fn events(
+        &self,
+        _: &mv1::LeaseId,
+        _: bool,
+    ) -> WorkloadResult<BoxStream<'static, LeaseEvent>> {
+        panic!("events reached")
+    }
+    async fn logs(
+        &self,
+        _: &mv1::LeaseId,
+        _: &[String],
+        _: bool,
+        _: Option<u64>,
+    ) -> WorkloadResult<BoxStream<'static, LogLine>> {
+        panic!("logs reached")
+    }
+    async fn exec(
+        &self,
+        _: &mv1::LeaseId,
+        _: &str,
+        _: usize,
+        _: Vec<String>,
+        _: bool,
+        _: bool,
+    ) -> WorkloadResult<Exec> {
+        panic!("exec reached")
+    }
+    async fn restart(&self, _: &mv1::LeaseId, _: &str) -> WorkloadResult<()> {
+        panic!("restart reached")
+    }
+}
+
+struct Net {
+    node: Arc<Node>,
+    url: String,
+    second: AtomicI64,
+}
+
+impl Net {
+    fn new(funded: &[&PrivKey]) -> Net {
+        let mut g = Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
+        for k in funded {
+            g.add_account(
+                &k.address().to_string(),
+                &[kumo_app::coins::Coin::new("uakt", 100_000_000_000)],
+            )
+            .unwrap();
+        }
+        let node = Arc::new(
+            Node::with_parts(
+                NodeConfig::new(CHAIN, "node0"),
+                &g.to_json(),
+                Ed25519Key::generate(),
+                &Ed25519Key::generate(),
+                Store::in_memory(StoreOptions::default()).unwrap(),
+            )
+            .unwrap(),
+        );
+        let backend: Arc<dyn RpcBackend> = node.clone();
+        let (tx_addr, rx_addr) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx_addr.send(l.local_addr().unwrap()).unwrap();
+                serve_jsonrpc(backend, l).await.unwrap();
+            });
+        });
+        let addr = rx_addr.recv().unwrap();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let net = Net {
+            node,
+            url: format!("http://{addr}"),
+            second: AtomicI64::new(now),
+        };
+        net.produce();
+        net
+    }
+
+    fn client(&self) -> RpcClient {
+        RpcClient::new(&self.url)
+    }
+
+    fn produce(&self) {
+        let s = self.second.fetch_add(1, Ordering::SeqCst);
+        self.node
+            .produce_block_at(BlockTime {
+                seconds: s,
+                nanos: 0,
+            })
+            .unwrap();
+    }
+
+    /// Signs, broadcasts and includes `msgs`; the tx must succeed.
+    fn tx(&self, k: &PrivKey, msgs: Vec<Any>) {
+        let c = self.client();
+        let acct = c.account(&k.address().to_string()).unwrap().unwrap();
+        let tx = kumo_client::TxBuilder::new(CHAIN, acct.account_number, acct.sequence)
+            .msgs(msgs)
+            .fee(vec![Coin {
+                denom: "uakt".into(),
+                amount: "20000".into(),
+            }])
+            .gas_limit(800_000)
+            .sign(k)
+            .tx_bytes;
+        let r = c.broadcast_tx_sync(&tx).unwrap();
+        assert_eq!(r.code, 0, "CheckTx: {}", r.log);
+        self.produce();
+        let info = c.tx(&r.hash).unwrap().expect("tx in the block");
+        assert_eq!(info.code, 0, "DeliverTx: {}", info.log);
+    }
+}
+
+fn publish(owner: &PrivKey, cert_der: &[u8]) -> Any {
+    let (_, c) = x509_parser::parse_x509_certificate(cert_der).unwrap();
+    to_any(&cert::MsgCreateCertificate {
+        owner: owner.address().to_string(),
+        cert: certs::pem_block("CERTIFICATE", cert_der).into_bytes(),
+        pubkey: certs::pem_block("EC PUBLIC KEY", c.tbs_certificate.subject_pki.raw).into_bytes(),
+    })
+}
+
+fn client_cert(owner: &PrivKey) -> Identity {
+    // Serials are unix nanos: make each certificate at a distinct instant.
+    std::thread::sleep(Duration::from_millis(2));
+    let g = certs::generate(
+        &owner.address().to_string(),
+        CertKind::Client,
+        &[],
+        SystemTime::now(),
+    )
+    .unwrap();
+    Identity {
+        cert_der: g.cert_der,
+        key_der: g.key_der,
+        serial: g.serial,
+    }
+}
+
+fn status_of(e: &anyhow::Error) -> (u16, String) {
+    let ge = e
+        .downcast_ref::<GatewayError>()
+        .unwrap_or_else(|| panic!("expected an HTTP answer, got {e:#}"));
+    (ge.status, ge.message.clone())
+}
+
+#[test]
+fn gateway_refuses_what_it_must() {
+    let (alice, bob, carol, dave) = (key(ALICE), key(BOB), key(CAROL), key(DAVE));
+    let net = Net::new(&[&alice, &bob, &carol, &dave]);
+    let home = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+
+    // The gateway: its certificate is made at first start.
+    let provider = bob.address().to_string();
+    let cert_file = certs::pem_path(home.path(), &provider);
+    let mut cfg = GatewayConfig::new(&provider, &net.url, cert_file.clone());
+    cfg.listen = "127.0.0.1:0".parse().unwrap();
+    cfg.cert_cache_ttl = Duration::from_millis(500);
+    let bound = rt.block_on(gateway::bind(cfg)).unwrap();
+    let port = bound.local_addr().port();
+    let server_cert = certs::load(&cert_file).unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let status: gateway::StatusFn = Arc::new(|| serde_json::json!({"cluster": {"leases": 0}}));
+    let served = rt.spawn(bound.run(Arc::new(Unreached), status, async {
+        let _ = stop_rx.await;
+    }));
+
+    // Chain: provider record and certificate; tenants' certificates; a deployment with a lease.
+    net.tx(
+        &bob,
+        vec![
+            to_any(&pv1b4::MsgCreateProvider {
+                owner: provider.clone(),
+                host_uri: format!("https://127.0.0.1:{port}"),
+                attributes: vec![],
+                info: None,
+            }),
+            publish(&bob, &server_cert.cert_der),
+        ],
+    );
+    let alice_cert = client_cert(&alice);
+    let alice_revoked = client_cert(&alice);
+    let alice_unpublished = client_cert(&alice);
+    net.tx(
+        &alice,
+        vec![
+            publish(&alice, &alice_cert.cert_der),
+            publish(&alice, &alice_revoked.cert_der),
+        ],
+    );
+    let carol_cert = client_cert(&carol);
+    net.tx(&carol, vec![publish(&carol, &carol_cert.cert_der)]);
+
+    let sdl = kumo_sdl::parse("test.yaml", SDL).unwrap();
+    net.tx(
+        &alice,
+        vec![to_any(&dv1b4::MsgCreateDeployment {
+            id: Some(dv1::DeploymentId {
+                owner: alice.address().to_string(),
+                dseq: DSEQ,
+            }),
+            groups: sdl.groups.clone(),
+            hash: sdl.manifest_version.to_vec(),
+            deposit: Some(Deposit {
+                amount: Some(Coin {
+                    denom: "uakt".into(),
+                    amount: "5000000".into(),
+                }),
+                sources: vec![Source::Balance as i32],
+            }),
+            reclamation: None,
+        })],
+    );
+    let bid_id = mv1::BidId {
+        owner: alice.address().to_string(),
+        dseq: DSEQ,
+        gseq: 1,
+        oseq: 1,
+        provider: provider.clone(),
+        bseq: 0,
+    };
+    net.tx(
+        &bob,
+        vec![to_any(&mv1b5::MsgCreateBid {
+            id: Some(bid_id.clone()),
+            price: Some(cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin {
+                denom: "uakt".into(),
+                amount: "100000000000000000000".into(), // 100uakt
+            }),
+            deposit: Some(Deposit {
+                amount: Some(Coin {
+                    denom: "uakt".into(),
+                    amount: "500000".into(),
+                }),
+                sources: vec![Source::Balance as i32],
+            }),
+            resources_offer: vec![],
+            reclamation_window: None,
+        })],
+    );
+    net.tx(
+        &alice,
+        vec![to_any(&mv1b5::MsgCreateLease {
+            bid_id: Some(bid_id),
+        })],
+    );
+
+    let chain = net.client();
+    let client = |c: Credentials| ProviderClient::from_chain(&chain, &provider, c).unwrap();
+    let wrong = {
+        let mut m = sdl.manifest.clone();
+        m[0].services[0].image = "kumo/busybox:other".into();
+        m
+    };
+    let wrong_hash = hex::encode(kumo_sdl::manifest::version(&wrong));
+    let right_hash = hex::encode(sdl.manifest_version);
+    let put = |c: &ProviderClient, m: &[kumo_sdl::manifest::Group]| {
+        rt.block_on(c.send_manifest(DSEQ, m)).expect_err("refused")
+    };
+
+    // The provider's certificate is checked against the chain; open routes need no credentials.
+    let anon = client(Credentials::Anonymous);
+    assert_eq!(rt.block_on(anon.address()).unwrap(), provider);
+    let st = rt.block_on(anon.status()).unwrap();
+    assert_eq!(st["address"], provider.as_str());
+    assert_eq!(st["cluster"]["leases"], 0);
+    assert!(rt.block_on(anon.version()).unwrap()["akash"]["version"].is_string());
+    let impostor = {
+        let other = certs::generate(&provider, CertKind::Server, &[], SystemTime::now()).unwrap();
+        ProviderClient::new(
+            &provider,
+            &format!("https://127.0.0.1:{port}"),
+            vec![other.cert_der],
+            Credentials::Anonymous,
+        )
+        .unwrap()
+    };
+    let e = rt.block_on(impostor.address()).unwrap_err();
+    assert!(format!("{e:#}").contains("TLS"), "{e:#}");
+
+    // No credentials: 401.
+    let (code, msg) = status_of(&put(&anon, &sdl.manifest));
+    assert_eq!(code, 401, "{msg}");
+    assert!(msg.contains("authentication required"), "{msg}");
+
+    // Alice with her published certificate and with a JWT: authenticated, but the wrong manifest
+    // is refused with both hashes.
+    for creds in [
+        Credentials::Mtls(alice_cert.clone()),
+        Credentials::Jwt(alice.clone()),
+    ] {
+        let (code, msg) = status_of(&put(&client(creds), &wrong));
+        assert_eq!(code, 422, "{msg}");
+        assert!(
+            msg.contains(&wrong_hash) && msg.contains(&right_hash),
+            "{msg}"
+        );
+    }
+
+    // Carol (valid credentials) asking for Alice's deployment: the same 404 as no deployment.
+    for creds in [
+        Credentials::Mtls(carol_cert.clone()),
+        Credentials::Jwt(carol.clone()),
+    ] {
+        let (code, msg) = status_of(&put(&client(creds), &sdl.manifest));
+        assert_eq!((code, msg.as_str()), (404, "no lease for deployment"));
+    }
+    let (code, msg) = status_of(
+        &rt.block_on(
+            client(Credentials::Jwt(alice.clone())).send_manifest(DSEQ + 1, &sdl.manifest),
+        )
+        .unwrap_err(),
+    );
+    assert_eq!((code, msg.as_str()), (404, "no lease for deployment"));
+
+    // A certificate that works, then is revoked: refused once the cache entry expires.
+    let revocable = client(Credentials::Mtls(alice_revoked.clone()));
+    assert_eq!(status_of(&put(&revocable, &wrong)).0, 422);
+    net.tx(
+        &alice,
+        vec![to_any(&cert::MsgRevokeCertificate {
+            id: Some(cert::Id {
+                owner: alice.address().to_string(),
+                serial: alice_revoked.serial.clone(),
+            }),
+        })],
+    );
+    std::thread::sleep(Duration::from_millis(600));
+    let (code, msg) = status_of(&put(&revocable, &wrong));
+    assert_eq!(code, 401, "{msg}");
+    assert!(msg.contains("revoked"), "{msg}");
+
+    // A certificate never published: 401. Alice's certificate with another key: no handshake.
+    let (code, msg) = status_of(&put(&client(Credentials::Mtls(alice_unpublished)), &wrong));
+    assert_eq!(code, 401, "{msg}");
+    assert!(msg.contains("not published"), "{msg}");
+    let stolen = Identity {
+        key_der: carol_cert.key_der.clone(),
+        ..alice_cert.clone()
+    };
+    // Either rustls refuses the mismatched pair up front or the handshake fails: never an answer.
+    if let Ok(c) = ProviderClient::from_chain(&chain, &provider, Credentials::Mtls(stolen)) {
+        let e = rt.block_on(c.send_manifest(DSEQ, &wrong)).unwrap_err();
+        assert!(e.downcast_ref::<GatewayError>().is_none(), "{e:#}");
+    }
+
+    // Both at once: 400.
+    let token = jwt::sign(
+        &Claims::full_access(&alice.address().to_string(), now(), 900),
+        &alice,
+    );
+    let (code, msg) = status_of(&put(
+        &client(Credentials::MtlsAndBearer(alice_cert.clone(), token)),
+        &wrong,
+    ));
+    assert_eq!(code, 400, "{msg}");
+    assert!(msg.contains("ambiguous authentication"), "{msg}");
+
+    // JWTs: expired, not yet valid, signed by an account the chain has no key for, a tampered
+    // one, another provider only, and one without the send-manifest scope: all 401.
+    let a = alice.address().to_string();
+    let mut expired = Claims::full_access(&a, now() - 3600, 900);
+    expired.iat = now() - 3600;
+    let mut future = Claims::full_access(&a, now() + 600, 900);
+    future.iat = now();
+    let mut other_provider = Claims::full_access(&a, now(), 900);
+    other_provider.leases = Leases {
+        access: Access::Granular,
+        scope: vec![],
+        permissions: vec![jwt::Permission {
+            provider: carol.address().to_string(),
+            access: Access::Full,
+            scope: vec![],
+            deployments: vec![],
+        }],
+    };
+    let mut no_scope = Claims::full_access(&a, now(), 900);
+    no_scope.leases = Leases {
+        access: Access::Scoped,
+        scope: vec![Scope::Status, Scope::Logs],
+        permissions: vec![],
+    };
+    let dave_token = jwt::sign(
+        &Claims::full_access(&dave.address().to_string(), now(), 900),
+        &dave,
+    );
+    let forged = jwt::sign(&Claims::full_access(&a, now(), 900), &carol);
+    for (token, why) in [
+        (jwt::sign(&expired, &alice), "expired"),
+        (jwt::sign(&future, &alice), "not valid yet"),
+        (dave_token, "no public key"),
+        (forged, "does not verify"),
+        (
+            jwt::sign(&other_provider, &alice),
+            "does not grant send-manifest",
+        ),
+        (jwt::sign(&no_scope, &alice), "does not grant send-manifest"),
+    ] {
+        let (code, msg) = status_of(&put(&client(Credentials::Bearer(token)), &wrong));
+        assert_eq!(code, 401, "{why}: {msg}");
+        assert!(msg.contains(why), "{why}: {msg}");
+    }
+
+    // A scoped token with send-manifest gets through to the hash check.
+    let mut scoped = Claims::full_access(&a, now(), 900);
+    scoped.leases = Leases {
+        access: Access::Scoped,
+        scope: vec![Scope::SendManifest],
+        permissions: vec![],
+    };
+    let (code, _) = status_of(&put(
+        &client(Credentials::Bearer(jwt::sign(&scoped, &alice))),
+        &wrong,
+    ));
+    assert_eq!(code, 422);
+
+    stop_tx.send(()).unwrap();
+    rt.block_on(served).unwrap().unwrap();
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
