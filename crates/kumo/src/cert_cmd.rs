@@ -1,9 +1,8 @@
 //! `kumo tx cert generate|publish|revoke` and `kumo query cert list`.
 //!
-//! `publish` reads `<home>/<address>.pem` (Akash's layout: the self-signed P-256 certificate
-//! with CN = the address, then its private key) and puts the certificate and its public key on
-//! chain; `revoke` revokes it. `generate` is not written yet: make the file with Akash's CLI or
-//! openssl (`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -subj /CN=<address>`).
+//! `generate` writes `<home>/<address>.pem` (Akash's layout: the self-signed P-256 certificate
+//! with CN = the address, then its PKCS#8 private key; see `kumo_provider::certs`); `publish`
+//! puts the certificate and its public key on chain; `revoke` revokes it.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +12,7 @@ use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
 use kumo_app::cert::pem::{self, CERTIFICATE, EC_PUBLIC_KEY};
 use kumo_client::tx::to_any;
 use kumo_proto::akash::cert::v1 as cert;
+use kumo_provider::certs;
 use x509_cert::der::{Decode, Encode};
 
 use crate::keys_cmd::KeyringArgs;
@@ -30,10 +30,28 @@ pub enum CertKind {
 
 #[derive(Subcommand, Debug)]
 pub enum CertTxCmd {
+    /// Make a key and a self-signed certificate in <home>/<address>.pem (nothing is sent).
+    Generate(GenerateArgs),
     /// Publish the certificate in <home>/<address>.pem on chain.
     Publish(PublishArgs),
     /// Revoke a published certificate (the local one without --serial).
     Revoke(RevokeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    pub kind: CertKind,
+    /// DNS name the gateway is reached by (server certificates; repeatable).
+    #[arg(long = "domain", value_name = "D")]
+    pub domains: Vec<String>,
+    /// Key name: the certificate's CN is its address.
+    #[arg(long)]
+    pub from: String,
+    /// Replace an existing certificate file.
+    #[arg(long)]
+    pub overwrite: bool,
+    #[command(flatten)]
+    pub keyring: KeyringArgs,
 }
 
 #[derive(Args, Debug)]
@@ -90,7 +108,7 @@ pub fn cert_path(home: &Path, address: &str) -> PathBuf {
 fn read_cert_der(path: &Path) -> Result<Vec<u8>> {
     let text = std::fs::read(path).with_context(|| {
         format!(
-            "cannot read {}; create it with openssl (see `kumo tx cert --help`)",
+            "cannot read {}; create it with `kumo tx cert generate client|server --from KEY`",
             path.display()
         )
     })?;
@@ -104,6 +122,19 @@ fn read_cert_der(path: &Path) -> Result<Vec<u8>> {
     bail!("{} holds no CERTIFICATE block", path.display())
 }
 
+/// The MsgCreateCertificate for the certificate file at `path`.
+fn publish_msg(owner: &str, path: &Path) -> Result<cert::MsgCreateCertificate> {
+    let der = read_cert_der(path)?;
+    let parsed = x509_cert::Certificate::from_der(&der)
+        .with_context(|| format!("{} holds an unreadable certificate", path.display()))?;
+    let spki = parsed.tbs_certificate.subject_public_key_info.to_der()?;
+    Ok(cert::MsgCreateCertificate {
+        owner: owner.to_string(),
+        cert: pem::encode(CERTIFICATE, &der).into_bytes(),
+        pubkey: pem::encode(EC_PUBLIC_KEY, &spki).into_bytes(),
+    })
+}
+
 fn address_of(g: &Globals, from: &str, keyring: &KeyringArgs) -> Result<String> {
     let kr = keyring.open(&g.home)?;
     let info = kr
@@ -114,19 +145,40 @@ fn address_of(g: &Globals, from: &str, keyring: &KeyringArgs) -> Result<String> 
 
 pub fn run_tx(g: &Globals, c: CertTxCmd) -> Result<()> {
     match c {
+        CertTxCmd::Generate(a) => {
+            let owner = address_of(g, &a.from, &a.keyring)?;
+            let kind = match a.kind {
+                CertKind::Client => certs::CertKind::Client,
+                CertKind::Server => certs::CertKind::Server,
+            };
+            let path = cert_path(&g.home, &owner);
+            let made = certs::generate(&owner, kind, &a.domains, certs::now())?;
+            certs::write(&path, &made, a.overwrite)?;
+            match g.output {
+                crate::Output::Json => print_json(&serde_json::json!({
+                    "file": path.display().to_string(),
+                    "owner": owner,
+                    "serial": made.serial,
+                })),
+                crate::Output::Text => {
+                    println!("wrote {} (serial {})", path.display(), made.serial);
+                    println!(
+                        "publish it on chain with: kumo tx cert publish {} --from {}",
+                        if kind == certs::CertKind::Server {
+                            "server"
+                        } else {
+                            "client"
+                        },
+                        a.from
+                    );
+                }
+            }
+            Ok(())
+        }
         CertTxCmd::Publish(a) => {
             let owner = address_of(g, &a.from, &a.tx.keyring)?;
-            let path = cert_path(&g.home, &owner);
-            let der = read_cert_der(&path)?;
-            let parsed = x509_cert::Certificate::from_der(&der)
-                .with_context(|| format!("{} holds an unreadable certificate", path.display()))?;
-            let spki = parsed.tbs_certificate.subject_public_key_info.to_der()?;
             let _ = a.kind; // one file per address serves both kinds, as in Akash
-            let msg = cert::MsgCreateCertificate {
-                owner,
-                cert: pem::encode(CERTIFICATE, &der).into_bytes(),
-                pubkey: pem::encode(EC_PUBLIC_KEY, &spki).into_bytes(),
-            };
+            let msg = publish_msg(&owner, &cert_path(&g.home, &owner))?;
             execute(g, &a.tx, &a.from, vec![to_any(&msg)])
         }
         CertTxCmd::Revoke(a) => {
@@ -174,4 +226,35 @@ pub fn run_query(g: &Globals, c: CertQueryCmd) -> Result<()> {
     )?;
     print_json(&kumo_proto::json::message_json(&r));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `generate` writes is what `publish` reads, and the chain's certificate check accepts
+    /// the message `publish` builds from it.
+    #[test]
+    fn generated_file_publishes() {
+        let dir = tempfile::tempdir().unwrap();
+        let owner = "akash1am058pdux3hyulcmfgj4m3hhrlfn8nzm2u3qk6";
+        let path = cert_path(dir.path(), owner);
+        let made = certs::generate(
+            owner,
+            certs::CertKind::Server,
+            &["p.example".into()],
+            certs::now(),
+        )
+        .unwrap();
+        certs::write(&path, &made, false).unwrap();
+        let msg = publish_msg(owner, &path).unwrap();
+        let addr = kumo_crypto::Address::from_bech32(owner, "akash").unwrap();
+        let v = kumo_app::cert::verify::parse_and_validate(&addr, &msg.cert, &msg.pubkey).unwrap();
+        assert_eq!(v.serial, made.serial);
+        // Someone else cannot publish it.
+        let other = kumo_crypto::PrivKey::generate().address();
+        assert!(
+            kumo_app::cert::verify::parse_and_validate(&other, &msg.cert, &msg.pubkey).is_err()
+        );
+    }
 }

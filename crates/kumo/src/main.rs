@@ -8,6 +8,7 @@ mod bench;
 mod cert_cmd;
 mod escrow_query;
 mod keys_cmd;
+mod lease_cmd;
 mod market_cmd;
 mod node_cmd;
 mod provider_cmd;
@@ -82,6 +83,11 @@ pub enum Command {
     /// Check an Akash SDL file: groups, price ceiling, manifest and its version hash.
     #[command(subcommand)]
     Sdl(sdl_cmd::SdlCmd),
+    /// Deploy an SDL: create the deployment, take a bid, lease, send the manifest, wait until up.
+    Deploy(lease_cmd::DeployArgs),
+    /// Talk to the provider of a lease: manifest, status, events, logs, shell, restart; close it.
+    #[command(subcommand)]
+    Lease(lease_cmd::LeaseCmd),
     /// Measure throughput (prints figures).
     #[command(subcommand)]
     Bench(node_cmd::BenchCmd),
@@ -127,6 +133,8 @@ fn main() {
         Command::Status(a) => query_cmd::status(&cli.globals, a),
         Command::Bench(c) => node_cmd::bench(&cli.globals, c),
         Command::Sdl(c) => sdl_cmd::run(&cli.globals, c),
+        Command::Deploy(a) => lease_cmd::deploy(&cli.globals, a),
+        Command::Lease(c) => lease_cmd::run(&cli.globals, c),
     };
     if let Err(e) = result {
         eprintln!("Error: {e:#}");

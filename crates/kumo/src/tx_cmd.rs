@@ -185,7 +185,7 @@ pub struct TxFlags {
 }
 
 impl TxFlags {
-    fn fee_opts(&self) -> FeeOpts {
+    pub(crate) fn fee_opts(&self) -> FeeOpts {
         FeeOpts {
             gas: match self.gas {
                 GasArg::Auto => Gas::Auto {
@@ -356,6 +356,55 @@ pub(crate) fn execute(g: &Globals, flags: &TxFlags, from: &str, msgs: Vec<Any>) 
             Ok(())
         }
     }
+}
+
+/// Signs `msgs` with `key`, asks for confirmation unless `-y`, broadcasts and waits until the tx
+/// is in a block; a tx that failed is an error. For commands that go on after the tx (`deploy`).
+pub(crate) fn sign_send_wait(
+    flags: &TxFlags,
+    from: &str,
+    key: &kumo_crypto::PrivKey,
+    msgs: Vec<Any>,
+) -> Result<TxInfo> {
+    if !flags.yes && !std::io::stdin().is_terminal() {
+        bail!(
+            "refusing to broadcast without confirmation: stdin is not a terminal; \
+             pass -y/--yes to sign and broadcast without asking"
+        );
+    }
+    let client = RpcClient::new(&flags.node);
+    let prepared = prepare_tx(
+        &client,
+        key,
+        flags.chain_id.as_deref(),
+        msgs.clone(),
+        &flags.fee_opts(),
+    )?;
+    if !flags.yes {
+        print_summary(from, flags, &prepared, &msgs);
+        if !confirm()? {
+            bail!("transaction cancelled; nothing was broadcast");
+        }
+    }
+    let res = client.broadcast_tx_sync(&prepared.signed.tx_bytes)?;
+    if res.code != 0 {
+        return Err(failure(
+            res.code,
+            &res.codespace,
+            &res.log,
+            "rejected by the node (CheckTx)",
+        ));
+    }
+    let info = client.wait_for_tx(&res.hash, Duration::from_secs(flags.timeout))?;
+    if info.code != 0 {
+        return Err(failure(
+            info.code,
+            &info.codespace,
+            &info.log,
+            &format!("failed in block {}", info.height),
+        ));
+    }
+    Ok(info)
 }
 
 fn print_summary(from: &str, flags: &TxFlags, p: &PreparedTx, msgs: &[Any]) {
