@@ -6,4 +6,6 @@
 //! withdraws its earnings and tears everything down when the lease closes.
 //!
 //! Facts: `../shared/spec/akash-offchain.md` §2-4.
+pub mod ingress;
+pub mod runtime;
 pub mod workload;
