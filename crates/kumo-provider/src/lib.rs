@@ -8,4 +8,6 @@
 //! Facts: `../shared/spec/akash-offchain.md` §2-4.
 pub mod certs;
 pub mod gateway;
+pub mod ingress;
+pub mod runtime;
 pub mod workload;
