@@ -6,4 +6,12 @@
 //! withdraws its earnings and tears everything down when the lease closes.
 //!
 //! Facts: `../shared/spec/akash-offchain.md` §2-4.
+pub mod bidengine;
+pub mod chain;
+pub mod config;
+pub mod daemon;
+pub mod inventory;
+pub mod money;
+#[cfg(test)]
+mod testkit;
 pub mod workload;

@@ -11,6 +11,7 @@ mod keys_cmd;
 mod market_cmd;
 mod node_cmd;
 mod provider_cmd;
+mod provider_daemon_cmd;
 mod query_cmd;
 mod sdl_cmd;
 mod tx_cmd;
@@ -81,6 +82,9 @@ pub enum Command {
     /// Check an Akash SDL file: groups, price ceiling, manifest and its version hash.
     #[command(subcommand)]
     Sdl(sdl_cmd::SdlCmd),
+    /// The provider daemon: `kumo provider run --config FILE`, `kumo provider init-config`.
+    #[command(subcommand)]
+    Provider(provider_daemon_cmd::ProviderCmd),
     /// Measure throughput (prints figures).
     #[command(subcommand)]
     Bench(node_cmd::BenchCmd),
@@ -99,6 +103,7 @@ fn main() {
         Command::Status(a) => query_cmd::status(&cli.globals, a),
         Command::Bench(c) => node_cmd::bench(&cli.globals, c),
         Command::Sdl(c) => sdl_cmd::run(&cli.globals, c),
+        Command::Provider(c) => provider_daemon_cmd::run(&cli.globals, c),
     };
     if let Err(e) = result {
         eprintln!("Error: {e:#}");
