@@ -420,11 +420,18 @@ echo "42.25""#,
             Duration::from_millis(500),
             1,
         );
-        let (a, b) = tokio::join!(s.run("{}", "o", "uakt"), async {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            s.run("{}", "o", "uakt").await
-        });
+        // a holds the slot for its whole 500 ms; b gets it just before its wait ends and holds
+        // it 500 ms more; c's 500 ms wait ends while b runs: busy.
+        let after = |ms| {
+            let s = s.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                s.run("{}", "o", "uakt").await
+            }
+        };
+        let (a, b, c) = tokio::join!(after(0), after(20), after(40));
         assert_eq!(a.unwrap_err(), Decline::ScriptTimedOut { secs: 1 });
-        assert_eq!(b.unwrap_err(), Decline::ScriptBusy { limit: 1 });
+        assert_eq!(b.unwrap_err(), Decline::ScriptTimedOut { secs: 1 });
+        assert_eq!(c.unwrap_err(), Decline::ScriptBusy { limit: 1 });
     }
 }
