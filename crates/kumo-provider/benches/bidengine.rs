@@ -44,6 +44,9 @@ const GPU_MODELS: &[&str] = &[
     "b200",
 ];
 
+const GPU_RAM: &[&str] = &["16Gi", "24Gi", "40Gi", "48Gi", "80Gi"];
+const AUDITOR: &str = "akash1365yvmc4s7awdyj3n2sav7xfx76adc6dnmlx63";
+
 fn sdl_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("KUMO_SDL_EXAMPLES") {
         return PathBuf::from(d);
@@ -102,15 +105,21 @@ fn provider() -> ProviderState {
     attributes.push(attr("capabilities/storage/9/class", "ram"));
     attributes.push(attr("capabilities/storage/9/persistent", "false"));
     for m in GPU_MODELS {
-        attributes.push(attr(
-            &format!("capabilities/gpu/vendor/nvidia/model/{m}"),
-            "true",
-        ));
+        let base = format!("capabilities/gpu/vendor/nvidia/model/{m}");
+        attributes.push(attr(&base, "true"));
+        for ram in GPU_RAM {
+            attributes.push(attr(&format!("{base}/ram/{ram}"), "true"));
+            for i in ["pcie", "sxm"] {
+                attributes.push(attr(&format!("{base}/ram/{ram}/interface/{i}"), "true"));
+            }
+        }
     }
+    // The auditor the example SDLs name (signedBy) signed this provider's attributes.
+    let audited = BTreeMap::from([(AUDITOR.to_string(), attributes.clone())]);
     ProviderState {
         address: "akash1provider".into(),
         attributes,
-        audited: BTreeMap::new(),
+        audited,
         bid_attributes: vec![],
         max_group_volumes: 6,
         denoms: vec!["uakt".into(), "uact".into()],
@@ -128,12 +137,14 @@ fn capacity(scale: u64) -> Capacity {
             .collect(),
         gpus: GPU_MODELS
             .iter()
-            .map(|m| GpuPool {
-                vendor: "nvidia".into(),
-                model: m.to_string(),
-                ram: "80Gi".into(),
-                interface: "pcie".into(),
-                count: 8 * scale as u32,
+            .flat_map(|m| {
+                GPU_RAM.iter().map(move |ram| GpuPool {
+                    vendor: "nvidia".into(),
+                    model: m.to_string(),
+                    ram: ram.to_string(),
+                    interface: "pcie".into(),
+                    count: 8 * scale as u32,
+                })
             })
             .collect(),
     }
@@ -213,9 +224,9 @@ fn main() {
         })
         .collect();
     println!(
-        "bid engine: {n} open orders from {} group shapes ({} SDL examples dir: {})",
+        "bid engine: {n} open orders{} cycling through {} group shapes from the SDLs in {}",
+        if quick { " (quick)" } else { "" },
         shapes.len(),
-        if quick { "quick, " } else { "" },
         sdl_dir().display()
     );
     for (label, cap) in [
