@@ -6,8 +6,16 @@
 //! withdraws its earnings and tears everything down when the lease closes.
 //!
 //! Facts: `../shared/spec/akash-offchain.md` §2-4.
+pub mod bidengine;
 pub mod certs;
+pub mod chain;
+pub mod config;
+pub mod daemon;
 pub mod gateway;
 pub mod ingress;
+pub mod inventory;
+pub mod money;
 pub mod runtime;
+#[cfg(test)]
+mod testkit;
 pub mod workload;

@@ -12,6 +12,7 @@ mod lease_cmd;
 mod market_cmd;
 mod node_cmd;
 mod provider_cmd;
+mod provider_daemon_cmd;
 mod query_cmd;
 mod sdl_cmd;
 mod staking_cmd;
@@ -88,6 +89,9 @@ pub enum Command {
     /// Talk to the provider of a lease: manifest, status, events, logs, shell, restart; close it.
     #[command(subcommand)]
     Lease(lease_cmd::LeaseCmd),
+    /// The provider daemon: `kumo provider run --config FILE`, `kumo provider init-config`.
+    #[command(subcommand)]
+    Provider(provider_daemon_cmd::ProviderCmd),
     /// Measure throughput (prints figures).
     #[command(subcommand)]
     Bench(node_cmd::BenchCmd),
@@ -135,6 +139,7 @@ fn main() {
         Command::Sdl(c) => sdl_cmd::run(&cli.globals, c),
         Command::Deploy(a) => lease_cmd::deploy(&cli.globals, a),
         Command::Lease(c) => lease_cmd::run(&cli.globals, c),
+        Command::Provider(c) => provider_daemon_cmd::run(&cli.globals, c),
     };
     if let Err(e) = result {
         eprintln!("Error: {e:#}");

@@ -248,7 +248,7 @@ pub fn node(g: &Globals, c: NodeCmd) -> Result<()> {
     }
 }
 
-fn init_tracing() {
+pub(crate) fn init_tracing() {
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let _ = tracing_subscriber::fmt()

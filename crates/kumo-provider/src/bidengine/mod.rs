@@ -1,0 +1,454 @@
+//! The bid engine (`../shared/spec/akash-offchain.md` §2.3-2.7): for an open order, decide
+//! whether to bid (and say why not), reserve capacity, price, and produce the bid.
+//!
+//! Everything here is synchronous and does no I/O (except the pricing script, which the daemon
+//! runs between [`BidEngine::decide`] and [`BidEngine::finish_script`]), so the benchmark
+//! measures exactly what runs per order.
+
+pub mod decline;
+pub mod pricing;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, VecDeque};
+
+use cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin;
+use kumo_proto::akash::base::attributes::v1::Attribute;
+use kumo_proto::akash::base::resources::v1beta4::Gpu;
+use kumo_proto::akash::deployment::v1beta4::GroupSpec;
+use kumo_proto::akash::market::v1::OrderId;
+use kumo_proto::akash::market::v1beta5::ResourceOffer;
+use kumo_proto::math::Dec;
+use serde_json::json;
+
+pub use decline::{Decline, Resource};
+use pricing::Pricing;
+
+use crate::inventory::{order_key, GpuSelector, Inventory, UnitRequest};
+
+/// Decisions kept for the status.
+pub const DECISION_LOG_LEN: usize = 1000;
+
+/// What the provider knows about itself when deciding.
+#[derive(Clone, Debug, Default)]
+pub struct ProviderState {
+    pub address: String,
+    /// Its on-chain attributes (`kumo query provider get`), capabilities included.
+    pub attributes: Vec<Attribute>,
+    /// Attributes auditors signed for it, by auditor.
+    pub audited: BTreeMap<String, Vec<Attribute>>,
+    /// `bid.attributes`: attributes orders must ask for.
+    pub bid_attributes: Vec<Attribute>,
+    pub max_group_volumes: usize,
+    /// Accepted payment denoms.
+    pub denoms: Vec<String>,
+}
+
+/// A bid to broadcast.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bid {
+    pub price: DecCoin,
+    pub resources_offer: Vec<ResourceOffer>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    Bid(Bid),
+    Decline(Decline),
+    /// Capacity is reserved; the price comes from the script with this stdin. Finish with
+    /// [`BidEngine::finish_script`].
+    NeedsScript {
+        input: String,
+        denom: String,
+    },
+}
+
+/// `filepath.Match` on attribute keys: `*` matches any run of characters except `/`, `?` one
+/// such character; everything else literally; the whole key must match.
+pub fn glob_match(pattern: &str, key: &str) -> bool {
+    fn go(p: &[u8], k: &[u8]) -> bool {
+        match p.split_first() {
+            None => k.is_empty(),
+            Some((b'*', rest)) => {
+                let mut i = 0;
+                loop {
+                    if go(rest, &k[i..]) {
+                        return true;
+                    }
+                    if i == k.len() || k[i] == b'/' {
+                        return false;
+                    }
+                    i += 1;
+                }
+            }
+            Some((b'?', rest)) => !k.is_empty() && k[0] != b'/' && go(rest, &k[1..]),
+            Some((c, rest)) => k.first() == Some(c) && go(rest, &k[1..]),
+        }
+    }
+    go(pattern.as_bytes(), key.as_bytes())
+}
+
+/// `Attribute.SubsetOf`: some attribute of `have` whose key the glob `a.key` matches and whose
+/// value equals `a.value`.
+fn attribute_in(a: &Attribute, have: &[Attribute]) -> bool {
+    have.iter()
+        .any(|h| glob_match(&a.key, &h.key) && a.value == h.value)
+}
+
+fn subset(want: &[Attribute], have: &[Attribute]) -> bool {
+    want.iter().all(|a| attribute_in(a, have))
+}
+
+/// `capabilities/storage/<n>/<key>` attributes grouped by `<n>`.
+fn storage_capabilities(attrs: &[Attribute]) -> Vec<Vec<Attribute>> {
+    let mut groups: BTreeMap<&str, Vec<Attribute>> = BTreeMap::new();
+    for a in attrs {
+        if let Some(rest) = a.key.strip_prefix("capabilities/storage/") {
+            if let Some((n, key)) = rest.split_once('/') {
+                groups.entry(n).or_default().push(Attribute {
+                    key: key.to_string(),
+                    value: a.value.clone(),
+                });
+            }
+        }
+    }
+    groups.into_values().collect()
+}
+
+/// Stateless checks of a group (what the chain's `ValidateBasic` guarantees; a provider must not
+/// trust a node blindly). Returns the group's denom.
+fn validate_group(group: &GroupSpec) -> Result<String, Decline> {
+    let invalid = |reason: String| Decline::InvalidGroup { reason };
+    if group.name.is_empty() {
+        return Err(invalid("the group has no name".into()));
+    }
+    if group.resources.is_empty() {
+        return Err(invalid("the group has no resource units".into()));
+    }
+    let mut denom: Option<&str> = None;
+    let mut ids = std::collections::BTreeSet::new();
+    for u in &group.resources {
+        let id = u.resource.as_ref().map(|r| r.id).unwrap_or(0);
+        if id == 0 || !ids.insert(id) {
+            return Err(invalid(format!(
+                "resource unit id {id} is zero or repeated"
+            )));
+        }
+        if u.count == 0 {
+            return Err(invalid(format!("resource unit {id} has count 0")));
+        }
+        let Some(price) = &u.price else {
+            return Err(invalid(format!("resource unit {id} has no price")));
+        };
+        match denom {
+            None => denom = Some(&price.denom),
+            Some(d) if d != price.denom => {
+                return Err(Decline::DenomMismatch {
+                    first: d.to_string(),
+                    other: price.denom.clone(),
+                })
+            }
+            _ => {}
+        }
+    }
+    Ok(denom.unwrap_or_default().to_string())
+}
+
+/// A DecCoin amount as it travels in protobuf: the LegacyDec atomics (value × 10^18).
+pub fn dec_from_wire(amount: &str) -> Result<Dec, String> {
+    kumo_proto::math::parse_int(amount).map(Dec::from_atomics)
+}
+
+/// The group's price ceiling: Σ unit price × count.
+pub fn max_price(group: &GroupSpec) -> Result<Dec, Decline> {
+    let mut total: u128 = 0;
+    for u in &group.resources {
+        let p = u.price.as_ref().map(|p| p.amount.as_str()).unwrap_or("0");
+        let d = dec_from_wire(p).map_err(|e| Decline::InvalidGroup {
+            reason: format!("unit price: {e}"),
+        })?;
+        total = d
+            .atomics()
+            .checked_mul(u128::from(u.count))
+            .and_then(|v| v.checked_add(total))
+            .ok_or(Decline::PriceOverflow)?;
+    }
+    Ok(Dec::from_atomics(total))
+}
+
+/// `shouldBid` (§2.4): everything but capacity and price.
+pub fn should_bid(group: &GroupSpec, p: &ProviderState) -> Result<String, Decline> {
+    let denom = validate_group(group)?;
+    if !p.denoms.iter().any(|d| *d == denom) {
+        return Err(Decline::DenomNotAccepted {
+            denom,
+            accepted: p.denoms.clone(),
+        });
+    }
+    let req = group.requirements.clone().unwrap_or_default();
+    // 1. The order's placement attributes ⊆ the provider's on-chain attributes.
+    for a in &req.attributes {
+        if !attribute_in(a, &p.attributes) {
+            let have = p.attributes.iter().find(|h| glob_match(&a.key, &h.key));
+            return Err(match have {
+                Some(h) => Decline::AttributeMismatch {
+                    key: a.key.clone(),
+                    wanted: a.value.clone(),
+                    have: h.value.clone(),
+                },
+                None => Decline::MissingAttribute {
+                    key: a.key.clone(),
+                    value: a.value.clone(),
+                },
+            });
+        }
+    }
+    // 2. The provider's configured attributes ⊆ the order's requirements.
+    for a in &p.bid_attributes {
+        if !req
+            .attributes
+            .iter()
+            .any(|r| r.key == a.key && r.value == a.value)
+        {
+            return Err(Decline::ProviderRequiresAttribute {
+                key: a.key.clone(),
+                value: a.value.clone(),
+            });
+        }
+    }
+    // 3. Resource capabilities, 4. volume count.
+    let storage_caps = storage_capabilities(&p.attributes);
+    let gpu_caps: Vec<&str> = p
+        .attributes
+        .iter()
+        .filter_map(|a| a.key.strip_prefix("capabilities/gpu/"))
+        .collect();
+    for u in &group.resources {
+        let Some(r) = &u.resource else { continue };
+        if r.storage.len() > p.max_group_volumes {
+            return Err(Decline::TooManyVolumes {
+                unit: r.id,
+                volumes: r.storage.len(),
+                max: p.max_group_volumes,
+            });
+        }
+        for s in &r.storage {
+            if !s.attributes.is_empty() && !storage_caps.iter().any(|g| subset(&s.attributes, g)) {
+                let class = s
+                    .attributes
+                    .iter()
+                    .find(|a| a.key == "class")
+                    .map(|a| a.value.clone())
+                    .unwrap_or_else(|| "default".into());
+                return Err(Decline::StorageClassNotAdvertised { class });
+            }
+        }
+        if let Some(Gpu { units, attributes }) = &r.gpu {
+            let n = units.as_ref().map(|v| v.val.as_slice()).unwrap_or_default();
+            let has_units = !n.is_empty() && n != b"0";
+            if has_units && !attributes.is_empty() {
+                let ok = attributes
+                    .iter()
+                    .any(|a| gpu_caps.iter().any(|c| glob_match(&a.key, c)));
+                if !ok {
+                    return Err(Decline::GpuNotAdvertised {
+                        requested: attributes
+                            .iter()
+                            .map(|a| a.key.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" or "),
+                    });
+                }
+                for a in attributes {
+                    if GpuSelector::parse(&a.key).is_none() {
+                        return Err(Decline::InvalidGroup {
+                            reason: format!(
+                                "GPU attribute {:?} is not vendor/<v>/model/<m>…",
+                                a.key
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    // 5. signedBy: every all_of auditor, and one any_of auditor, signed ⊇ the placement.
+    if let Some(sb) = &req.signed_by {
+        let signed = |auditor: &str| {
+            p.audited
+                .get(auditor)
+                .is_some_and(|attrs| subset(&req.attributes, attrs))
+        };
+        for auditor in &sb.all_of {
+            if !signed(auditor) {
+                return Err(Decline::AuditorSignatureMissing {
+                    auditor: auditor.clone(),
+                });
+            }
+        }
+        if !sb.any_of.is_empty() && !sb.any_of.iter().any(|a| signed(a)) {
+            return Err(Decline::NoAuditorSigned {
+                any_of: sb.any_of.clone(),
+            });
+        }
+    }
+    Ok(denom)
+}
+
+/// One decision, as the status shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DecisionRecord {
+    pub order: String,
+    pub bid: bool,
+    /// Why not (empty for a bid).
+    pub reason: String,
+    /// The bid's price per block (`12.5uakt`), empty for a decline.
+    pub price: String,
+    pub height: u64,
+}
+
+/// The provider's inventory, identity and pricing, and the last decisions.
+pub struct BidEngine {
+    pub provider: ProviderState,
+    pub inventory: Inventory,
+    pub pricing: Pricing,
+    log: VecDeque<DecisionRecord>,
+}
+
+impl BidEngine {
+    pub fn new(provider: ProviderState, inventory: Inventory, pricing: Pricing) -> BidEngine {
+        BidEngine {
+            provider,
+            inventory,
+            pricing,
+            log: VecDeque::with_capacity(DECISION_LOG_LEN),
+        }
+    }
+
+    /// `shouldBid` → reserve → price → ceiling. A decline after the reservation releases it.
+    pub fn decide(&mut self, order: &OrderId, group: &GroupSpec) -> Decision {
+        let denom = match should_bid(group, &self.provider) {
+            Ok(d) => d,
+            Err(e) => return Decision::Decline(e),
+        };
+        let max = match max_price(group) {
+            Ok(m) => m,
+            Err(e) => return Decision::Decline(e),
+        };
+        let units = match self.inventory.reserve(order, group) {
+            Ok(r) => r.units.clone(),
+            Err(e) => return Decision::Decline(e),
+        };
+        let priced = match &self.pricing {
+            Pricing::Scale(s) => s.price(&units),
+            Pricing::Script(_) => {
+                return Decision::NeedsScript {
+                    input: pricing::script_input(&units, &denom, max),
+                    denom,
+                }
+            }
+        };
+        self.conclude(order, &units, priced, max, &denom)
+    }
+
+    /// Completes a decision whose price came from the script.
+    pub fn finish_script(
+        &mut self,
+        order: &OrderId,
+        group: &GroupSpec,
+        price: Result<Dec, Decline>,
+    ) -> Decision {
+        let units = self.inventory.reservation(order).map(|r| r.units.clone());
+        let (Some(units), Ok(max), Ok(denom)) = (units, max_price(group), validate_group(group))
+        else {
+            self.inventory.unreserve(order);
+            return Decision::Decline(Decline::InvalidGroup {
+                reason: "the reservation made before pricing is gone".into(),
+            });
+        };
+        self.conclude(order, &units, price, max, &denom)
+    }
+
+    fn conclude(
+        &mut self,
+        order: &OrderId,
+        units: &[crate::inventory::Allocated],
+        price: Result<Dec, Decline>,
+        max: Dec,
+        denom: &str,
+    ) -> Decision {
+        let decision = match price {
+            Err(e) => Decision::Decline(e),
+            Ok(p) if p.is_zero() => Decision::Decline(Decline::ZeroPrice),
+            Ok(p) if p > max => Decision::Decline(Decline::PriceAboveCeiling {
+                price: format!("{p}{denom}"),
+                max: format!("{max}{denom}"),
+            }),
+            Ok(p) => Decision::Bid(Bid {
+                price: DecCoin {
+                    denom: denom.to_string(),
+                    amount: p.atomics().to_string(),
+                },
+                resources_offer: units.iter().map(pricing::offer).collect(),
+            }),
+        };
+        if matches!(decision, Decision::Decline(_)) {
+            self.inventory.unreserve(order);
+        }
+        decision
+    }
+
+    /// Logs the decision (tracing, with the order id) and keeps it for the status.
+    pub fn record(&mut self, order: &OrderId, height: u64, decision: &Decision) {
+        let order_s = order_key(order);
+        let rec = match decision {
+            Decision::Bid(b) => {
+                let price = format!(
+                    "{}{}",
+                    dec_from_wire(&b.price.amount).unwrap_or_default(),
+                    b.price.denom
+                );
+                tracing::info!(order = %order_s, %price, "bidding");
+                DecisionRecord {
+                    order: order_s,
+                    bid: true,
+                    reason: String::new(),
+                    price,
+                    height,
+                }
+            }
+            Decision::Decline(d) => {
+                tracing::info!(order = %order_s, reason = %d, "not bidding");
+                DecisionRecord {
+                    order: order_s,
+                    bid: false,
+                    reason: d.to_string(),
+                    price: String::new(),
+                    height,
+                }
+            }
+            Decision::NeedsScript { .. } => return,
+        };
+        if self.log.len() == DECISION_LOG_LEN {
+            self.log.pop_front();
+        }
+        self.log.push_back(rec);
+    }
+
+    pub fn decisions(&self) -> impl DoubleEndedIterator<Item = &DecisionRecord> {
+        self.log.iter()
+    }
+
+    /// `"bidengine"` of the status.
+    pub fn status_json(&self, orders: usize) -> serde_json::Value {
+        json!({
+            "orders": orders,
+            "decisions": self.log.iter().rev().collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// A GroupSpec's units as requests (for callers outside the engine).
+pub fn unit_requests(group: &GroupSpec) -> Result<Vec<UnitRequest>, Decline> {
+    group.resources.iter().map(UnitRequest::from_unit).collect()
+}
