@@ -45,6 +45,8 @@ pub struct Config {
     #[serde(default)]
     pub ingress: IngressConfig,
     #[serde(default)]
+    pub runtime: RuntimeSection,
+    #[serde(default)]
     pub money: MoneyConfig,
     #[serde(default)]
     pub monitor: MonitorConfig,
@@ -275,12 +277,46 @@ pub struct GpuConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct GatewayConfig {
     pub listen: String,
+    /// The gateway's TLS certificate + key (`<address>.pem`, as `kumo tx cert generate server`
+    /// writes it). Empty: `<state_dir>/<address>.pem`, generated at first start if absent (it must
+    /// then be published with `kumo tx cert publish server`).
+    pub cert_file: PathBuf,
+    /// DNS names for a certificate generated at first start.
+    pub domains: Vec<String>,
 }
 
 impl Default for GatewayConfig {
     fn default() -> Self {
         GatewayConfig {
             listen: "0.0.0.0:8443".into(),
+            cert_file: PathBuf::new(),
+            domains: vec![],
+        }
+    }
+}
+
+/// Where leases run: the Docker host.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuntimeSection {
+    /// dockerd endpoint (`unix:///var/run/docker.sock`, `tcp://host:2375`); empty: the local
+    /// default (`DOCKER_HOST` or the socket).
+    pub docker: String,
+    /// Host address that forwarded (non-HTTP) ports bind to.
+    pub forward_host_ip: std::net::IpAddr,
+    /// Serve GPU requests through the NVIDIA container runtime.
+    pub gpu: bool,
+    /// Pull images that are not on the host (off: such manifests are refused).
+    pub pull_images: bool,
+}
+
+impl Default for RuntimeSection {
+    fn default() -> Self {
+        RuntimeSection {
+            docker: String::new(),
+            forward_host_ip: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            gpu: false,
+            pull_images: true,
         }
     }
 }
@@ -845,6 +881,14 @@ size = "1Ti"
 
 [gateway]
 listen = "0.0.0.0:8443"
+# cert_file = "/path/akash1....pem"  # default <state_dir>/<address>.pem, made at first start
+# domains = ["provider.example.com"] # DNS names for a generated certificate
+
+[runtime]
+# docker = "unix:///var/run/docker.sock"  # default: DOCKER_HOST or the local socket
+forward_host_ip = "0.0.0.0"     # where non-HTTP global ports are published
+gpu = false                     # NVIDIA container runtime installed
+pull_images = true
 
 [ingress]
 listen = "0.0.0.0:80"

@@ -118,7 +118,7 @@ pub async fn run(config: Config, workloads: Arc<dyn Workloads>) -> anyhow::Resul
     task.await?
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -218,6 +218,11 @@ pub async fn start(
 }
 
 impl Daemon {
+    /// Becomes `true` when the daemon stops.
+    pub fn stopped(&self) -> watch::Receiver<bool> {
+        self.stop.subscribe()
+    }
+
     pub fn shutdown(&self) {
         self.stop.send_replace(true);
     }

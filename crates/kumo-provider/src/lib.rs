@@ -16,6 +16,7 @@ pub mod ingress;
 pub mod inventory;
 pub mod money;
 pub mod runtime;
+pub mod service;
 #[cfg(test)]
 mod testkit;
 pub mod workload;

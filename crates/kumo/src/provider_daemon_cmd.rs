@@ -44,14 +44,5 @@ fn run_daemon(a: RunArgs) -> Result<()> {
     let config = Config::load(&a.config)?;
     crate::node_cmd::init_tracing();
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    rt.block_on(async move {
-        // The lead wires the Docker runtime here once `kumo_provider::runtime` is merged:
-        //   let workloads: Arc<dyn Workloads> = Arc::new(Runtime::connect(&config).await?);
-        //   kumo_provider::daemon::run(config, workloads).await
-        let _ = &config;
-        anyhow::bail!(
-            "the config is valid, but this build has no workload runtime (Docker) linked in yet, \
-             so the daemon cannot run leases"
-        )
-    })
+    rt.block_on(kumo_provider::service::run(config))
 }
