@@ -8,7 +8,7 @@ set -euo pipefail
 KUMO="$1" H="$2" RPC="$3" W="$4" GW_PORT="${5:-8443}" IN_PORT="${6:-8080}"
 k() { "$KUMO" --home "$H" "$@"; }
 KR=(--keyring-backend test)
-TX=("${KR[@]}" --node "$RPC" -y --broadcast-mode block)
+TX=("${KR[@]}" --node "$RPC" -y --broadcast-mode block --fees 5000uakt)   # fixed fees: the e2e test counts them
 mkdir -p "$W"
 ADDR="$(k keys show provider -a "${KR[@]}")"
 
@@ -16,7 +16,8 @@ ADDR="$(k keys show provider -a "${KR[@]}")"
 if [[ ! -f "$H/$ADDR.pem" ]]; then
   k tx cert generate server --domain localhost --domain 127.0.0.1 --from provider "${KR[@]}" >&2
 fi
-if ! k query cert list --owner "$ADDR" --node "$RPC" 2>/dev/null | grep -q valid; then
+CERTS="$(k query cert list --owner "$ADDR" --state valid --node "$RPC" 2>/dev/null || true)"
+if ! grep -q '"valid"' <<<"$CERTS"; then
   k tx cert publish server --from provider "${TX[@]}" >&2
 fi
 
@@ -46,6 +47,7 @@ keyring_backend = "test"
 
 [chain]
 node = "$RPC"
+fees = "5000uakt"   # a fixed fee per tx, so the e2e test can account for every uakt
 
 [bid]
 timeout = "2m"

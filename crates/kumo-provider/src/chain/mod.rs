@@ -287,7 +287,8 @@ impl ChainClient {
                 "/akash.escrow.v1.Query/Accounts",
                 escrow::QueryAccountsRequest {
                     state: String::new(),
-                    xid: format!("{owner}/{dseq}"),
+                    // The filter is a key prefix: `<scope>/<owner>/<dseq>`.
+                    xid: format!("deployment/{owner}/{dseq}"),
                     pagination: Some(page(Vec::new())),
                 },
             )
