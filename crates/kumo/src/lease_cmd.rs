@@ -345,9 +345,11 @@ pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
         ),
     );
     let hint = format!(
-        "the deployment stays open; close it with `kumo tx deployment close {} {dseq}`",
+        "deployment {dseq} stays open; close it with `kumo tx deployment close {} {dseq}`",
         a.gw.from
     );
+    // The failure first, then what to do about the deployment left behind.
+    let hinted = |e: anyhow::Error| anyhow::anyhow!("{e:#}\nhint: {hint}");
 
     // 2. Bids.
     let chosen = wait_for_bids(
@@ -359,7 +361,7 @@ pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
         want_provider.as_deref(),
         a.bid_wait,
     )
-    .with_context(|| hint.clone())?;
+    .map_err(hinted)?;
 
     // 3. Leases.
     let msgs: Vec<_> = chosen
@@ -370,7 +372,7 @@ pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
             })
         })
         .collect();
-    let info = sign_send_wait(&a.tx, &a.gw.from, &key, msgs).with_context(|| hint.clone())?;
+    let info = sign_send_wait(&a.tx, &a.gw.from, &key, msgs).map_err(hinted)?;
     let leases: Vec<mv1::LeaseId> = chosen
         .iter()
         .filter_map(|b| b.id.clone())
@@ -399,9 +401,9 @@ pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
         leases.iter().map(|l| l.provider.clone()).collect();
     let mut clients = BTreeMap::new();
     for p in &providers {
-        let c = provider_client(&a.tx.node, p, creds.clone()).with_context(|| hint.clone())?;
+        let c = provider_client(&a.tx.node, p, creds.clone()).map_err(hinted)?;
         rt.block_on(send_manifest_retrying(g, &c, dseq, &sdl.manifest))
-            .with_context(|| hint.clone())?;
+            .map_err(hinted)?;
         progress(g, &format!("manifest accepted by {p}"));
         clients.insert(p.clone(), c);
     }
@@ -414,7 +416,7 @@ pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
             &leases,
             Duration::from_secs(a.up_wait),
         ))
-        .with_context(|| hint.clone())?;
+        .map_err(hinted)?;
     let mut out = Vec::new();
     for (l, st) in leases.iter().zip(&statuses) {
         print_status_text(g, l, st);

@@ -43,7 +43,7 @@ pub enum TxCmd {
     /// Audit: sign or remove attributes for providers as an auditor.
     #[command(subcommand)]
     Audit(crate::provider_cmd::AuditTxCmd),
-    /// mTLS certificates: publish, revoke.
+    /// mTLS certificates: generate, publish, revoke.
     #[command(subcommand)]
     Cert(crate::cert_cmd::CertTxCmd),
     /// Staking: delegate, unbond, redelegate, cancel an unbonding.
