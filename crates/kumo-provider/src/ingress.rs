@@ -22,15 +22,21 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 
 type Body = BoxBody<Bytes, hyper::Error>;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Where a hostname goes: a service of a lease, at the service's container port.
+/// Where a hostname goes: a service of a lease, at the service's container port, with the
+/// expose's `http_options` limits.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Route {
     pub namespace: String,
     pub service: String,
     pub port: u16,
+    /// Larger request bodies are refused with 413.
+    pub max_body_size: u64,
+    /// How long the replica may take to answer (response headers) before a 504.
+    pub read_timeout: Duration,
 }
 
 /// Finds the running replicas of a route (the runtime asks dockerd).
@@ -172,6 +178,23 @@ impl Ingress {
                 format!("no service for host {host}\n"),
             );
         };
+        let declared = req
+            .headers()
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > route.max_body_size) {
+            let mut r = text(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "request body larger than {} bytes (the service's max_body_size)\n",
+                    route.max_body_size
+                ),
+            );
+            // The unread body makes the connection unusable for another request.
+            r.headers_mut()
+                .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+            return r;
+        }
         let Some(stream) = self.connect(&route).await else {
             return text(
                 StatusCode::BAD_GATEWAY,
@@ -205,10 +228,26 @@ impl Ingress {
                 tracing::debug!("ingress upstream connection: {e}");
             }
         });
-        let mut resp = match sender.send_request(req).await {
-            Ok(r) => r,
-            Err(e) => return text(StatusCode::BAD_GATEWAY, format!("upstream: {e}\n")),
-        };
+        // A chunked body is cut off at the limit too (the upstream request then fails).
+        let limit = usize::try_from(route.max_body_size).unwrap_or(usize::MAX);
+        let req = req.map(|b| -> BoxBody<Bytes, BoxError> {
+            http_body_util::Limited::new(b, limit).boxed()
+        });
+        let mut resp =
+            match tokio::time::timeout(route.read_timeout, sender.send_request(req)).await {
+                Ok(Ok(r)) => r,
+                Ok(Err(e)) => return text(StatusCode::BAD_GATEWAY, format!("upstream: {e}\n")),
+                Err(_) => {
+                    return text(
+                        StatusCode::GATEWAY_TIMEOUT,
+                        format!(
+                            "service {} did not answer within {} s\n",
+                            route.service,
+                            route.read_timeout.as_secs()
+                        ),
+                    )
+                }
+            };
         if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
             let upstream_upgrade = hyper::upgrade::on(&mut resp);
             tokio::spawn(async move {

@@ -141,12 +141,61 @@ fn group(text: &str) -> Group {
     d.manifest.into_iter().next().unwrap()
 }
 
+/// Leases of this test provider older than 15 minutes were left by a test process that was
+/// killed before its cleanup ran (their dseq is a timestamp, see `unique_lease`): remove them.
+async fn sweep_stale_test_leases(docker: &bollard::Docker) {
+    let f = busybox::label_filters(&[format!("akash.network/lease.id.provider={}", provider())]);
+    let Ok(cs) = docker
+        .list_containers(Some(ListContainersOptions {
+            all: true,
+            filters: Some(f.clone()),
+            ..Default::default()
+        }))
+        .await
+    else {
+        return;
+    };
+    let vs = docker
+        .list_volumes(Some(ListVolumesOptions { filters: Some(f) }))
+        .await
+        .map(|v| v.volumes.unwrap_or_default())
+        .unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64;
+    let mut stale = BTreeSet::new();
+    let labels = cs
+        .into_iter()
+        .filter_map(|c| c.labels)
+        .chain(vs.into_iter().map(|v| v.labels));
+    for l in labels {
+        let (Some(ns), Some(dseq)) = (
+            l.get("akash.network/namespace"),
+            l.get("akash.network/lease.id.dseq")
+                .and_then(|d| d.parse::<u64>().ok()),
+        ) else {
+            continue;
+        };
+        if now.saturating_sub(dseq / 16) > 15 * 60 * 1_000_000 {
+            stale.insert(ns.clone());
+        }
+    }
+    for ns in stale {
+        tokio::task::spawn_blocking(move || busybox::force_cleanup(&ns))
+            .await
+            .unwrap();
+    }
+}
+
 async fn runtime(state_dir: &std::path::Path) -> Runtime {
     let mut cfg = RuntimeConfig::new(provider(), PUBLIC_HOST, INGRESS_DOMAIN, state_dir);
     cfg.host_ip = "127.0.0.1".parse().unwrap();
     // Test images are local; a missing one must fail, not reach for a registry.
     cfg.pull_images = false;
-    Runtime::connect(cfg).await.expect("connect to dockerd")
+    let rt = Runtime::connect(cfg).await.expect("connect to dockerd");
+    sweep_stale_test_leases(rt.docker()).await;
+    rt
 }
 
 async fn serve_ingress(rt: &Runtime) -> SocketAddr {
@@ -608,6 +657,68 @@ async fn ingress_says_502_without_a_running_replica_and_refused_manifests_change
     let (status, body) = http_get(ingress, "web.test").await.unwrap();
     assert_eq!(status, 502, "{body}");
     assert!(body.contains("web"), "{body}");
+
+    // An HTTP upgrade goes through: the replica answers 101 and then echoes what it gets.
+    let mut ws = g.services[0].clone();
+    ws.name = "ws".into();
+    ws.params = None;
+    ws.expose.retain(|e| e.port == 80);
+    ws.expose[0].hosts = Some(vec!["ws.test".into()]);
+    ws.args = Some(vec![r#"cat > /tmp/up.sh <<'EOS'
+#!/bin/sh
+while read -r l; do
+  l=$(printf '%s' "$l" | tr -d '\r')
+  [ -z "$l" ] && break
+done
+printf 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n'
+exec cat
+EOS
+chmod +x /tmp/up.sh
+exec nc -ll -p 80 -e /tmp/up.sh"#
+        .into()]);
+    g.services.push(ws);
+    rt.deploy(&lease, &g).await.unwrap();
+    wait_ready(&rt, &lease, "ws", 1).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (mut s, head) = loop {
+        let mut s = TcpStream::connect(ingress).await.unwrap();
+        s.write_all(
+            b"GET /echo HTTP/1.1\r\nHost: ws.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n",
+        )
+        .await
+        .unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).await.unwrap_or(0) == 1 {
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&head).into_owned();
+        if head.starts_with("HTTP/1.1 101") || Instant::now() > deadline {
+            break (s, head);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    s.write_all(b"ping through the ingress\n").await.unwrap();
+    let mut echoed = vec![0u8; 24];
+    tokio::time::timeout(Duration::from_secs(10), s.read_exact(&mut echoed))
+        .await
+        .expect("echo within 10 s")
+        .unwrap();
+    assert_eq!(&echoed, b"ping through the ingress");
+    drop(s);
+
+    // A body over the expose's max_body_size (1 MiB by default) is refused by the ingress.
+    let mut s = TcpStream::connect(ingress).await.unwrap();
+    s.write_all(
+        b"POST / HTTP/1.1\r\nHost: ws.test\r\nContent-Length: 2000000\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).await.unwrap();
+    let resp = String::from_utf8_lossy(&resp);
+    assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
 
     // Another lease cannot take the same accept hostname on this provider.
     let other = unique_lease();

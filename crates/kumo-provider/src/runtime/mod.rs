@@ -81,6 +81,11 @@ pub struct RuntimeConfig {
     pub state_dir: PathBuf,
 }
 
+/// `http_options` defaults of the SDL (`../shared/spec/akash-offchain.md` §1.3), for manifests
+/// written without them.
+const DEFAULT_MAX_BODY_SIZE: u64 = 1_048_576;
+const DEFAULT_READ_TIMEOUT_MS: u64 = 60_000;
+
 fn default_host_ip() -> IpAddr {
     IpAddr::V4(Ipv4Addr::UNSPECIFIED)
 }
@@ -566,6 +571,16 @@ impl Runtime {
                             namespace: ns.clone(),
                             service: svc.name.clone(),
                             port,
+                            max_body_size: match e.http_options.max_body_size {
+                                0 => DEFAULT_MAX_BODY_SIZE,
+                                n => n as u64,
+                            },
+                            read_timeout: Duration::from_millis(
+                                match e.http_options.read_timeout {
+                                    0 => DEFAULT_READ_TIMEOUT_MS,
+                                    n => n as u64,
+                                },
+                            ),
                         },
                     );
                 }
@@ -1133,18 +1148,18 @@ impl Workloads for Runtime {
         let containers = self
             .service_containers(lease, &[service.to_string()])
             .await?;
-        for c in containers {
-            self.inner
-                .docker
-                .restart_container(
-                    &container_id(&c),
-                    Some(RestartContainerOptions {
-                        t: Some(10),
-                        ..Default::default()
-                    }),
-                )
-                .await
-                .map_err(internal("restarting a container"))?;
+        // All replicas at once: each may take the 10 s stop grace period.
+        let restarts = containers.iter().map(|c| {
+            self.inner.docker.restart_container(
+                c.id.as_deref().unwrap_or_default(),
+                Some(RestartContainerOptions {
+                    t: Some(10),
+                    ..Default::default()
+                }),
+            )
+        });
+        for r in futures::future::join_all(restarts).await {
+            r.map_err(internal("restarting a container"))?;
         }
         Ok(())
     }

@@ -273,5 +273,5 @@ fn manifests_the_runtime_cannot_run_are_refused_with_a_reason() {
     undeclared.params.as_mut().unwrap().storage[0].name = "other".into();
     assert!(plan_service(&cfg(), &lease(), &undeclared)
         .unwrap_err()
-        .contains("does not declare"));
+        .contains("do not declare"));
 }
