@@ -1,13 +1,12 @@
-// cosmjs 0.39's staking, distribution and mint extensions and its delegateTokens /
-// withdrawRewards against a kumo devnet (whose genesis validator is the node's key).
+// cosmjs 0.39's staking, distribution, mint and gov extensions, and its delegateTokens /
+// withdrawRewards / MsgVote against a kumo devnet (whose genesis validator is the node's key).
 // Run: node --test economy.test.mjs   (RPC, CHAIN_ID, DENOM may be overridden by env)
-// Governance (GovExtension, MsgVote) is not part of this test: kumo has no gov module yet.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import {
   QueryClient, SigningStargateClient, GasPrice, assertIsDeliverTxSuccess,
-  setupStakingExtension, setupDistributionExtension, setupMintExtension,
+  setupStakingExtension, setupDistributionExtension, setupMintExtension, setupGovExtension,
 } from "@cosmjs/stargate";
 import { connectComet } from "@cosmjs/tendermint-rpc";
 import { RPC, DENOM, MNEMONIC_A, latestHeight, waitForHeightAbove } from "./common.mjs";
@@ -15,7 +14,9 @@ import { RPC, DENOM, MNEMONIC_A, latestHeight, waitForHeightAbove } from "./comm
 const wallet = await DirectSecp256k1HdWallet.fromMnemonic(MNEMONIC_A, { prefix: "akash" });
 const [{ address: a }] = await wallet.getAccounts();
 const comet = await connectComet(RPC);
-const q = QueryClient.withExtensions(comet, setupStakingExtension, setupDistributionExtension, setupMintExtension);
+const q = QueryClient.withExtensions(
+  comet, setupStakingExtension, setupDistributionExtension, setupMintExtension, setupGovExtension,
+);
 
 let validator;
 
@@ -77,4 +78,41 @@ test("delegateTokens, rewards accrue, withdrawRewards pays", async () => {
   assertIsDeliverTxSuccess(u);
   const ubd = await q.staking.unbondingDelegation(a, validator.operatorAddress);
   assert.equal(ubd.unbond.entries.at(-1).balance, "1000000");
+});
+
+test("gov: submit a text proposal (v1), GovExtension queries, MsgVote", async () => {
+  const client = await SigningStargateClient.connectWithSigner(RPC, wallet, {
+    gasPrice: GasPrice.fromString(`0.025${DENOM}`),
+  });
+  const submit = await client.signAndBroadcast(a, [{
+    typeUrl: "/cosmos.gov.v1.MsgSubmitProposal",
+    value: {
+      messages: [], initialDeposit: [{ denom: DENOM, amount: "2500000000" }], proposer: a,
+      metadata: "", title: "cosmjs text proposal", summary: "from the compat test", expedited: false,
+    },
+  }], "auto");
+  assertIsDeliverTxSuccess(submit);
+  const idAttr = submit.events.find((e) => e.type === "submit_proposal")
+    .attributes.find((x) => x.key === "proposal_id");
+  const id = BigInt(idAttr.value);
+  const { proposal } = await q.gov.proposal(id);
+  assert.equal(proposal.proposalId, id);
+  assert.equal(proposal.status, 2); // PROPOSAL_STATUS_VOTING_PERIOD
+  const { proposals } = await q.gov.proposals(2, "", "");
+  assert.ok(proposals.some((p) => p.proposalId === id));
+  const { tallyParams } = await q.gov.params("tallying");
+  assert.equal(Buffer.from(tallyParams.quorum).toString(), "200000000000000000");
+  const { depositParams } = await q.gov.params("deposit");
+  assert.equal(depositParams.minDeposit[0].amount, "2500000000");
+  const vote = await client.signAndBroadcast(a, [{
+    typeUrl: "/cosmos.gov.v1.MsgVote",
+    value: { proposalId: id, voter: a, option: 1, metadata: "" },
+  }], "auto");
+  assertIsDeliverTxSuccess(vote);
+  const v = await q.gov.vote(id, a);
+  assert.equal(v.vote.options[0].option, 1);
+  const { tally } = await q.gov.tally(id);
+  assert.ok(BigInt(tally.yes) > 0n, JSON.stringify(tally));
+  const { deposits } = await q.gov.deposits(id);
+  assert.equal(deposits[0].depositor, a);
 });

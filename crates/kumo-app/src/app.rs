@@ -548,6 +548,7 @@ pub fn init_genesis(ctx: &mut Ctx, s: &crate::genesis::AppState) -> SdkResult<()
     crate::audit::genesis::init(ctx, &s.audit)?;
     crate::cert::genesis::init(ctx, &s.cert)?;
     crate::mint::genesis::init(ctx, &s.mint)?;
+    crate::gov::genesis::init(ctx, &s.gov)?;
     crate::slashing::genesis::init(ctx, &s.slashing)?;
     // After distribution: its hooks start each genesis validator's reward records.
     crate::staking::genesis::init(ctx, &s.staking)?;

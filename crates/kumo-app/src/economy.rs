@@ -1,7 +1,7 @@
 //! The token economy's per-block work, in the SDK's module order. Begin block: mint the
 //! block's provision, hand the fee collector's coins to last block's voters (distribution),
-//! count their signatures and punish evidence (slashing). End block: the new validator set and
-//! what has matured (staking).
+//! count their signatures and punish evidence (slashing). End block: finished proposals (gov),
+//! then the new validator set and what has matured (staking).
 
 use crate::abci::{FinalizeBlockRequest, ValidatorUpdate};
 use crate::ctx::Ctx;
@@ -14,6 +14,7 @@ pub fn begin_block(ctx: &mut Ctx, req: &FinalizeBlockRequest) -> SdkResult<()> {
 }
 
 pub fn end_block(ctx: &mut Ctx) -> SdkResult<Vec<ValidatorUpdate>> {
+    crate::gov::end_block(ctx)?;
     crate::staking::end_block(ctx)
 }
 

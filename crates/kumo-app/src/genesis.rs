@@ -92,6 +92,8 @@ pub struct AppState {
     pub mint: crate::mint::genesis::GenesisState,
     #[serde(default)]
     pub slashing: crate::slashing::genesis::GenesisState,
+    #[serde(default)]
+    pub gov: crate::gov::genesis::GenesisState,
     /// Sections of modules this build does not have yet; kept so exports round-trip.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,

@@ -18,6 +18,7 @@ pub mod errors;
 pub mod escrow;
 pub mod gas;
 pub mod genesis;
+pub mod gov;
 pub mod legacy;
 pub mod market;
 pub mod mint;
@@ -30,5 +31,6 @@ pub mod take;
 #[cfg(test)]
 pub(crate) mod test_ctx;
 pub mod tx;
+pub mod upgrade;
 
 pub use app::{App, AppConfig, Queries};

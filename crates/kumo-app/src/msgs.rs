@@ -24,6 +24,8 @@ pub enum Msg {
     Distribution(crate::distribution::msgs::DistributionMsg),
     Mint(crate::mint::msgs::MintMsg),
     Slashing(crate::slashing::msgs::SlashingMsg),
+    Gov(crate::gov::msgs::GovMsg),
+    Upgrade(crate::upgrade::UpgradeMsg),
 }
 
 fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
@@ -67,6 +69,12 @@ impl Msg {
         if let Some(m) = crate::slashing::msgs::decode(any) {
             return m.map(Msg::Slashing);
         }
+        if let Some(m) = crate::gov::msgs::decode(any) {
+            return m.map(Msg::Gov);
+        }
+        if let Some(m) = crate::upgrade::decode(any) {
+            return m.map(Msg::Upgrade);
+        }
         match any.type_url.as_str() {
             bank::msgs::MSG_SEND => Ok(Msg::BankSend(bank::msgs::check_send(&decode_as::<
                 MsgSend,
@@ -95,6 +103,8 @@ impl Msg {
             Msg::Distribution(m) => m.type_url(),
             Msg::Mint(m) => m.type_url(),
             Msg::Slashing(m) => m.type_url(),
+            Msg::Gov(m) => m.type_url(),
+            Msg::Upgrade(m) => m.type_url(),
         }
     }
 
@@ -112,6 +122,8 @@ impl Msg {
             Msg::Distribution(_) => "distribution",
             Msg::Mint(_) => "mint",
             Msg::Slashing(_) => "slashing",
+            Msg::Gov(_) => "gov",
+            Msg::Upgrade(_) => "upgrade",
         }
     }
 
@@ -131,6 +143,8 @@ impl Msg {
             Msg::Distribution(m) => m.signers(),
             Msg::Mint(m) => m.signers(),
             Msg::Slashing(m) => m.signers(),
+            Msg::Gov(m) => m.signers(),
+            Msg::Upgrade(m) => m.signers(),
         }
     }
 
@@ -151,6 +165,8 @@ impl Msg {
             Msg::Distribution(m) => m.execute(ctx),
             Msg::Mint(m) => m.execute(ctx),
             Msg::Slashing(m) => m.execute(ctx),
+            Msg::Gov(m) => m.execute(ctx),
+            Msg::Upgrade(m) => m.execute(ctx),
         }
     }
 }

@@ -67,6 +67,9 @@ pub enum QueryCmd {
     /// Slashing: params and validators' liveness records.
     #[command(subcommand)]
     Slashing(crate::staking_cmd::SlashingQueryCmd),
+    /// Governance: proposals, tallies, params.
+    #[command(subcommand)]
+    Gov(crate::staking_cmd::GovQueryCmd),
     /// The economy at a glance: supply, inflation or staking.
     Stats(crate::staking_cmd::StatsArgs),
 }
@@ -183,6 +186,7 @@ pub fn run(g: &Globals, c: QueryCmd) -> Result<()> {
         QueryCmd::Mint(c) => crate::staking_cmd::run_mint_query(g, c),
         QueryCmd::Slashing(c) => crate::staking_cmd::run_slashing_query(g, c),
         QueryCmd::Stats(a) => crate::staking_cmd::stats(g, a),
+        QueryCmd::Gov(c) => crate::staking_cmd::run_gov_query(g, c),
         QueryCmd::Take(c) => crate::escrow_query::run_take(g, c),
         QueryCmd::Provider(c) => crate::provider_cmd::run_provider_query(g, c),
         QueryCmd::Audit(c) => crate::provider_cmd::run_audit_query(g, c),

@@ -782,3 +782,286 @@ pub fn stats(g: &Globals, a: StatsArgs) -> Result<()> {
 fn crate_dec(s: &str) -> u128 {
     s.parse().unwrap_or(0)
 }
+
+// ---- gov --------------------------------------------------------------------------------
+
+use cosmos_sdk_proto::cosmos::gov::v1 as gov;
+
+#[derive(Subcommand, Debug)]
+pub enum GovTxCmd {
+    /// Submit a proposal described in a JSON file.
+    #[command(
+        after_help = "FILE (JSON):\n  {\"title\": \"…\", \"summary\": \"…\", \"deposit\": \"2500000000uakt\",\n   \
+        \"expedited\": false, \"metadata\": \"\", \"messages\": [MESSAGE, …]}\n\
+        MESSAGE is one of (the authority is always the gov account, filled in for you):\n  \
+        {\"@type\": \"/cosmos.distribution.v1beta1.MsgCommunityPoolSpend\", \"recipient\": \"akash1…\", \"amount\": \"1000000uakt\"}\n  \
+        {\"@type\": \"/cosmos.upgrade.v1beta1.MsgSoftwareUpgrade\", \"plan\": {\"name\": \"v2\", \"height\": \"123456\", \"info\": \"…\"}}\n  \
+        {\"@type\": \"/cosmos.<staking|mint|slashing|distribution|gov>.…MsgUpdateParams\", \"params\": {…as in genesis…}}\n\
+        No messages: a text proposal."
+    )]
+    SubmitProposal(SubmitArgs),
+    /// Vote yes, no, abstain or no_with_veto.
+    Vote(VoteArgs),
+    /// Add to a proposal's deposit.
+    Deposit(DepositArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SubmitArgs {
+    pub from: String,
+    pub file: std::path::PathBuf,
+    #[command(flatten)]
+    pub tx: TxFlags,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VoteChoice {
+    Yes,
+    No,
+    Abstain,
+    NoWithVeto,
+}
+
+#[derive(Args, Debug)]
+pub struct VoteArgs {
+    pub from: String,
+    pub proposal_id: u64,
+    pub option: VoteChoice,
+    #[command(flatten)]
+    pub tx: TxFlags,
+}
+
+#[derive(Args, Debug)]
+pub struct DepositArgs {
+    pub from: String,
+    pub proposal_id: u64,
+    pub amount: String,
+    #[command(flatten)]
+    pub tx: TxFlags,
+}
+
+fn gov_address() -> String {
+    kumo_app::auth::module_address("gov").to_bech32(ACCOUNT_HRP)
+}
+
+fn proposal_message(v: &Value) -> Result<cosmos_sdk_proto::Any> {
+    let url = v["@type"]
+        .as_str()
+        .context("each message needs an \"@type\"")?;
+    let params =
+        || -> Result<Value> { Ok(v.get("params").cloned().context("\"params\" is missing")?) };
+    let authority = gov_address();
+    Ok(match url {
+        "/cosmos.distribution.v1beta1.MsgCommunityPoolSpend" => {
+            to_any(&distr::MsgCommunityPoolSpend {
+                authority,
+                recipient: v["recipient"]
+                    .as_str()
+                    .context("\"recipient\" is missing")?
+                    .into(),
+                amount: parse_coins(
+                    v["amount"]
+                        .as_str()
+                        .context("\"amount\" like 1000000uakt")?,
+                )?,
+            })
+        }
+        "/cosmos.upgrade.v1beta1.MsgSoftwareUpgrade" => {
+            let plan = &v["plan"];
+            to_any(
+                &cosmos_sdk_proto::cosmos::upgrade::v1beta1::MsgSoftwareUpgrade {
+                    authority,
+                    plan: Some(cosmos_sdk_proto::cosmos::upgrade::v1beta1::Plan {
+                        name: plan["name"].as_str().context("plan.name")?.into(),
+                        height: plan["height"]
+                            .as_str()
+                            .map(|s| s.parse().unwrap_or(0))
+                            .or_else(|| plan["height"].as_i64())
+                            .context("plan.height")?,
+                        info: plan["info"].as_str().unwrap_or_default().into(),
+                        ..Default::default()
+                    }),
+                },
+            )
+        }
+        "/cosmos.staking.v1beta1.MsgUpdateParams" => {
+            let p: kumo_app::staking::genesis::ParamsJson = serde_json::from_value(params()?)?;
+            to_any(&staking::MsgUpdateParams {
+                authority,
+                params: Some(p.to_params().map_err(|e| anyhow::anyhow!(e.log))?),
+            })
+        }
+        "/cosmos.mint.v1beta1.MsgUpdateParams" => {
+            let p: kumo_app::mint::genesis::ParamsJson = serde_json::from_value(params()?)?;
+            to_any(&mint::MsgUpdateParams {
+                authority,
+                params: Some(p.to_params().map_err(|e| anyhow::anyhow!(e.log))?),
+            })
+        }
+        "/cosmos.slashing.v1beta1.MsgUpdateParams" => {
+            let p: kumo_app::slashing::genesis::ParamsJson = serde_json::from_value(params()?)?;
+            to_any(&slashing::MsgUpdateParams {
+                authority,
+                params: Some(p.to_params().map_err(|e| anyhow::anyhow!(e.log))?),
+            })
+        }
+        "/cosmos.distribution.v1beta1.MsgUpdateParams" => {
+            let p: kumo_app::distribution::genesis::ParamsJson = serde_json::from_value(params()?)?;
+            to_any(&distr::MsgUpdateParams {
+                authority,
+                params: Some(p.to_params().map_err(|e| anyhow::anyhow!(e.log))?),
+            })
+        }
+        "/cosmos.gov.v1.MsgUpdateParams" => {
+            let p: kumo_app::gov::genesis::ParamsJson = serde_json::from_value(params()?)?;
+            to_any(&gov::MsgUpdateParams {
+                authority,
+                params: Some(p.to_params().map_err(|e| anyhow::anyhow!(e.log))?),
+            })
+        }
+        other => bail!("kumo cannot build a {other} proposal message from JSON yet"),
+    })
+}
+
+pub fn run_gov_tx(g: &Globals, c: GovTxCmd) -> Result<()> {
+    match c {
+        GovTxCmd::SubmitProposal(a) => {
+            let proposer = key_address(g, &a.from, &a.tx.keyring)?;
+            let text = std::fs::read_to_string(&a.file)
+                .with_context(|| format!("cannot read {}", a.file.display()))?;
+            let v: Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", a.file.display()))?;
+            let messages = v["messages"]
+                .as_array()
+                .map(|m| m.iter().map(proposal_message).collect::<Result<Vec<_>>>())
+                .transpose()?
+                .unwrap_or_default();
+            let msg = gov::MsgSubmitProposal {
+                messages,
+                initial_deposit: parse_coins(
+                    v["deposit"]
+                        .as_str()
+                        .context("\"deposit\" like 2500000000uakt")?,
+                )?,
+                proposer: proposer.to_bech32(ACCOUNT_HRP),
+                metadata: v["metadata"].as_str().unwrap_or_default().into(),
+                title: v["title"].as_str().context("\"title\" is missing")?.into(),
+                summary: v["summary"]
+                    .as_str()
+                    .context("\"summary\" is missing")?
+                    .into(),
+                expedited: v["expedited"].as_bool().unwrap_or(false),
+            };
+            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+        }
+        GovTxCmd::Vote(a) => {
+            let voter = key_address(g, &a.from, &a.tx.keyring)?;
+            let option = match a.option {
+                VoteChoice::Yes => gov::VoteOption::Yes,
+                VoteChoice::No => gov::VoteOption::No,
+                VoteChoice::Abstain => gov::VoteOption::Abstain,
+                VoteChoice::NoWithVeto => gov::VoteOption::NoWithVeto,
+            };
+            let msg = gov::MsgVote {
+                proposal_id: a.proposal_id,
+                voter: voter.to_bech32(ACCOUNT_HRP),
+                option: option as i32,
+                metadata: String::new(),
+            };
+            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+        }
+        GovTxCmd::Deposit(a) => {
+            let depositor = key_address(g, &a.from, &a.tx.keyring)?;
+            let msg = gov::MsgDeposit {
+                proposal_id: a.proposal_id,
+                depositor: depositor.to_bech32(ACCOUNT_HRP),
+                amount: parse_coins(&a.amount)?,
+            };
+            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct IdQ {
+    pub proposal_id: u64,
+    #[command(flatten)]
+    pub q: Q,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GovQueryCmd {
+    /// All proposals.
+    Proposals(Q),
+    Proposal(IdQ),
+    /// The current (or final) tally of a proposal.
+    Tally(IdQ),
+    Params(Q),
+}
+
+fn proposal_json(p: &gov::Proposal) -> Value {
+    let tally = p.final_tally_result.clone().unwrap_or_default();
+    json!({
+        "id": p.id.to_string(),
+        "messages": p.messages.iter().map(|m| m.type_url.clone()).collect::<Vec<_>>(),
+        "status": gov::ProposalStatus::try_from(p.status).map_or("?", |s| s.as_str_name()),
+        "final_tally_result": {"yes_count": tally.yes_count, "abstain_count": tally.abstain_count,
+            "no_count": tally.no_count, "no_with_veto_count": tally.no_with_veto_count},
+        "submit_time": time(&p.submit_time),
+        "deposit_end_time": time(&p.deposit_end_time),
+        "total_deposit": p.total_deposit.iter().map(|c| json!({"denom": c.denom, "amount": c.amount})).collect::<Vec<_>>(),
+        "voting_start_time": time(&p.voting_start_time),
+        "voting_end_time": time(&p.voting_end_time),
+        "title": p.title, "summary": p.summary, "proposer": p.proposer,
+        "expedited": p.expedited, "failed_reason": p.failed_reason,
+    })
+}
+
+pub fn run_gov_query(_g: &Globals, c: GovQueryCmd) -> Result<()> {
+    let path = |m: &str| format!("/cosmos.gov.v1.Query/{m}");
+    let out = match c {
+        GovQueryCmd::Proposals(q) => {
+            let r: gov::QueryProposalsResponse = q.query.client().query_proto(
+                &path("Proposals"),
+                &gov::QueryProposalsRequest {
+                    pagination: all(),
+                    ..Default::default()
+                },
+            )?;
+            json!({"proposals": r.proposals.iter().map(proposal_json).collect::<Vec<_>>()})
+        }
+        GovQueryCmd::Proposal(a) => {
+            let r: gov::QueryProposalResponse = a.q.query.client().query_proto(
+                &path("Proposal"),
+                &gov::QueryProposalRequest {
+                    proposal_id: a.proposal_id,
+                },
+            )?;
+            r.proposal.as_ref().map_or(Value::Null, proposal_json)
+        }
+        GovQueryCmd::Tally(a) => {
+            let r: gov::QueryTallyResultResponse = a.q.query.client().query_proto(
+                &path("TallyResult"),
+                &gov::QueryTallyResultRequest {
+                    proposal_id: a.proposal_id,
+                },
+            )?;
+            let t = r.tally.unwrap_or_default();
+            json!({"yes_count": t.yes_count, "abstain_count": t.abstain_count,
+                   "no_count": t.no_count, "no_with_veto_count": t.no_with_veto_count})
+        }
+        GovQueryCmd::Params(q) => {
+            let r: gov::QueryParamsResponse = q.query.client().query_proto(
+                &path("Params"),
+                &gov::QueryParamsRequest {
+                    params_type: String::new(),
+                },
+            )?;
+            serde_json::to_value(kumo_app::gov::genesis::ParamsJson::from_params(
+                &r.params.unwrap_or_default(),
+            ))?
+        }
+    };
+    print_json(&out);
+    Ok(())
+}

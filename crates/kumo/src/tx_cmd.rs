@@ -55,6 +55,9 @@ pub enum TxCmd {
     /// Slashing: unjail a validator.
     #[command(subcommand)]
     Slashing(crate::staking_cmd::SlashingTxCmd),
+    /// Governance: submit a proposal, vote, deposit.
+    #[command(subcommand)]
+    Gov(crate::staking_cmd::GovTxCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -213,6 +216,7 @@ pub fn run(g: &Globals, c: TxCmd) -> Result<()> {
         TxCmd::Staking(c) => crate::staking_cmd::run_staking_tx(g, c),
         TxCmd::Distribution(c) => crate::staking_cmd::run_distribution_tx(g, c),
         TxCmd::Slashing(c) => crate::staking_cmd::run_slashing_tx(g, c),
+        TxCmd::Gov(c) => crate::staking_cmd::run_gov_tx(g, c),
     }
 }
 

@@ -1,0 +1,34 @@
+//! x/gov's registered errors (codespace `gov`, cosmos-sdk v0.50).
+
+use crate::errors::SdkError;
+use std::fmt;
+
+pub const CODESPACE: &str = "gov";
+
+macro_rules! gov_errors {
+    ($($fn_name:ident = $code:literal, $root:literal;)*) => {
+        $(
+            #[doc = concat!("code ", stringify!($code), ": ", $root)]
+            pub fn $fn_name(detail: impl fmt::Display) -> SdkError {
+                let detail = detail.to_string();
+                let log = if detail.is_empty() { $root.to_string() } else { format!("{detail}: {}", $root) };
+                SdkError { codespace: CODESPACE, code: $code, log }
+            }
+        )*
+    };
+}
+
+gov_errors! {
+    unknown_proposal = 2, "unknown proposal";
+    inactive_proposal = 3, "inactive proposal";
+    invalid_vote = 7, "invalid vote option";
+    no_proposal_msgs = 11, "no messages proposed";
+    invalid_proposal_msg = 12, "invalid proposal message";
+    invalid_signer = 13, "expected gov account as only signer for proposal message";
+    metadata_too_long = 15, "metadata too long";
+    min_deposit_too_small = 16, "minimum deposit is too small";
+    invalid_proposer = 18, "invalid proposer";
+    invalid_proposal = 21, "invalid proposal";
+    summary_too_long = 22, "summary too long";
+    invalid_deposit_denom = 23, "invalid deposit denom";
+}
