@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Run a local single-validator kumo devnet with funded demo keys (the "main job").
+# Run a local kumo devnet (the "main job"): a single-validator node with funded demo keys, a
+# provider (`kumo provider run`) on the local Docker, and a demo deployment (examples/demo.yaml:
+# a web service behind the provider's ingress and a worker) whose web page answers curl.
 #   scripts/devnet.sh                 # fresh chain under $KUMO_HOME (default ~/.kumo-devnet)
 #   scripts/devnet.sh --block-time 2s # extra args go to `kumo devnet`
-# Stops on Ctrl-C. Needs cargo. Set KUMO_SKIP_BUILD=1 to reuse an existing target/release/kumo.
+# Stops everything on Ctrl-C. Needs cargo; the provider and demo need a running dockerd and
+# Debian's busybox-static (the demo image is built locally from it: no public registry is needed).
+# KUMO_SKIP_BUILD=1 reuses an existing target/release/kumo; KUMO_NO_PROVIDER=1 runs the node only.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 HOME_DIR="${KUMO_HOME:-$HOME/.kumo-devnet}"
-KUMO="${CARGO_TARGET_DIR:-$ROOT/target}/release/kumo"
+KUMO="${KUMO_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/kumo}"
 
-if [[ "${KUMO_SKIP_BUILD:-0}" != 1 || ! -x "$KUMO" ]]; then
+if [[ -z "${KUMO_BIN:-}" && ( "${KUMO_SKIP_BUILD:-0}" != 1 || ! -x "$KUMO" ) ]]; then
   echo "==> building kumo (release)"
   cargo build --release -p kumo
 fi
@@ -31,7 +35,32 @@ cat <<INFO
            $KUMO query bank balances akash19rl4cm2hmr8afy4kldpxz3fka4jguq0a3mq6x0
            $KUMO tx bank send alice akash1am058pdux3hyulcmfgj4m3hhrlfn8nzm2u3qk6 1000uakt \\
                --keyring-backend test --home $HOME_DIR --chain-id kumo-devnet -y
-    Ctrl-C stops the node.
+    provider gateway https://localhost:8443, ingress http://*.ingress.localhost:8080
+    Ctrl-C stops the node and the provider.
 INFO
 
-exec "$KUMO" devnet --home "$HOME_DIR" --reset "$@"
+if [[ "${KUMO_NO_PROVIDER:-0}" == 1 ]]; then
+  exec "$KUMO" devnet --home "$HOME_DIR" --reset "$@"
+fi
+"$KUMO" devnet --home "$HOME_DIR" --reset "$@" &
+NODE_PID=$!
+PROVIDER_PID=""
+trap '[[ -n "$PROVIDER_PID" ]] && kill "$PROVIDER_PID" 2>/dev/null; kill "$NODE_PID" 2>/dev/null; wait' EXIT
+trap 'exit 0' INT TERM
+RPC="http://127.0.0.1:26657"
+for _ in $(seq 1 60); do curl -sf "$RPC/status" >/dev/null 2>&1 && break; sleep 0.5; done
+
+if ! docker info >/dev/null 2>&1; then
+  echo "==> no Docker daemon: running the node only (start dockerd for the provider and the demo)"
+  wait "$NODE_PID"; exit
+fi
+echo "==> demo image (built locally from busybox): $("$ROOT/scripts/demo-image.sh")"
+echo "==> provider: kumo provider run (log $HOME_DIR/provider/provider.log)"
+PROVIDER_PID="$("$ROOT/scripts/provider-up.sh" "$KUMO" "$HOME_DIR" "$RPC" "$HOME_DIR/provider" 8443 8080 | tail -n 1)"
+echo "==> demo deployment: kumo deploy examples/demo.yaml --from alice"
+"$KUMO" --home "$HOME_DIR" deploy "$ROOT/examples/demo.yaml" --from alice --keyring-backend test \
+  --node "$RPC" -y --provider provider
+echo "==> try:  curl -H 'Host: demo.kumo.local' http://127.0.0.1:8080/"
+curl -s --max-time 5 -H 'Host: demo.kumo.local' http://127.0.0.1:8080/ || true
+echo "    (the generated *.ingress.localhost URI printed above answers too; Ctrl-C stops everything)"
+wait "$NODE_PID"

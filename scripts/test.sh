@@ -4,6 +4,7 @@
 #
 # Environment (all optional):
 #   KUMO_RPC_PORT / KUMO_GRPC_PORT / KUMO_API_PORT   loopback ports for the devnet (26657 / 9090 / 1317)
+#   KUMO_GATEWAY_PORT / KUMO_INGRESS_PORT            provider gateway and ingress ports (8443 / 8080)
 #   KUMO_BIN=path        use this kumo binary instead of building target/release/kumo
 #   KUMO_SKIP_CARGO=1    skip `cargo test` (client compatibility tests only)
 #   KUMO_SKIP_COMPAT=1   skip the devnet + client tests (cargo tests only)
@@ -131,6 +132,9 @@ run_step "cosmjs: node --test (0.39, 0.32.4, bad input)" 600 \
   env RPC="$RPC" CHAIN_ID="$CHAIN_ID" DENOM=uakt \
   node --test --test-concurrency=1 --test-timeout=120000 \
   "$COMPAT/send.test.mjs" "$COMPAT/send032.test.mjs" "$COMPAT/badinput.test.mjs"
+run_step "cosmjs 0.39: staking, distribution, mint, gov queries; delegate, withdraw rewards, vote" 300 \
+  env RPC="$RPC" CHAIN_ID="$CHAIN_ID" DENOM=uakt \
+  node --test --test-timeout=120000 "$COMPAT/economy.test.mjs"
 
 # ---------------------------------------------------------------- (c2) Akash clients
 SDL_EXAMPLES="${KUMO_SDL_EXAMPLES:-$ROOT/../shared/sdl-examples}"
@@ -153,6 +157,16 @@ fi
 run_step "cosmpy 0.12.2 over gRPC" 180 \
   env GRPC_URL="grpc+http://127.0.0.1:$GRPC_PORT" CHAIN_ID="$CHAIN_ID" DENOM=uakt \
   python3 "$COMPAT/cosmpy_send.py"
+
+# ---------------------------------------------------------------- (e) provider on real Docker
+if docker info >/dev/null 2>&1; then
+  run_step "provider e2e on Docker: deploy, ingress, logs, shell, kill -9, close while down, payment" 600 \
+    "$ROOT/scripts/provider-e2e.sh" "$KUMO" "$WORK/home" "$RPC" "$WORK/provider" \
+    "${KUMO_GATEWAY_PORT:-8443}" "${KUMO_INGRESS_PORT:-8080}"
+else
+  echo "!! no Docker daemon: the provider end-to-end test cannot run (CI starts dockerd; see .ci/run)"
+  record "provider e2e on Docker (dockerd not running)" FAIL "$(date +%s)"
+fi
 
 if ! kill -0 "$NODE_PID" 2>/dev/null; then
   echo "!! the node died during the tests; last 40 lines of $WORK/node.log:"; tail -n 40 "$WORK/node.log"
