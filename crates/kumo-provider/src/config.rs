@@ -382,7 +382,7 @@ impl Default for MonitorConfig {
 /// A configuration that cannot be used, naming the field at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read the provider config {path}: {source}")]
+    #[error("cannot read the provider config {path}")]
     Read {
         path: String,
         source: std::io::Error,

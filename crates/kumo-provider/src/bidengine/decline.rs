@@ -45,7 +45,7 @@ pub fn show_bytes(v: u128) -> String {
     let mut unit = "";
     let mut n = v;
     for u in UNITS {
-        if n < 1024 || n % 1024 != 0 {
+        if n < 1024 || !n.is_multiple_of(1024) {
             break;
         }
         n /= 1024;

@@ -179,7 +179,7 @@ pub fn max_price(group: &GroupSpec) -> Result<Dec, Decline> {
 /// `shouldBid` (§2.4): everything but capacity and price.
 pub fn should_bid(group: &GroupSpec, p: &ProviderState) -> Result<String, Decline> {
     let denom = validate_group(group)?;
-    if !p.denoms.iter().any(|d| *d == denom) {
+    if !p.denoms.contains(&denom) {
         return Err(Decline::DenomNotAccepted {
             denom,
             accepted: p.denoms.clone(),
