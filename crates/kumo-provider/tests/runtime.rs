@@ -446,6 +446,29 @@ async fn web_and_worker_serve_traffic_logs_and_exec() {
     assert_eq!(String::from_utf8_lossy(&err), "oops\n");
     assert_eq!(ex.control.exit_code().await.unwrap(), 3);
 
+    // Exec on a terminal, resized while it runs.
+    let cmd = ["sh", "-c", "sleep 0.5; stty size"];
+    let mut ex = rt
+        .exec(
+            &lease,
+            "worker",
+            0,
+            cmd.iter().map(|s| s.to_string()).collect(),
+            true,
+            false,
+        )
+        .await
+        .unwrap();
+    ex.control.resize(100, 40).await.unwrap();
+    let mut out = Vec::new();
+    while let Some(o) = ex.output.next().await {
+        if let ExecOutput::Stdout(b) = o {
+            out.extend(b);
+        }
+    }
+    assert_eq!(String::from_utf8_lossy(&out).trim(), "40 100");
+    assert_eq!(ex.control.exit_code().await.unwrap(), 0);
+
     // Exec with stdin.
     let mut ex = rt
         .exec(&lease, "worker", 1, vec!["cat".into()], false, true)
