@@ -31,7 +31,7 @@ mod tests {
     use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
     use cosmos_sdk_proto::cosmos::distribution::v1beta1::MsgWithdrawDelegatorReward;
     use cosmos_sdk_proto::cosmos::staking::v1beta1::{
-        BondStatus, MsgBeginRedelegate, MsgDelegate, MsgUndelegate,
+        MsgBeginRedelegate, MsgDelegate, MsgUndelegate,
     };
     use kumo_crypto::{Address, ACCOUNT_HRP};
     use kumo_proto::math::DEC_ONE;
@@ -80,8 +80,7 @@ mod tests {
     }
 
     fn check_books(net: &mut EconomyNet, expected_supply: u128) {
-        net.st
-            .with(|ctx| {
+        let ((), _) = net.st.with(|ctx| {
                 let supply = crate::bank::state::supply_of(ctx, "uakt");
                 assert_eq!(supply, expected_supply, "supply = genesis + minted − burned");
                 let held: u128 = ctx
@@ -126,9 +125,7 @@ mod tests {
                     unbonding_vals + ubds,
                     "not-bonded pool"
                 );
-                let _ = BondStatus::Bonded;
-            })
-            .0;
+            });
     }
 
     proptest! {

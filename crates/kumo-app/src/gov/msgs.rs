@@ -328,7 +328,7 @@ impl GovMsg {
                             m.denom,
                             m.denom,
                             ratio * 100 / DEC_ONE,
-                            coins_to_string(&[m.clone()])
+                            coins_to_string(std::slice::from_ref(m))
                         )));
                     }
                 }

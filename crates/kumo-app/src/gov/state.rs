@@ -88,7 +88,7 @@ pub fn validate_params(p: &Params) -> SdkResult<()> {
         ("voting_period", &p.voting_period),
         ("expedited_voting_period", &p.expedited_voting_period),
     ] {
-        if !d.as_ref().is_some_and(|d| d.seconds > 0) {
+        if d.as_ref().is_none_or(|d| d.seconds <= 0) {
             return Err(bad(format!("{name} must be positive")));
         }
     }

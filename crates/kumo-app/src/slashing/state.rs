@@ -43,7 +43,7 @@ pub fn validate_params(p: &Params) -> SdkResult<()> {
         ("slash_fraction_double_sign", &p.slash_fraction_double_sign),
         ("slash_fraction_downtime", &p.slash_fraction_downtime),
     ] {
-        if !dec_bytes(v).is_some_and(|d| d <= DEC_ONE) {
+        if dec_bytes(v).is_none_or(|d| d > DEC_ONE) {
             return Err(bad(&format!("{name} must be a LegacyDec between 0 and 1")));
         }
     }
