@@ -72,7 +72,7 @@ trap 'echo "interrupted"; FAILED=1; exit 1' INT TERM
 
 # ---------------------------------------------------------------- (a) Rust tests
 if [[ "${KUMO_SKIP_CARGO:-0}" != 1 ]]; then
-  run_step "cargo test --workspace --release" 1500 cargo test --workspace --release
+  run_step "cargo test --workspace --release" 3000 cargo test --workspace --release
 fi
 [[ "${KUMO_SKIP_COMPAT:-0}" == 1 ]] && exit
 
