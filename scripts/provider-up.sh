@@ -59,6 +59,14 @@ memory = "0.002"
 endpoint = "1"
 storage = { ephemeral = "0.0002", beta2 = "0.0005", beta3 = "0.001" }
 
+# Declared capacity: a devnet provider on a small machine (CI has 2 cores) still bids on the demo
+# while other devnet leases (e.g. scripts/market-flow.sh's) hold the host's real CPUs.
+[inventory]
+mode = "declared"
+cpu = "16"
+memory = "32Gi"
+ephemeral_storage = "200Gi"
+
 [gateway]
 listen = "127.0.0.1:$GW_PORT"
 cert_file = "$H/$ADDR.pem"
