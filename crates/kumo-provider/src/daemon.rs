@@ -105,19 +105,6 @@ pub fn load_key(config: &Config) -> anyhow::Result<kumo_crypto::PrivKey> {
         .with_context(|| format!("cannot unlock key {:?} (key.name)", config.key.name))
 }
 
-/// Runs the daemon until ctrl-c / SIGTERM.
-pub async fn run(config: Config, workloads: Arc<dyn Workloads>) -> anyhow::Result<()> {
-    let key = load_key(&config)?;
-    let (daemon, task) = start(config, key, workloads).await?;
-    let stop = daemon.clone();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
-        stop.shutdown();
-    });
-    task.await?
-}
-
 pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
