@@ -64,7 +64,7 @@ pub use snapshot::Snapshot;
 use error::IoContext;
 use tables::{
     aux_table_name, encode_root_key, encode_state_value, list_items, push_list_item, read_meta,
-    write_meta, Meta, CHANGES, META, NODES, PREIMAGES, STALE, STATE, TAG_DELETED,
+    write_meta, Meta, CHANGES, LATEST, META, NODES, PREIMAGES, STALE, STATE, TAG_DELETED,
 };
 use tree::{key_hash, JmtReader, JmtWriter};
 
@@ -213,14 +213,20 @@ impl Store {
         let existing = {
             let meta = txn.open_table(META).ctx(ctx)?;
             if meta.get(tables::META_HEIGHT).ctx(ctx)?.is_some() {
-                Some(read_meta(&meta)?)
+                Some(tables::read_format(&meta)?)
             } else {
                 None
             }
         };
-        if let Some(meta) = existing {
+        if let Some(format) = existing {
+            if format == tables::FORMAT_WITHOUT_LATEST {
+                build_latest(&txn)?;
+                let meta = upgrade_format(&txn)?;
+                txn.commit().ctx("upgrading the store format")?;
+                return Ok(meta);
+            }
             txn.abort().ctx(ctx)?;
-            return Ok(meta);
+            return read_meta(&db.begin_read().ctx(ctx)?.open_table(META).ctx(ctx)?);
         }
         // Create every table so read transactions can always open them, and write the version-0
         // root (the empty tree) so height 1 has a parent root.
@@ -230,6 +236,7 @@ impl Store {
             let state = txn.open_table(STATE).ctx(ctx)?;
             txn.open_table(CHANGES).ctx(ctx)?;
             txn.open_table(STALE).ctx(ctx)?;
+            txn.open_table(LATEST).ctx(ctx)?;
             JmtReader::new(nodes, preimages, state).update(0, Vec::new())?
         };
         JmtWriter { txn: &txn }.write(&batch.node_batch)?;
@@ -311,7 +318,13 @@ impl Store {
             });
         }
         let state = txn.open_table(STATE).ctx(ctx)?;
-        Ok(Snapshot::new(txn, state, height, cached))
+        // At the latest height the read transaction's `kumo.latest` is exactly this height's state.
+        let latest = if height == meta.height {
+            Some(txn.open_table(LATEST).ctx(ctx)?)
+        } else {
+            None
+        };
+        Ok(Snapshot::new(txn, state, latest, height, cached))
     }
 
     /// Computes the JMT update for `writes` at `height` (must be `last_commit().height + 1`)
@@ -387,6 +400,7 @@ impl Store {
         // Versioned state values, key preimages for the tree, and the change log.
         {
             let mut state = txn.open_table(STATE).ctx(ctx)?;
+            let mut latest = txn.open_table(LATEST).ctx(ctx)?;
             let mut preimages = txn.open_table(PREIMAGES).ctx(ctx)?;
             let mut buf = Vec::new();
             let items = prepared
@@ -399,6 +413,11 @@ impl Store {
                 state
                     .insert((key.as_slice(), h), buf.as_slice())
                     .ctx("writing state")?;
+                match value {
+                    Some(v) => latest.insert(key.as_slice(), v.as_slice()).map(drop),
+                    None => latest.remove(key.as_slice()).map(drop),
+                }
+                .ctx("writing latest state")?;
                 if new {
                     preimages
                         .insert(hash, key.as_slice())
@@ -623,6 +642,46 @@ fn prune(txn: &WriteTransaction, previous: u64, cutoff: u64) -> Result<(), Store
         }
     }
     Ok(())
+}
+
+/// Fills `kumo.latest` from the newest version of every key in `kumo.state` (the upgrade from
+/// format 1), in one pass over the versioned table.
+fn build_latest(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let ctx = "building the latest-state table";
+    let state = txn.open_table(STATE).ctx(ctx)?;
+    let mut latest = txn.open_table(LATEST).ctx(ctx)?;
+    let mut newest: Option<(Vec<u8>, Option<Vec<u8>>)> = None;
+    let mut flush = |entry: Option<(Vec<u8>, Option<Vec<u8>>)>| -> Result<(), StoreError> {
+        if let Some((key, Some(value))) = entry {
+            latest.insert(key.as_slice(), value.as_slice()).ctx(ctx)?;
+        }
+        Ok(())
+    };
+    for entry in state.iter().ctx(ctx)? {
+        let (k, v) = entry.ctx(ctx)?;
+        let (key, _) = k.value();
+        let value = tables::decode_state_value(v.value())?.map(<[u8]>::to_vec);
+        match &mut newest {
+            // Versions of one key are adjacent and ascending: the last one seen wins.
+            Some((cur, val)) if cur.as_slice() == key => *val = value,
+            _ => flush(newest.replace((key.to_vec(), value)))?,
+        }
+    }
+    flush(newest)
+}
+
+/// Records the current format version in a store whose tables have just been upgraded, and
+/// returns its meta.
+fn upgrade_format(txn: &WriteTransaction) -> Result<Meta, StoreError> {
+    let ctx = "writing meta table";
+    let mut table = txn.open_table(META).ctx(ctx)?;
+    table
+        .insert(
+            tables::META_FORMAT,
+            tables::FORMAT_VERSION.to_be_bytes().as_slice(),
+        )
+        .ctx(ctx)?;
+    read_meta(&table)
 }
 
 #[cfg(test)]

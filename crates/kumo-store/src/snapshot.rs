@@ -10,6 +10,7 @@ use crate::error::{IoContext, StoreError};
 use crate::tables::decode_state_value;
 
 type StateTable = ReadOnlyTable<(&'static [u8], u64), &'static [u8]>;
+type LatestTable = ReadOnlyTable<&'static [u8], &'static [u8]>;
 
 /// A consistent view of the state as of one committed height.
 ///
@@ -35,6 +36,9 @@ const READ_CACHE_MAX: usize = 200_000;
 
 struct View {
     state: StateTable,
+    /// `kumo.latest` when this snapshot is at the store's latest height: point reads and scans
+    /// that never see deleted keys. Older heights read the versioned table.
+    latest: Option<LatestTable>,
     // Declared after `state` so that the table is dropped before its transaction.
     _txn: ReadTransaction,
 }
@@ -52,13 +56,18 @@ impl Snapshot {
     pub(crate) fn new(
         txn: ReadTransaction,
         state: StateTable,
+        latest: Option<LatestTable>,
         height: u64,
         cached: bool,
     ) -> Snapshot {
         Snapshot {
             inner: Arc::new(SnapshotInner {
                 height,
-                view: Ok(View { state, _txn: txn }),
+                view: Ok(View {
+                    state,
+                    latest,
+                    _txn: txn,
+                }),
                 cache: cached.then(|| Mutex::new(HashMap::new())),
             }),
         }
@@ -74,10 +83,22 @@ impl Snapshot {
         }
     }
 
-    fn state(&self) -> Result<&StateTable, StoreError> {
+    fn view(&self) -> Result<&View, StoreError> {
         match &self.inner.view {
-            Ok(v) => Ok(&v.state),
+            Ok(v) => Ok(v),
             Err(msg) => Err(StoreError::Io(format!("snapshot unavailable: {msg}"))),
+        }
+    }
+
+    /// Uncached read of `key` at this snapshot's height.
+    fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let view = self.view()?;
+        match &view.latest {
+            Some(latest) => Ok(latest
+                .get(key)
+                .ctx("reading state")?
+                .map(|v| v.value().to_vec())),
+            None => newest_at(&view.state, key, self.inner.height),
         }
     }
 
@@ -88,14 +109,13 @@ impl Snapshot {
 
     /// The value of `key` as of this snapshot's height (`None` if absent or deleted).
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let table = self.state()?;
         let Some(cache) = &self.inner.cache else {
-            return newest_at(table, key, self.inner.height);
+            return self.read(key);
         };
         if let Some(v) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(key) {
             return Ok(v.clone());
         }
-        let v = newest_at(table, key, self.inner.height)?;
+        let v = self.read(key)?;
         let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() < READ_CACHE_MAX {
             cache.insert(key.to_vec(), v.clone());
@@ -111,13 +131,31 @@ impl Snapshot {
         start_after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
-        let table = self.state()?;
+        let view = self.view()?;
         let height = self.inner.height;
         let ctx = "scanning state prefix";
         let mut out = Vec::new();
         if limit == 0 {
             return Ok(out);
         }
+        if let Some(latest) = &view.latest {
+            let start = match start_after {
+                Some(after) if after >= prefix => Bound::Excluded(after),
+                _ => Bound::Included(prefix),
+            };
+            for entry in latest.range::<&[u8]>((start, Bound::Unbounded)).ctx(ctx)? {
+                let (k, v) = entry.ctx(ctx)?;
+                if !k.value().starts_with(prefix) {
+                    break;
+                }
+                out.push((k.value().to_vec(), v.value().to_vec()));
+                if out.len() >= limit {
+                    break;
+                }
+            }
+            return Ok(out);
+        }
+        let table = &view.state;
         // Lower bound of the next seek. Versions of one key are adjacent, so "after key k"
         // is "after (k, u64::MAX)".
         let (mut seek_key, mut inclusive) = match start_after {

@@ -4,11 +4,17 @@
 //! |--------------------|----------------------------------|-------------------------------------|
 //! | `kumo.meta`        | `&str` field name                | field bytes                         |
 //! | `kumo.state`       | `(key, height)`                  | tag byte (`1` live, `0` deleted) ++ value |
+//! | `kumo.latest`      | key                              | value as of the last commit (live keys only) |
 //! | `kumo.changes`     | `height`                         | list of the keys the height wrote (drives pruning) |
 //! | `kumo.jmt.nodes`   | `height_be(8) ++ borsh(nibble path)` | `borsh(jmt Node)`               |
 //! | `kumo.jmt.stale`   | `stale_since_height`             | list of node keys stale since then  |
 //! | `kumo.jmt.preimage`| `sha256(key)`                    | key (for jmt's value lookups by key hash) |
 //! | `aux.<name>`       | bytes                            | bytes (application tables, unversioned) |
+//!
+//! `kumo.latest` duplicates the newest live version of every key so that reads at the latest
+//! height are point lookups and prefix scans never walk over deleted keys, whose tombstones stay
+//! in `kumo.state` for the whole retention window (an index whose entries churn, like the
+//! validator power index, would otherwise cost more to scan with every block).
 //!
 //! redb orders tuple keys element by element, so `(key, height)` never mixes versions of
 //! different keys even when one key is a prefix of another, and all versions of one key are
@@ -21,6 +27,7 @@ use crate::error::{IoContext, StoreError};
 
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("kumo.meta");
 pub(crate) const STATE: TableDefinition<(&[u8], u64), &[u8]> = TableDefinition::new("kumo.state");
+pub(crate) const LATEST: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kumo.latest");
 pub(crate) const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("kumo.changes");
 pub(crate) const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kumo.jmt.nodes");
 pub(crate) const STALE: TableDefinition<u64, &[u8]> = TableDefinition::new("kumo.jmt.stale");
@@ -32,8 +39,10 @@ pub(crate) const META_HEIGHT: &str = "height";
 pub(crate) const META_APP_HASH: &str = "app_hash";
 pub(crate) const META_EARLIEST: &str = "earliest";
 
-/// On-disk format version written at creation and checked at open.
-pub(crate) const FORMAT_VERSION: u64 = 1;
+/// On-disk format version written at creation and checked at open. Format 1 lacked
+/// `kumo.latest`; opening such a store builds the table and upgrades it (`Store::init`).
+pub(crate) const FORMAT_VERSION: u64 = 2;
+pub(crate) const FORMAT_WITHOUT_LATEST: u64 = 1;
 
 /// Prefix of application (aux) table names, keeping them apart from the store's own tables.
 pub(crate) const AUX_PREFIX: &str = "aux.";
@@ -160,6 +169,18 @@ pub(crate) struct Meta {
     pub earliest: u64,
 }
 
+/// The store's format version from the meta table.
+pub(crate) fn read_format(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<u64, StoreError> {
+    let raw = table
+        .get(META_FORMAT)
+        .ctx("reading meta table")?
+        .map(|g| g.value().to_vec())
+        .ok_or_else(|| StoreError::Corrupt(format!("meta field {META_FORMAT} is missing")))?;
+    decode_u64(META_FORMAT, &raw)
+}
+
 /// Reads the meta record through any readable meta table (read or write transaction).
 pub(crate) fn read_meta(
     table: &impl ReadableTable<&'static str, &'static [u8]>,
@@ -171,7 +192,7 @@ pub(crate) fn read_meta(
             .map(|g| g.value().to_vec())
             .ok_or_else(|| StoreError::Corrupt(format!("meta field {name} is missing")))
     };
-    let format = decode_u64(META_FORMAT, &field(META_FORMAT)?)?;
+    let format = read_format(table)?;
     if format != FORMAT_VERSION {
         return Err(StoreError::Corrupt(format!(
             "unsupported store format {format} (this build reads format {FORMAT_VERSION})"

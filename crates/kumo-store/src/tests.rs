@@ -196,3 +196,49 @@ fn empty_blocks_do_not_leak_root_nodes_when_pruned() {
         );
     }
 }
+
+#[test]
+fn latest_table_holds_exactly_the_live_keys() {
+    let (store, history) = run(0, 60);
+    let model = &history.last().unwrap().1;
+    assert_eq!(count(&store, LATEST), model.len() as u64);
+    // Deleted keys keep their tombstones in the versioned table but are gone from the latest.
+    assert!(count(&store, STATE) > model.len() as u64);
+}
+
+#[test]
+fn a_format_1_store_is_upgraded_on_open() {
+    let (store, history) = run(0, 45);
+    // Turn it back into a format-1 store: no latest table, format field 1.
+    {
+        let txn = store.inner.db.begin_write().unwrap();
+        assert!(txn.delete_table(LATEST).unwrap());
+        txn.open_table(META)
+            .unwrap()
+            .insert(
+                tables::META_FORMAT,
+                tables::FORMAT_WITHOUT_LATEST.to_be_bytes().as_slice(),
+            )
+            .unwrap();
+        txn.commit().unwrap();
+    }
+    assert!(matches!(
+        read_meta(
+            &store
+                .inner
+                .db
+                .begin_read()
+                .unwrap()
+                .open_table(META)
+                .unwrap()
+        ),
+        Err(StoreError::Corrupt(_))
+    ));
+    let meta = Store::init(&store.inner.db).unwrap();
+    assert_eq!(meta, store.meta());
+    let model = &history.last().unwrap().1;
+    assert_eq!(count(&store, LATEST), model.len() as u64);
+    check_all_retained(&store, &history);
+    // And it goes on committing.
+    commit(&store, block(46));
+}
