@@ -30,7 +30,30 @@ struct Ports {
     api: u16,
 }
 
-fn spawn(args: &[&str], home: &std::path::Path, ports: &Ports, log: &std::path::Path) -> Child {
+/// A node process, killed when dropped so that a failing assertion never leaves it running.
+struct NodeProcess(Child);
+
+impl NodeProcess {
+    /// SIGKILL, as a crash would.
+    fn kill_9(&mut self) {
+        self.0.kill().unwrap();
+        self.0.wait().unwrap();
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(
+    args: &[&str],
+    home: &std::path::Path,
+    ports: &Ports,
+    log: &std::path::Path,
+) -> NodeProcess {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -48,6 +71,7 @@ fn spawn(args: &[&str], home: &std::path::Path, ports: &Ports, log: &std::path::
         .stderr(log)
         .stdin(Stdio::null())
         .spawn()
+        .map(NodeProcess)
         .expect("start kumo")
 }
 
@@ -191,8 +215,7 @@ fn kill_9_mid_load_then_restart_resumes_at_the_last_commit() {
         };
         std::thread::sleep(kill_at.saturating_duration_since(Instant::now()));
         let seen_before = client.status().map(|s| s.latest_height).unwrap_or(0);
-        node.kill().unwrap(); // SIGKILL
-        node.wait().unwrap();
+        node.kill_9();
         loader.join().unwrap();
 
         node = spawn(&["node", "start"], &home, &ports, &log);
@@ -205,6 +228,5 @@ fn kill_9_mid_load_then_restart_resumes_at_the_last_commit() {
         let next = wait_height(&client, after + 2, &log);
         check_chain(&client, &alice, next);
     }
-    node.kill().unwrap();
-    node.wait().unwrap();
+    node.kill_9();
 }
