@@ -34,29 +34,48 @@ fn put(table: &'static str, key: Vec<u8>, value: Vec<u8>) -> AuxWrite {
 }
 
 /// The aux writes that store one finalized block with its results and index entries.
+/// Encoding is spread over all cores: it sits on the block's critical path, between
+/// FinalizeBlock and the commit, while CheckTx threads wait.
 pub fn block_writes(block: &StoredBlock, results: &BlockResults, commit: &Commit) -> Vec<AuxWrite> {
+    use rayon::prelude::*;
     let h = block.block.header.height;
-    let mut w = vec![
-        put(BLOCKS, h.to_be_bytes().to_vec(), enc(block)),
+    let ((block_bytes, results_bytes), txs) = rayon::join(
+        || rayon::join(|| enc(block), || enc(results)),
+        || {
+            block
+                .block
+                .txs
+                .par_iter()
+                .zip(&results.tx_results)
+                .enumerate()
+                .map(|(i, (tx, result))| {
+                    let hash = kumo_app::tx::tx_hash(tx);
+                    let indexed = IndexedTx {
+                        hash,
+                        height: h,
+                        index: i as u32,
+                        tx: tx.clone(),
+                        result: result.clone(),
+                    };
+                    (hash, enc(&indexed))
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    let mut w = Vec::with_capacity(4 + 2 * txs.len());
+    w.extend([
+        put(BLOCKS, h.to_be_bytes().to_vec(), block_bytes),
         put(
             BLOCK_HASHES,
             block.block_id.hash.to_vec(),
             h.to_be_bytes().to_vec(),
         ),
-        put(RESULTS, h.to_be_bytes().to_vec(), enc(results)),
+        put(RESULTS, h.to_be_bytes().to_vec(), results_bytes),
         put(COMMITS, h.to_be_bytes().to_vec(), enc(commit)),
-    ];
+    ]);
     let mut events: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = Default::default();
-    for (i, (tx, result)) in block.block.txs.iter().zip(&results.tx_results).enumerate() {
-        let hash = kumo_app::tx::tx_hash(tx);
-        let indexed = IndexedTx {
-            hash,
-            height: h,
-            index: i as u32,
-            tx: tx.clone(),
-            result: result.clone(),
-        };
-        w.push(put(TXS, hash.to_vec(), enc(&indexed)));
+    for (i, ((hash, indexed), result)) in txs.into_iter().zip(&results.tx_results).enumerate() {
+        w.push(put(TXS, hash.to_vec(), indexed));
         w.push(put(TX_POS, position_key(h, i as u32), hash.to_vec()));
         for ev in &result.events {
             for a in ev.attributes.iter().filter(|a| a.index) {
