@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod authz_cmd;
 mod bench;
 mod cert_cmd;
 mod escrow_query;
