@@ -550,6 +550,7 @@ pub fn init_genesis(ctx: &mut Ctx, s: &crate::genesis::AppState) -> SdkResult<()
     crate::mint::genesis::init(ctx, &s.mint)?;
     crate::gov::genesis::init(ctx, &s.gov)?;
     crate::slashing::genesis::init(ctx, &s.slashing)?;
+    crate::authz::genesis::init(ctx, &s.authz)?;
     // After distribution: its hooks start each genesis validator's reward records.
     crate::staking::genesis::init(ctx, &s.staking)?;
     Ok(())

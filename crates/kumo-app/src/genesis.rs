@@ -94,6 +94,8 @@ pub struct AppState {
     pub slashing: crate::slashing::genesis::GenesisState,
     #[serde(default)]
     pub gov: crate::gov::genesis::GenesisState,
+    #[serde(default)]
+    pub authz: crate::authz::genesis::GenesisState,
     /// Sections of modules this build does not have yet; kept so exports round-trip.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,

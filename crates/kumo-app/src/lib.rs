@@ -6,6 +6,7 @@ pub mod app;
 pub mod attributes;
 pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod bank;
 pub mod cert;
 pub mod coins;

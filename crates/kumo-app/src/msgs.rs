@@ -26,6 +26,7 @@ pub enum Msg {
     Slashing(crate::slashing::msgs::SlashingMsg),
     Gov(crate::gov::msgs::GovMsg),
     Upgrade(crate::upgrade::UpgradeMsg),
+    Authz(crate::authz::msgs::AuthzMsg),
 }
 
 fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
@@ -36,56 +37,67 @@ fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
 impl Msg {
     /// Decodes and checks a message (the SDK's decode + ValidateBasic).
     pub fn from_any(any: &Any) -> SdkResult<Msg> {
+        Msg::route(any).unwrap_or_else(|| {
+            Err(SdkError::tx_decode(format!(
+                "unable to resolve type URL {}",
+                any.type_url
+            )))
+        })
+    }
+
+    /// The owning module's decode of `any`; `None` when no module owns its type URL.
+    fn route(any: &Any) -> Option<SdkResult<Msg>> {
+        if let Some(m) = crate::authz::msgs::decode(any) {
+            return Some(m.map(Msg::Authz));
+        }
         if let Some(m) = crate::escrow::msgs::decode(any) {
-            return m.map(Msg::Escrow);
+            return Some(m.map(Msg::Escrow));
         }
         if let Some(m) = crate::take::msgs::decode(any) {
-            return m.map(Msg::Take);
+            return Some(m.map(Msg::Take));
         }
         if let Some(m) = crate::deployment::msgs::decode(any) {
-            return m.map(Msg::Deployment);
+            return Some(m.map(Msg::Deployment));
         }
         if let Some(m) = crate::market::msgs::decode(any) {
-            return m.map(Msg::Market);
+            return Some(m.map(Msg::Market));
         }
         if let Some(m) = provider::msgs::decode(any) {
-            return m.map(Msg::Provider);
+            return Some(m.map(Msg::Provider));
         }
         if let Some(m) = audit::msgs::decode(any) {
-            return m.map(Msg::Audit);
+            return Some(m.map(Msg::Audit));
         }
         if let Some(m) = cert::msgs::decode(any) {
-            return m.map(Msg::Cert);
+            return Some(m.map(Msg::Cert));
         }
         if let Some(m) = crate::staking::msgs::decode(any) {
-            return m.map(Msg::Staking);
+            return Some(m.map(Msg::Staking));
         }
         if let Some(m) = crate::distribution::msgs::decode(any) {
-            return m.map(Msg::Distribution);
+            return Some(m.map(Msg::Distribution));
         }
         if let Some(m) = crate::mint::msgs::decode(any) {
-            return m.map(Msg::Mint);
+            return Some(m.map(Msg::Mint));
         }
         if let Some(m) = crate::slashing::msgs::decode(any) {
-            return m.map(Msg::Slashing);
+            return Some(m.map(Msg::Slashing));
         }
         if let Some(m) = crate::gov::msgs::decode(any) {
-            return m.map(Msg::Gov);
+            return Some(m.map(Msg::Gov));
         }
         if let Some(m) = crate::upgrade::decode(any) {
-            return m.map(Msg::Upgrade);
+            return Some(m.map(Msg::Upgrade));
         }
-        match any.type_url.as_str() {
-            bank::msgs::MSG_SEND => Ok(Msg::BankSend(bank::msgs::check_send(&decode_as::<
-                MsgSend,
-            >(any)?)?)),
-            bank::msgs::MSG_MULTI_SEND => Ok(Msg::BankMultiSend(bank::msgs::check_multi_send(
-                &decode_as::<MsgMultiSend>(any)?,
-            )?)),
-            other => Err(SdkError::tx_decode(format!(
-                "unable to resolve type URL {other}"
-            ))),
-        }
+        Some(match any.type_url.as_str() {
+            bank::msgs::MSG_SEND => decode_as::<MsgSend>(any)
+                .and_then(|m| bank::msgs::check_send(&m))
+                .map(Msg::BankSend),
+            bank::msgs::MSG_MULTI_SEND => decode_as::<MsgMultiSend>(any)
+                .and_then(|m| bank::msgs::check_multi_send(&m))
+                .map(Msg::BankMultiSend),
+            _ => return None,
+        })
     }
 
     pub fn type_url(&self) -> &'static str {
@@ -105,6 +117,7 @@ impl Msg {
             Msg::Slashing(m) => m.type_url(),
             Msg::Gov(m) => m.type_url(),
             Msg::Upgrade(m) => m.type_url(),
+            Msg::Authz(m) => m.type_url(),
         }
     }
 
@@ -124,6 +137,7 @@ impl Msg {
             Msg::Slashing(_) => "slashing",
             Msg::Gov(_) => "gov",
             Msg::Upgrade(_) => "upgrade",
+            Msg::Authz(_) => "authz",
         }
     }
 
@@ -145,6 +159,7 @@ impl Msg {
             Msg::Slashing(m) => m.signers(),
             Msg::Gov(m) => m.signers(),
             Msg::Upgrade(m) => m.signers(),
+            Msg::Authz(m) => m.signers(),
         }
     }
 
@@ -167,6 +182,16 @@ impl Msg {
             Msg::Slashing(m) => m.execute(ctx),
             Msg::Gov(m) => m.execute(ctx),
             Msg::Upgrade(m) => m.execute(ctx),
+            Msg::Authz(m) => m.execute(ctx),
         }
     }
+}
+
+/// Whether some module executes messages of `type_url` (a grant must name one).
+pub fn is_known_type_url(type_url: &str) -> bool {
+    Msg::route(&Any {
+        type_url: type_url.to_string(),
+        value: vec![],
+    })
+    .is_some()
 }

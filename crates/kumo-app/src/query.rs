@@ -19,6 +19,7 @@ pub fn route(ctx: &mut Ctx, path: &str, data: &[u8]) -> SdkResult<Vec<u8>> {
     let answer = match service {
         "cosmos.auth.v1beta1.Query" => crate::auth::query::handle(ctx, method, data),
         "cosmos.bank.v1beta1.Query" => crate::bank::query::handle(ctx, method, data),
+        "cosmos.authz.v1beta1.Query" => crate::authz::query::handle(ctx, method, data),
         "cosmos.consensus.v1.Query" => consensus_params(method),
         "akash.deployment.v1beta4.Query" => crate::deployment::query::handle(ctx, method, data),
         "akash.market.v1beta5.Query" => crate::market::query::handle(ctx, method, data),

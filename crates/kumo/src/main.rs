@@ -9,6 +9,7 @@ use std::path::PathBuf;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod authz_cmd;
 mod bench;
 mod cert_cmd;
 mod escrow_query;

@@ -464,6 +464,16 @@ pub struct CreateArgs {
     /// Deployment sequence; default: the node's latest block height, as Akash's CLI does.
     #[arg(long)]
     pub dseq: Option<u64>,
+    /// Where the deposit comes from, tried in order: balance (FROM's own) and/or grant
+    /// (deposit authorizations given to FROM, see `kumo tx authz grant`).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "balance",
+        value_name = "SOURCE"
+    )]
+    pub deposit_source: Vec<DepositSource>,
     #[command(flatten)]
     pub tx: TxFlags,
 }
@@ -476,6 +486,16 @@ pub struct DepositArgs {
     pub dseq: u64,
     /// Amount, e.g. 5000000uakt.
     pub amount: String,
+    /// Where the deposit comes from, tried in order: balance (FROM's own) and/or grant
+    /// (deposit authorizations given to FROM, see `kumo tx authz grant`).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "balance",
+        value_name = "SOURCE"
+    )]
+    pub deposit_source: Vec<DepositSource>,
     #[command(flatten)]
     pub tx: TxFlags,
 }
@@ -554,6 +574,16 @@ pub struct BidCreateArgs {
     /// Bid deposit (at least the market's bid_min_deposit, 500000uakt by default).
     #[arg(long, default_value = "500000uakt")]
     pub deposit: String,
+    /// Where the deposit comes from, tried in order: balance (FROM's own) and/or grant
+    /// (deposit authorizations given to FROM, see `kumo tx authz grant`).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "balance",
+        value_name = "SOURCE"
+    )]
+    pub deposit_source: Vec<DepositSource>,
     #[command(flatten)]
     pub tx: TxFlags,
 }
@@ -644,10 +674,29 @@ pub fn parse_price(s: &str) -> Result<DecCoin> {
     })
 }
 
-fn balance_deposit(c: ProtoCoin) -> Deposit {
+/// Where an escrow deposit comes from: the signer's balance, or the deposit authorizations
+/// (authz grants) others gave the signer.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DepositSource {
+    Balance,
+    Grant,
+}
+
+/// A deposit of `c` drawn from `sources` in the order given (duplicates dropped).
+fn deposit_from(c: ProtoCoin, sources: &[DepositSource]) -> Deposit {
+    let mut order: Vec<i32> = Vec::new();
+    for s in sources {
+        let s = match s {
+            DepositSource::Balance => Source::Balance,
+            DepositSource::Grant => Source::Grant,
+        } as i32;
+        if !order.contains(&s) {
+            order.push(s);
+        }
+    }
     Deposit {
         amount: Some(c),
-        sources: vec![Source::Balance as i32],
+        sources: order,
     }
 }
 
@@ -677,7 +726,10 @@ pub fn tx_deployment(g: &Globals, c: DeploymentTxCmd) -> Result<()> {
                 id: Some(dv1::DeploymentId { owner, dseq }),
                 groups: sdl.groups,
                 hash: sdl.manifest_version.to_vec(),
-                deposit: Some(balance_deposit(one_coin(&a.deposit, "--deposit")?)),
+                deposit: Some(deposit_from(
+                    one_coin(&a.deposit, "--deposit")?,
+                    &a.deposit_source,
+                )),
                 reclamation: None,
             };
             execute(g, &a.tx, &a.from, vec![to_any(&msg)])
@@ -690,7 +742,10 @@ pub fn tx_deployment(g: &Globals, c: DeploymentTxCmd) -> Result<()> {
                     scope: escrow_id::Scope::Deployment as i32,
                     xid: format!("{owner}/{}", a.dseq),
                 }),
-                deposit: Some(balance_deposit(one_coin(&a.amount, "AMOUNT")?)),
+                deposit: Some(deposit_from(
+                    one_coin(&a.amount, "AMOUNT")?,
+                    &a.deposit_source,
+                )),
             };
             execute(g, &a.tx, &a.from, vec![to_any(&msg)])
         }
@@ -777,7 +832,10 @@ pub fn tx_market(g: &Globals, c: MarketTxCmd) -> Result<()> {
             let msg = mv1b5::MsgCreateBid {
                 id: Some(provider_bid_id(g, &a.tx, &a.from, &a.order)?),
                 price: Some(parse_price(&a.price)?),
-                deposit: Some(balance_deposit(one_coin(&a.deposit, "--deposit")?)),
+                deposit: Some(deposit_from(
+                    one_coin(&a.deposit, "--deposit")?,
+                    &a.deposit_source,
+                )),
                 resources_offer: vec![],
                 reclamation_window: None,
             };

@@ -72,6 +72,9 @@ pub enum QueryCmd {
     Gov(crate::staking_cmd::GovQueryCmd),
     /// The economy at a glance: supply, inflation or staking.
     Stats(crate::staking_cmd::StatsArgs),
+    /// Authz: grants by granter and/or grantee.
+    #[command(subcommand)]
+    Authz(crate::authz_cmd::AuthzQueryCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -187,6 +190,7 @@ pub fn run(g: &Globals, c: QueryCmd) -> Result<()> {
         QueryCmd::Slashing(c) => crate::staking_cmd::run_slashing_query(g, c),
         QueryCmd::Stats(a) => crate::staking_cmd::stats(g, a),
         QueryCmd::Gov(c) => crate::staking_cmd::run_gov_query(g, c),
+        QueryCmd::Authz(c) => crate::authz_cmd::run_query(g, c),
         QueryCmd::Take(c) => crate::escrow_query::run_take(g, c),
         QueryCmd::Provider(c) => crate::provider_cmd::run_provider_query(g, c),
         QueryCmd::Audit(c) => crate::provider_cmd::run_audit_query(g, c),

@@ -58,6 +58,9 @@ pub enum TxCmd {
     /// Governance: submit a proposal, vote, deposit.
     #[command(subcommand)]
     Gov(crate::staking_cmd::GovTxCmd),
+    /// Authz: grant (deposit, send, generic) and revoke authorizations.
+    #[command(subcommand)]
+    Authz(crate::authz_cmd::AuthzTxCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -217,6 +220,7 @@ pub fn run(g: &Globals, c: TxCmd) -> Result<()> {
         TxCmd::Distribution(c) => crate::staking_cmd::run_distribution_tx(g, c),
         TxCmd::Slashing(c) => crate::staking_cmd::run_slashing_tx(g, c),
         TxCmd::Gov(c) => crate::staking_cmd::run_gov_tx(g, c),
+        TxCmd::Authz(c) => crate::authz_cmd::run_tx(g, c),
     }
 }
 

@@ -472,12 +472,14 @@ fn save_account(ctx: &mut Ctx, hooks: &dyn EscrowHooks, acc: &mut Account) -> Sd
                 continue;
             }
             let to = parse_owner("depositor", &slice.owner)?;
-            bank::state::send(
-                ctx,
-                &module_address(),
-                &to,
-                &[Coin::new(slice.denom.clone(), refund)],
-            )?;
+            let coin = Coin::new(slice.denom.clone(), refund);
+            bank::state::send(ctx, &module_address(), &to, std::slice::from_ref(&coin))?;
+            // A grant-funded slice goes back to the granter, whose grant to the account's
+            // owner gets the refund back as spend limit (if it still exists).
+            if slice.source == Source::Grant {
+                let grantee = parse_owner("account owner", &acc.owner)?;
+                crate::authz::state::restore_deposit_grant(ctx, &to, &grantee, &coin)?;
+            }
             let debit = i128::try_from(units_to_atomics(refund)?).map_err(|_| overflow())?;
             if let Some(f) = acc.funds_mut(&slice.denom) {
                 *f = f.checked_sub(debit).ok_or_else(overflow)?;
@@ -646,8 +648,16 @@ fn settle(ctx: &mut Ctx, acc: &mut Account) -> SdkResult<(Vec<Payment>, bool)> {
 
 // ---- deposits ----
 
-/// The depositor slices for `deposit`, paid by `signer` (spec §6.5 `AuthorizeDeposits`).
-fn authorize_deposits(ctx: &mut Ctx, signer: &Address, deposit: &Deposit) -> SdkResult<Vec<Slice>> {
+/// The depositor slices for `deposit` into account `id`, paid by `signer` (spec §6.5
+/// `AuthorizeDeposits`): each source in turn covers what it can of what remains; `grant` draws
+/// on the `DepositAuthorization`s the signer holds for the account's scope, in granter order,
+/// and records slices owned by the granters.
+fn authorize_deposits(
+    ctx: &mut Ctx,
+    id: &id::Account,
+    signer: &Address,
+    deposit: &Deposit,
+) -> SdkResult<Vec<Slice>> {
     let amount = deposit
         .amount
         .as_ref()
@@ -661,6 +671,7 @@ fn authorize_deposits(ctx: &mut Ctx, signer: &Address, deposit: &Deposit) -> Sdk
     let height = i64::try_from(ctx.block.height).map_err(|_| overflow())?;
     let mut remaining = coin.amount;
     let mut slices = Vec::new();
+    let mut grant_refusals = Vec::new();
     for source in &deposit.sources {
         if remaining == 0 {
             break;
@@ -681,10 +692,24 @@ fn authorize_deposits(ctx: &mut Ctx, signer: &Address, deposit: &Deposit) -> Sdk
                 }
             }
             Ok(Source::Grant) => {
-                return Err(err::invalid_deposit(
-                    "deposit source grant needs an authz DepositAuthorization; authz is not \
-                     supported by this chain yet, deposit from source balance instead",
-                ))
+                let draw = crate::authz::state::draw_deposit_grants(
+                    ctx,
+                    signer,
+                    scope_of(id),
+                    &coin.denom,
+                    remaining,
+                )?;
+                for (granter, take) in draw.shares {
+                    slices.push(Slice {
+                        owner: granter.to_bech32(ACCOUNT_HRP),
+                        height,
+                        source: Source::Grant,
+                        denom: coin.denom.clone(),
+                        atomics: units_to_atomics(take)?,
+                    });
+                    remaining -= take;
+                }
+                grant_refusals = draw.refusals;
             }
             _ => {
                 return Err(err::invalid_deposit(format!(
@@ -694,8 +719,19 @@ fn authorize_deposits(ctx: &mut Ctx, signer: &Address, deposit: &Deposit) -> Sdk
         }
     }
     if remaining > 0 {
+        let uses_grant = deposit.sources.contains(&(Source::Grant as i32));
+        let grants = if !uses_grant {
+            String::new()
+        } else if grant_refusals.is_empty() {
+            format!(
+                "; the {} scope deposit authorizations granted to it are used up or absent",
+                scope_of(id).as_str_name()
+            )
+        } else {
+            format!("; {}", grant_refusals.join("; "))
+        };
         return Err(err::invalid_deposit(format!(
-            "insufficient balance: {signer} can deposit {} of the {coin} asked for",
+            "insufficient balance: {signer} can deposit {} of the {coin} asked for{grants}",
             coin.amount - remaining,
             signer = signer.to_bech32(ACCOUNT_HRP)
         )));
@@ -753,7 +789,7 @@ pub fn account_create(
             account_key_string(id)
         )));
     }
-    let slices = authorize_deposits(ctx, signer, deposit)?;
+    let slices = authorize_deposits(ctx, id, signer, deposit)?;
     let mut denoms: Vec<String> = slices.iter().map(|s| s.denom.clone()).collect();
     denoms.dedup();
     let mut acc = Account {
@@ -785,7 +821,7 @@ pub fn account_deposit(
             account_key_string(id)
         )));
     }
-    let slices = authorize_deposits(ctx, signer, deposit)?;
+    let slices = authorize_deposits(ctx, id, signer, deposit)?;
     fetch_deposits(ctx, &mut acc, slices)?;
     if acc.state != State::Overdrawn {
         return save_account(ctx, hooks, &mut acc);

@@ -539,20 +539,118 @@ fn wrong_denom_deposit_changes_nothing() {
     assert_eq!((e.codespace, e.code), ("escrow", 9));
 }
 
+/// FRIEND gives OWNER a DepositAuthorization of `limit` uakt for `scopes`, expiring at `exp`.
+fn grant_deposits(env: &mut Env, scopes: &[id::Scope], limit: u128, exp: Option<i64>) {
+    let auth = crate::authz::Authorization::Deposit(crate::authz::DepositLimits {
+        scopes: scopes.to_vec(),
+        spend_limits: vec![Coin::new("uakt", limit)],
+    });
+    let grant = cosmos_sdk_proto::cosmos::authz::v1beta1::Grant {
+        authorization: Some(auth.to_any()),
+        expiration: exp.map(|seconds| cosmos_sdk_proto::Timestamp { seconds, nanos: 0 }),
+    };
+    env.run(|ctx| {
+        crate::authz::state::save_grant(
+            ctx,
+            &addr(FRIEND),
+            &addr(OWNER),
+            super::msgs::MSG_ACCOUNT_DEPOSIT,
+            &grant,
+        )
+    })
+    .unwrap();
+}
+
+/// What is left of FRIEND's deposit grant to OWNER (None: no live grant).
+fn grant_left(env: &mut Env) -> Option<Vec<Coin>> {
+    env.read(|ctx| crate::authz::state::deposit_limits(ctx, &addr(FRIEND), &addr(OWNER)))
+        .unwrap()
+        .map(|d| d.spend_limits)
+}
+
+fn sourced(amount: u128, sources: &[Source]) -> Deposit {
+    let mut d = deposit("uakt", amount);
+    d.sources = sources.iter().map(|s| *s as i32).collect();
+    d
+}
+
 #[test]
-fn grant_deposits_are_refused_until_authz_exists() {
+fn grant_deposits_are_paid_by_the_granter_and_refunded_to_it() {
     let (mut env, aid) = setup();
-    let mut d = deposit("uakt", 10);
-    d.sources = vec![Source::Grant as i32];
+    grant_deposits(&mut env, &[id::Scope::Deployment], 300, None);
+    let d = sourced(200, &[Source::Grant]);
+    env.run(|ctx| account_create(ctx, &NoHooks, &aid, &addr(OWNER), &addr(OWNER), &d))
+        .unwrap();
+    assert_eq!(env.balance(&addr(FRIEND), "uakt"), START - 200);
+    assert_eq!(env.balance(&addr(OWNER), "uakt"), START);
+    assert_eq!(grant_left(&mut env), Some(vec![Coin::new("uakt", 100)]));
+    let slices = env.account(&aid).state.unwrap().deposits;
+    assert_eq!(slices.len(), 1);
+    assert_eq!(slices[0].owner, bech(&addr(FRIEND)));
+    assert_eq!(slices[0].source, Source::Grant as i32);
+
+    // grant first, then balance for what the grant cannot cover
+    let d = sourced(150, &[Source::Grant, Source::Balance]);
+    env.run(|ctx| account_deposit(ctx, &NoHooks, &aid, &addr(OWNER), &d))
+        .unwrap();
+    assert_eq!(env.balance(&addr(FRIEND), "uakt"), START - 300);
+    assert_eq!(env.balance(&addr(OWNER), "uakt"), START - 50);
+    // used up, the grant stays (at zero) so refunds can restore it
+    assert_eq!(grant_left(&mut env), Some(vec![]));
+    let e = env
+        .run(|ctx| {
+            account_deposit(
+                ctx,
+                &NoHooks,
+                &aid,
+                &addr(OWNER),
+                &sourced(1, &[Source::Grant]),
+            )
+        })
+        .unwrap_err();
+    assert_eq!((e.codespace, e.code), ("escrow", 16));
+    assert!(e.log.contains("no uakt left"), "{}", e.log);
+
+    // 3 blocks at 20/block come out of the oldest slice (FRIEND's); the rest goes back
+    pay(&mut env, 1, PROVIDER, "20");
+    env.advance(3);
+    env.run(|ctx| account_close(ctx, &NoHooks, &aid)).unwrap();
+    // 60 paid: a 4 % take of 2, 58 to the provider
+    assert_eq!(env.balance(&addr(PROVIDER), "uakt"), 58);
+    assert_eq!(env.balance(&addr(FRIEND), "uakt"), START - 60);
+    assert_eq!(env.balance(&addr(OWNER), "uakt"), START);
+    assert_eq!(grant_left(&mut env), Some(vec![Coin::new("uakt", 240)]));
+}
+
+#[test]
+fn grants_of_another_scope_or_expired_do_not_pay() {
+    let (mut env, aid) = setup();
+    grant_deposits(&mut env, &[id::Scope::Bid], 300, None);
+    let d = sourced(100, &[Source::Grant]);
     let e = env
         .run(|ctx| account_create(ctx, &NoHooks, &aid, &addr(OWNER), &addr(OWNER), &d))
         .unwrap_err();
     assert_eq!((e.codespace, e.code), ("escrow", 16));
-    assert!(e.log.contains("authz is not supported"), "{}", e.log);
-    // balance first covers it all, so the grant is never consulted
-    d.sources = vec![Source::Balance as i32, Source::Grant as i32];
+    assert!(e.log.contains("not deployment"), "{}", e.log);
+    assert_eq!(env.balance(&addr(FRIEND), "uakt"), START);
+    assert_eq!(grant_left(&mut env), Some(vec![Coin::new("uakt", 300)]));
+
+    // an expired grant is skipped (and deleted); balance pays instead
+    grant_deposits(&mut env, &[id::Scope::Deployment], 300, Some(-1));
+    let d = sourced(100, &[Source::Grant, Source::Balance]);
     env.run(|ctx| account_create(ctx, &NoHooks, &aid, &addr(OWNER), &addr(OWNER), &d))
         .unwrap();
+    assert_eq!(env.balance(&addr(OWNER), "uakt"), START - 100);
+    assert_eq!(env.balance(&addr(FRIEND), "uakt"), START);
+    let stored = env.read(|ctx| {
+        crate::authz::state::load_grant(
+            ctx,
+            &addr(FRIEND),
+            &addr(OWNER),
+            super::msgs::MSG_ACCOUNT_DEPOSIT,
+        )
+    });
+    assert_eq!(stored.unwrap(), None);
 }
 
 #[test]

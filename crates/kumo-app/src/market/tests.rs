@@ -1163,3 +1163,119 @@ fn type_url_constants_are_the_proto_names() {
 
 /// The same auction driven by a real SDL from `../shared/sdl-examples`.
 mod real_sdl;
+
+/// Grant-funded deposits end to end (spec §6.2 authz, §6.5, §6.3 refunds): a granter's
+/// DepositAuthorization pays the tenant's deployment deposit and top-up, closing refunds the
+/// granter and restores its grant, a bid-scope grant pays nothing for a deployment, and the
+/// supply never changes.
+#[test]
+fn grant_funded_deployment_deposits() {
+    use crate::authz::DEPOSIT_AUTHORIZATION;
+    use cosmos_sdk_proto::cosmos::authz::v1beta1::{
+        Grant, MsgGrant, QueryGrantsRequest, QueryGrantsResponse,
+    };
+    use kumo_proto::akash::escrow::id::v1::Scope;
+    use kumo_proto::akash::escrow::v1::{DepositAuthorization, MsgAccountDeposit};
+    const GRANTER: u8 = 5;
+    const BID_GRANTER: u8 = 6;
+    const LIMIT: u128 = 10_000_000;
+    let mut env = Env::new(&[addr(TENANT), addr(GRANTER), addr(BID_GRANTER)]);
+    let supply = || |ctx: &mut Ctx| crate::bank::state::supply_of(ctx, "uakt");
+    let supply_before = env.read(supply());
+    let grant = |granter: u8, scope: Scope| MsgGrant {
+        granter: bech(addr(granter)),
+        grantee: bech(addr(TENANT)),
+        grant: Some(Grant {
+            authorization: Some(Any {
+                type_url: DEPOSIT_AUTHORIZATION.into(),
+                value: DepositAuthorization {
+                    spend_limit: None,
+                    scopes: vec![scope as i32],
+                    spend_limits: vec![ProtoCoin {
+                        denom: "uakt".into(),
+                        amount: LIMIT.to_string(),
+                    }],
+                }
+                .encode_to_vec(),
+            }),
+            expiration: None,
+        }),
+    };
+    let limit_left = |env: &Env, granter: u8| -> Vec<ProtoCoin> {
+        let r: QueryGrantsResponse = env.query(
+            "/cosmos.authz.v1beta1.Query/Grants",
+            &QueryGrantsRequest {
+                granter: bech(addr(granter)),
+                grantee: bech(addr(TENANT)),
+                msg_type_url: crate::escrow::msgs::MSG_ACCOUNT_DEPOSIT.into(),
+                pagination: None,
+            },
+        );
+        let a = r.grants[0].authorization.as_ref().unwrap();
+        DepositAuthorization::decode(a.value.as_slice())
+            .unwrap()
+            .spend_limits
+    };
+    let uakt = |amount: u128| {
+        vec![ProtoCoin {
+            denom: "uakt".into(),
+            amount: amount.to_string(),
+        }]
+    };
+    env.tx(GRANTER, &grant(GRANTER, Scope::Deployment)).unwrap();
+
+    // The deployment's deposit comes from the grant: the granter pays, not the tenant.
+    let mut create = create_deployment(7, DEPOSIT);
+    create.deposit.as_mut().unwrap().sources = vec![Source::Grant as i32];
+    env.tx(TENANT, &create).unwrap();
+    assert_eq!(env.balance(addr(GRANTER)), START - DEPOSIT);
+    assert_eq!(env.balance(addr(TENANT)), START);
+    assert_eq!(limit_left(&env, GRANTER), uakt(LIMIT - DEPOSIT));
+
+    // The tenant keeps 3 AKT; a 6 AKT top-up from [balance, grant] takes 3 from each.
+    env.tx(
+        TENANT,
+        &cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend {
+            from_address: bech(addr(TENANT)),
+            to_address: bech(addr(STRANGER)),
+            amount: uakt(START - 3_000_000),
+        },
+    )
+    .unwrap();
+    let mut top_up = deposit("uakt", 6_000_000);
+    top_up.sources = vec![Source::Balance as i32, Source::Grant as i32];
+    env.tx(
+        TENANT,
+        &MsgAccountDeposit {
+            signer: bech(addr(TENANT)),
+            id: Some(crate::market::hooks::deployment_account(DeploymentId {
+                owner: addr(TENANT),
+                dseq: 7,
+            })),
+            deposit: Some(top_up),
+        },
+    )
+    .unwrap();
+    assert_eq!(env.balance(addr(TENANT)), 0);
+    assert_eq!(env.balance(addr(GRANTER)), START - DEPOSIT - 3_000_000);
+    assert_eq!(limit_left(&env, GRANTER), uakt(LIMIT - DEPOSIT - 3_000_000));
+
+    // A bid-scope grant does not fund a deployment: with 2 AKT left on the deployment grant,
+    // a 5 AKT deposit from grants is refused, and nothing changes.
+    env.tx(BID_GRANTER, &grant(BID_GRANTER, Scope::Bid))
+        .unwrap();
+    let mut other = create_deployment(8, DEPOSIT);
+    other.deposit.as_mut().unwrap().sources = vec![Source::Grant as i32];
+    let e = env.refused(TENANT, &other);
+    assert_eq!((e.codespace, e.code), ("escrow", 16));
+    assert!(e.log.contains("not deployment"), "{}", e.log);
+    assert_eq!(env.balance(addr(BID_GRANTER)), START);
+
+    // Closing refunds each slice to whoever paid it; the granter's grant gets its 8 AKT back.
+    env.tx(TENANT, &dv1b4::MsgCloseDeployment { id: Some(did(7)) })
+        .unwrap();
+    assert_eq!(env.balance(addr(GRANTER)), START);
+    assert_eq!(env.balance(addr(TENANT)), 3_000_000);
+    assert_eq!(limit_left(&env, GRANTER), uakt(LIMIT));
+    assert_eq!(env.read(supply()), supply_before);
+}

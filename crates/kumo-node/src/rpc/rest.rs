@@ -51,6 +51,15 @@ pub fn router(backend: Backend) -> Router {
         .route("/cosmos/bank/v1beta1/supply", get(total_supply))
         .route("/cosmos/bank/v1beta1/supply/by_denom", get(supply_of))
         .route("/cosmos/auth/v1beta1/accounts/{address}", get(account))
+        .route("/cosmos/authz/v1beta1/grants", get(authz_grants))
+        .route(
+            "/cosmos/authz/v1beta1/grants/granter/{granter}",
+            get(authz_granter_grants),
+        )
+        .route(
+            "/cosmos/authz/v1beta1/grants/grantee/{grantee}",
+            get(authz_grantee_grants),
+        )
         .route("/cosmos/base/tendermint/v1beta1/node_info", get(node_info))
         .route(
             "/cosmos/base/tendermint/v1beta1/blocks/latest",
@@ -781,4 +790,132 @@ async fn broadcast_tx(State(b): State<Backend>, body: axum::body::Bytes) -> Rest
 
 async fn not_found() -> RestError {
     RestError(code::NOT_FOUND, "Not Found".into())
+}
+
+// ---- authz (cosmos.authz.v1beta1): grants with their authorization Any as proto-JSON ----
+
+fn authz_grant_json(
+    authorization: Option<&Any>,
+    expiration: Option<&Timestamp>,
+) -> Result<Map<String, Value>, RestError> {
+    let authorization = match authorization {
+        Some(a) => kumo_app::authz::authorization::any_to_json(a)
+            .map_err(|e| RestError(code::INTERNAL, e.log))?,
+        None => Value::Null,
+    };
+    let mut m = Map::new();
+    m.insert("authorization".into(), authorization);
+    m.insert(
+        "expiration".into(),
+        expiration.map_or(Value::Null, |t| {
+            Value::String(kumo_app::authz::genesis::format_rfc3339(t))
+        }),
+    );
+    Ok(m)
+}
+
+fn authz_grant_authorizations(
+    grants: &[cosmos_sdk_proto::cosmos::authz::v1beta1::GrantAuthorization],
+) -> Result<Value, RestError> {
+    grants
+        .iter()
+        .map(|g| {
+            let mut m = Map::new();
+            m.insert("granter".into(), Value::String(g.granter.clone()));
+            m.insert("grantee".into(), Value::String(g.grantee.clone()));
+            m.extend(authz_grant_json(
+                g.authorization.as_ref(),
+                g.expiration.as_ref(),
+            )?);
+            Ok(Value::Object(m))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Value::Array)
+}
+
+async fn authz_grants(
+    State(b): State<Backend>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> RestResult {
+    use cosmos_sdk_proto::cosmos::authz::v1beta1::{QueryGrantsRequest, QueryGrantsResponse};
+    let field = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let req = QueryGrantsRequest {
+        granter: field("granter"),
+        grantee: field("grantee"),
+        msg_type_url: field("msg_type_url"),
+        pagination: page_request(&q)?,
+    };
+    let (r, h): (QueryGrantsResponse, _) = query(
+        &b,
+        "/cosmos.authz.v1beta1.Query/Grants",
+        req,
+        height_of(&headers)?,
+    )
+    .await?;
+    let grants = r
+        .grants
+        .iter()
+        .map(|g| {
+            authz_grant_json(g.authorization.as_ref(), g.expiration.as_ref()).map(Value::Object)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    ok(
+        json!({"grants": grants, "pagination": page_response(r.pagination.as_ref())}),
+        h,
+    )
+}
+
+async fn authz_granter_grants(
+    State(b): State<Backend>,
+    Path(granter): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> RestResult {
+    use cosmos_sdk_proto::cosmos::authz::v1beta1::{
+        QueryGranterGrantsRequest, QueryGranterGrantsResponse,
+    };
+    let req = QueryGranterGrantsRequest {
+        granter,
+        pagination: page_request(&q)?,
+    };
+    let (r, h): (QueryGranterGrantsResponse, _) = query(
+        &b,
+        "/cosmos.authz.v1beta1.Query/GranterGrants",
+        req,
+        height_of(&headers)?,
+    )
+    .await?;
+    ok(
+        json!({"grants": authz_grant_authorizations(&r.grants)?,
+               "pagination": page_response(r.pagination.as_ref())}),
+        h,
+    )
+}
+
+async fn authz_grantee_grants(
+    State(b): State<Backend>,
+    Path(grantee): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> RestResult {
+    use cosmos_sdk_proto::cosmos::authz::v1beta1::{
+        QueryGranteeGrantsRequest, QueryGranteeGrantsResponse,
+    };
+    let req = QueryGranteeGrantsRequest {
+        grantee,
+        pagination: page_request(&q)?,
+    };
+    let (r, h): (QueryGranteeGrantsResponse, _) = query(
+        &b,
+        "/cosmos.authz.v1beta1.Query/GranteeGrants",
+        req,
+        height_of(&headers)?,
+    )
+    .await?;
+    ok(
+        json!({"grants": authz_grant_authorizations(&r.grants)?,
+               "pagination": page_response(r.pagination.as_ref())}),
+        h,
+    )
 }
