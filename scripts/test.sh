@@ -144,6 +144,9 @@ run_step "chain-sdk: deployment from an SDL, read back over gRPC and REST" 300 \
   node --test --test-timeout=120000 "$COMPAT/chainsdk.test.mjs"
 run_step "kumo CLI: deployment, provider, bid, lease, withdraw" 300 \
   "$ROOT/scripts/market-flow.sh" "$KUMO" "$WORK/home" "$RPC" "$SDL_EXAMPLES/CodiMD_deploy.yaml" 1
+run_step "kumo CLI: authz grant pays a deployment deposit" 300 \
+  "$ROOT/scripts/authz-flow.sh" "$KUMO" "$WORK/home" "$RPC" \
+  "$SDL_EXAMPLES/automatic-deployment-CICD-template_deploy.yaml" 9001
 run_step "akashjs 0.11: deployments, orders, bids, leases (v1beta3/v1beta4 queries)" 120 \
   env RPC="$RPC" DSEQ=1 node --test --test-timeout=60000 "$COMPAT/akashjs.test.mjs"
 run_step "SDL oracle: kumo sdl vs chain-sdk on every example" 600 \

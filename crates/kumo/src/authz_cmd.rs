@@ -24,17 +24,17 @@ use crate::Globals;
 
 #[derive(Subcommand, Debug)]
 pub enum AuthzTxCmd {
-    /// Grant GRANTEE an authorization to act for the --from key.
+    /// Grant GRANTEE an authorization to act for the FROM key.
     #[command(after_help = "Examples:\n  \
-        kumo tx authz grant akash1… deposit --spend-limit 5000000uakt --from alice -y\n  \
-        kumo tx authz grant bob deposit --spend-limit 5000000uakt --scope deployment,bid \
-        --expiration 2027-01-01T00:00:00Z --from alice -y\n  \
-        kumo tx authz grant bob send --spend-limit 1000000uakt --from alice -y\n  \
-        kumo tx authz grant bob generic --msg-type /akash.market.v1beta5.MsgCreateBid --from alice -y")]
+        kumo tx authz grant alice akash1… deposit --spend-limit 5000000uakt -y\n  \
+        kumo tx authz grant alice bob deposit --spend-limit 5000000uakt --scope deployment,bid \
+        --expiration 2027-01-01T00:00:00Z -y\n  \
+        kumo tx authz grant alice bob send --spend-limit 1000000uakt -y\n  \
+        kumo tx authz grant alice bob generic --msg-type /akash.market.v1beta5.MsgCreateBid -y")]
     Grant(GrantArgs),
     /// Revoke the grant given to GRANTEE for MSG_TYPE_URL.
     #[command(after_help = "Example:\n  \
-        kumo tx authz revoke bob /akash.escrow.v1.MsgAccountDeposit --from alice -y")]
+        kumo tx authz revoke alice bob /akash.escrow.v1.MsgAccountDeposit -y")]
     Revoke(RevokeArgs),
 }
 
@@ -56,14 +56,13 @@ pub enum ScopeArg {
 
 #[derive(Args, Debug)]
 pub struct GrantArgs {
+    /// Granter: key name in the keyring.
+    pub from: String,
     /// Grantee: akash1… or a key name.
     pub grantee: String,
     /// Authorization type.
     #[arg(value_enum)]
     pub kind: GrantKind,
-    /// Granter: key name in the keyring.
-    #[arg(long)]
-    pub from: String,
     /// Limit for deposit and send grants, e.g. 5000000uakt (comma list for several denoms).
     #[arg(long, value_name = "COINS")]
     pub spend_limit: Option<String>,
@@ -85,13 +84,12 @@ pub struct GrantArgs {
 
 #[derive(Args, Debug)]
 pub struct RevokeArgs {
+    /// Granter: key name in the keyring.
+    pub from: String,
     /// Grantee: akash1… or a key name.
     pub grantee: String,
     /// Message type URL of the grant, e.g. /akash.escrow.v1.MsgAccountDeposit.
     pub msg_type_url: String,
-    /// Granter: key name in the keyring.
-    #[arg(long)]
-    pub from: String,
     #[command(flatten)]
     pub tx: TxFlags,
 }
@@ -100,7 +98,7 @@ fn granter(g: &Globals, from: &str, keyring: &KeyringArgs) -> Result<String> {
     let kr = keyring.open(&g.home)?;
     let info = kr
         .show(from)
-        .with_context(|| format!("--from must be a key name in the {} keyring", kr.backend()))?;
+        .with_context(|| format!("FROM must be a key name in the {} keyring", kr.backend()))?;
     Ok(info.address.to_string())
 }
 
