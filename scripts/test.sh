@@ -160,6 +160,8 @@ fi
 run_step "cosmpy 0.12.2 over gRPC" 180 \
   env GRPC_URL="grpc+http://127.0.0.1:$GRPC_PORT" CHAIN_ID="$CHAIN_ID" DENOM=uakt \
   python3 "$COMPAT/cosmpy_send.py"
+run_step "kumo CLI: create-validator, edit-validator" 120 \
+  "$ROOT/scripts/validator-flow.sh" "$KUMO" "$WORK/home" "$RPC"
 
 # ---------------------------------------------------------------- (e) provider on real Docker
 if docker info >/dev/null 2>&1; then

@@ -28,8 +28,6 @@ use crate::tx_cmd::{sign_send_wait, TxFlags};
 use crate::{Globals, Output};
 
 /// Seconds per block assumed for monthly prices (Akash's average block time).
-const SECONDS_PER_BLOCK_MILLIS: u128 = 6_117;
-const SECONDS_PER_MONTH: u128 = 30 * 24 * 3600;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum AuthType {
@@ -51,8 +49,9 @@ pub struct GatewayFlags {
 
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Prices: per block as bid, and per 30-day month assuming one block every \
-                        6.117 s (Akash's average block time), 1 AKT = 1000000uakt."
+    after_help = "Prices: per block as bid, and per month as `kumo sdl validate` counts it: \
+                        438000 blocks (365/12 days of 6 s blocks, the Akash clients' assumption), \
+                        1 AKT = 1000000uakt."
 )]
 pub struct DeployArgs {
     /// SDL file (YAML, version 2.0 or 2.1).
@@ -255,13 +254,12 @@ fn progress(g: &Globals, line: &str) {
 
 // ---------------------------------------------------------------- prices
 
-/// uakt-per-block price (LegacyDec atomics, 18 decimals) to whole-token units per 30-day month,
+/// uakt-per-block price (LegacyDec atomics, 18 decimals) to whole-token units per month
+/// ([`BLOCKS_PER_MONTH`](crate::sdl_cmd::BLOCKS_PER_MONTH), the count `kumo sdl validate` uses),
 /// as text with two decimals (e.g. "12.34 AKT").
 pub fn monthly_price(amount_atomics: u128, denom: &str) -> String {
-    // atomics × seconds per month / seconds per block, then / 10^18 (Dec) / 10^6 (u → whole).
-    let per_month = amount_atomics
-        .checked_mul(SECONDS_PER_MONTH * 1000)
-        .map(|v| v / SECONDS_PER_BLOCK_MILLIS);
+    // atomics × blocks per month, then / 10^18 (Dec) / 10^6 (u → whole).
+    let per_month = amount_atomics.checked_mul(crate::sdl_cmd::BLOCKS_PER_MONTH);
     let unit = denom
         .strip_prefix('u')
         .unwrap_or(denom)
@@ -916,13 +914,13 @@ mod tests {
 
     #[test]
     fn monthly_prices() {
-        // 1 uakt/block: 2592000 s / 6.117 s = 423737.13 blocks → 0.42 AKT.
+        // 1 uakt/block × 438000 blocks = 0.438 AKT → 0.44 (half up).
         let one = 10u128.pow(18);
-        assert_eq!(monthly_price(one, "uakt"), "0.42 AKT");
-        assert_eq!(monthly_price(100 * one, "uakt"), "42.37 AKT");
-        // 0.5 uakt/block
-        assert_eq!(monthly_price(one / 2, "uakt"), "0.21 AKT");
-        assert_eq!(monthly_price(1000 * one, "uact"), "423.74 ACT");
+        assert_eq!(monthly_price(one, "uakt"), "0.44 AKT");
+        assert_eq!(monthly_price(100 * one, "uakt"), "43.80 AKT");
+        // 0.5 uakt/block: 0.219 AKT
+        assert_eq!(monthly_price(one / 2, "uakt"), "0.22 AKT");
+        assert_eq!(monthly_price(1000 * one, "uact"), "438.00 ACT");
         assert_eq!(per_block_text(one / 4, "uakt"), "0.25uakt");
     }
 }

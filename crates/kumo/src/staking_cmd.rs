@@ -39,6 +39,123 @@ pub enum StakingTxCmd {
     Redelegate(RedelegateArgs),
     /// Cancel (part of) an unbonding started at CREATION_HEIGHT; the tokens bond again.
     CancelUnbond(CancelArgs),
+    /// Make FROM's account a validator operator, bonding AMOUNT as its self delegation. The
+    /// consensus key is the node's (`--home`'s config/priv_validator_key.json) unless --pubkey.
+    #[command(after_help = "Example:\n  \
+        kumo tx staking create-validator alice 100000000uakt --moniker alice-node \
+        --commission-rate 0.10 --commission-max-rate 0.20 --commission-max-change-rate 0.01 -y")]
+    CreateValidator(CreateValidatorArgs),
+    /// Change a validator's description, commission rate or minimum self delegation.
+    #[command(after_help = "Example:\n  \
+        kumo tx staking edit-validator alice --commission-rate 0.12 --website https://example.org -y")]
+    EditValidator(EditValidatorArgs),
+}
+
+/// The validator's public description (each field at most as long as the SDK allows).
+#[derive(Args, Debug)]
+pub struct DescriptionArgs {
+    #[arg(long)]
+    pub moniker: Option<String>,
+    #[arg(long)]
+    pub identity: Option<String>,
+    #[arg(long)]
+    pub website: Option<String>,
+    #[arg(long)]
+    pub security_contact: Option<String>,
+    #[arg(long)]
+    pub details: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CreateValidatorArgs {
+    /// Operator key in the keyring (its account pays the self delegation).
+    pub from: String,
+    /// Self delegation in the bond denom, e.g. 100000000uakt.
+    pub amount: String,
+    #[command(flatten)]
+    pub description: DescriptionArgs,
+    /// Commission rate as a decimal fraction (0.05 = 5 %; the chain's minimum is 5 %).
+    #[arg(long, default_value = "0.10")]
+    pub commission_rate: String,
+    /// Highest commission rate the validator may ever set.
+    #[arg(long, default_value = "0.20")]
+    pub commission_max_rate: String,
+    /// Most the commission rate may change in one day.
+    #[arg(long, default_value = "0.01")]
+    pub commission_max_change_rate: String,
+    /// Smallest self delegation (in the bond denom's base unit) the validator keeps.
+    #[arg(long, default_value = "1")]
+    pub min_self_delegation: String,
+    /// Consensus public key: base64 of the 32-byte ed25519 key (default: the node's key).
+    #[arg(long)]
+    pub pubkey: Option<String>,
+    #[command(flatten)]
+    pub tx: TxFlags,
+}
+
+#[derive(Args, Debug)]
+pub struct EditValidatorArgs {
+    /// Operator key in the keyring.
+    pub from: String,
+    #[command(flatten)]
+    pub description: DescriptionArgs,
+    /// New commission rate (decimal fraction); at most max change rate away from the current.
+    #[arg(long)]
+    pub commission_rate: Option<String>,
+    /// New minimum self delegation (may only grow).
+    #[arg(long)]
+    pub min_self_delegation: Option<String>,
+    #[command(flatten)]
+    pub tx: TxFlags,
+}
+
+/// A decimal fraction such as 0.10 as LegacyDec atomics (the binary wire form).
+fn dec_atomics(s: &str, what: &str) -> Result<String> {
+    let d: kumo_proto::math::Dec = s
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{what} {s:?} is not a decimal such as 0.10: {e}"))?;
+    Ok(d.atomics().to_string())
+}
+
+/// Fields left out stay as they are in an edit: the SDK's "[do-not-modify]".
+fn description(d: DescriptionArgs, keep: Option<&str>) -> staking::Description {
+    let field = |v: Option<String>| v.or_else(|| keep.map(str::to_string)).unwrap_or_default();
+    staking::Description {
+        moniker: field(d.moniker),
+        identity: field(d.identity),
+        website: field(d.website),
+        security_contact: field(d.security_contact),
+        details: field(d.details),
+    }
+}
+
+/// The consensus key: --pubkey, or the node's priv_validator_key.json under --home.
+fn consensus_pubkey(g: &Globals, given: Option<&str>) -> Result<[u8; 32]> {
+    use base64::Engine;
+    match given {
+        Some(b64) => base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .context("--pubkey is not base64")?
+            .try_into()
+            .map_err(|v: Vec<u8>| {
+                anyhow::anyhow!(
+                    "--pubkey must be a 32-byte ed25519 key, got {} bytes",
+                    v.len()
+                )
+            }),
+        None => {
+            let home = kumo_node::home::Home::new(&g.home);
+            let path = home.validator_key_file();
+            let key = kumo_node::home::Ed25519Key::load(&path).with_context(|| {
+                format!(
+                    "no consensus key: pass --pubkey or run this with the --home of the node \
+                     (reading {})",
+                    path.display()
+                )
+            })?;
+            Ok(key.public())
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -183,6 +300,48 @@ pub fn run_staking_tx(g: &Globals, c: StakingTxCmd) -> Result<()> {
                 validator_src_address: resolve_valoper(&a.src, &a.tx.keyring, &g.home)?,
                 validator_dst_address: resolve_valoper(&a.dst, &a.tx.keyring, &g.home)?,
                 amount: Some(one_coin(&a.amount)?),
+            };
+            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+        }
+        StakingTxCmd::CreateValidator(a) => {
+            let op = key_address(g, &a.from, &a.tx.keyring)?;
+            if a.description.moniker.as_deref().unwrap_or("").is_empty() {
+                bail!("a new validator needs a --moniker");
+            }
+            let pubkey = cosmos_sdk_proto::cosmos::crypto::ed25519::PubKey {
+                key: consensus_pubkey(g, a.pubkey.as_deref())?.to_vec(),
+            };
+            // `delegator_address` is deprecated and left empty, as the SDK's own CLI does.
+            #[allow(deprecated)]
+            let msg = staking::MsgCreateValidator {
+                description: Some(description(a.description, None)),
+                commission: Some(staking::CommissionRates {
+                    rate: dec_atomics(&a.commission_rate, "--commission-rate")?,
+                    max_rate: dec_atomics(&a.commission_max_rate, "--commission-max-rate")?,
+                    max_change_rate: dec_atomics(
+                        &a.commission_max_change_rate,
+                        "--commission-max-change-rate",
+                    )?,
+                }),
+                min_self_delegation: a.min_self_delegation,
+                delegator_address: String::new(),
+                validator_address: op.to_bech32(VALOPER_HRP),
+                pubkey: Some(to_any(&pubkey)),
+                value: Some(one_coin(&a.amount)?),
+            };
+            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+        }
+        StakingTxCmd::EditValidator(a) => {
+            let op = key_address(g, &a.from, &a.tx.keyring)?;
+            let msg = staking::MsgEditValidator {
+                description: Some(description(a.description, Some("[do-not-modify]"))),
+                validator_address: op.to_bech32(VALOPER_HRP),
+                commission_rate: a
+                    .commission_rate
+                    .map(|r| dec_atomics(&r, "--commission-rate"))
+                    .transpose()?
+                    .unwrap_or_default(),
+                min_self_delegation: a.min_self_delegation.unwrap_or_default(),
             };
             execute(g, &a.tx, &a.from, vec![to_any(&msg)])
         }
