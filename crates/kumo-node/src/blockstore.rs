@@ -8,7 +8,9 @@ use serde::{de::DeserializeOwned, Serialize};
 
 const BLOCKS: &str = "blocks"; // height -> StoredBlock
 const BLOCK_HASHES: &str = "block_hashes"; // hash -> height
-const RESULTS: &str = "block_results"; // height -> BlockResults
+/// height -> BlockResults without its tx results: each tx's result is stored once, in its `txs`
+/// row, and `results` puts them back in block order (rows written before this had them inline).
+const RESULTS: &str = "block_results";
 const COMMITS: &str = "commits"; // height -> Commit that finalized it
 const TXS: &str = "txs"; // hash -> IndexedTx
 const TX_POS: &str = "tx_positions"; // height index -> hash
@@ -40,7 +42,20 @@ pub fn block_writes(block: &StoredBlock, results: &BlockResults, commit: &Commit
     use rayon::prelude::*;
     let h = block.block.header.height;
     let ((block_bytes, results_bytes), txs) = rayon::join(
-        || rayon::join(|| enc(block), || enc(results)),
+        || {
+            rayon::join(
+                || enc(block),
+                || {
+                    enc(&BlockResults {
+                        height: results.height,
+                        tx_results: Vec::new(),
+                        finalize_block_events: results.finalize_block_events.clone(),
+                        validator_updates: results.validator_updates.clone(),
+                        app_hash: results.app_hash,
+                    })
+                },
+            )
+        },
         || {
             block
                 .block
@@ -131,7 +146,24 @@ impl BlockStore {
     }
 
     pub fn results(&self, height: u64) -> Option<BlockResults> {
-        self.get(RESULTS, &height.to_be_bytes())
+        let mut r: BlockResults = self.get(RESULTS, &height.to_be_bytes())?;
+        if r.tx_results.is_empty() {
+            let rows = self
+                .store
+                .aux_range(
+                    TX_POS,
+                    &position_key(height, 0),
+                    Some(&position_key(height + 1, 0)),
+                    false,
+                    usize::MAX,
+                )
+                .unwrap_or_else(|e| panic!("block store read failed: {e}"));
+            for (_, hash) in rows {
+                let hash: [u8; 32] = hash.try_into().expect("32-byte hash");
+                r.tx_results.push(self.tx(&hash)?.result);
+            }
+        }
+        Some(r)
     }
 
     pub fn commit(&self, height: u64) -> Option<Commit> {
