@@ -1,22 +1,29 @@
-//! Blocks, results, commits and the tx index, kept in aux tables of the state store so they
-//! commit in the same transaction as the block's state (a crash never leaves a block without
-//! its state or the reverse).
+//! Blocks, results, commits and the txs, kept in aux tables of the state store so they commit
+//! in the same transaction as the block's state (a crash never leaves a block without its state
+//! or the reverse); and the tx index (by hash, by event attribute), kept in the index store and
+//! written after the commit by the [follower](crate::indexer).
 
+use crate::indexer::Progress;
 use crate::types::*;
-use kumo_store::{AuxWrite, Store, StoreError};
+use kumo_store::{AuxWrite, IndexStore, Store, StoreError};
 use serde::{de::DeserializeOwned, Serialize};
+use std::sync::Arc;
 
 const BLOCKS: &str = "blocks"; // height -> StoredBlock
 const BLOCK_HASHES: &str = "block_hashes"; // hash -> height
-/// height -> BlockResults without its tx results: each tx's result is stored once, in its `txs`
-/// row, and `results` puts them back in block order (rows written before this had them inline).
+/// height -> BlockResults without its tx results: each tx's result is stored once, in its
+/// `tx_rows` row, and `results` puts them back in block order (the oldest rows had them inline).
 const RESULTS: &str = "block_results";
 const COMMITS: &str = "commits"; // height -> Commit that finalized it
-const TXS: &str = "txs"; // hash -> IndexedTx
-const TX_POS: &str = "tx_positions"; // height index -> hash
-/// "type.key=value" 0x00 height -> the indexes (u32 BE each) of that block's txs carrying the
-/// attribute: one row per distinct attribute value per block, not one per tx, since most
-/// values (action, module, fee collector, ...) repeat across a block's txs.
+/// height index -> IndexedTx. Keyed by position so a block's txs are appended in order (a
+/// copy-on-write B-tree rewrites every page a random key lands in; appends fill fresh pages).
+const TX_ROWS: &str = "tx_rows";
+/// Index store: hash -> height index, the small random-keyed row that finds a tx by hash.
+const TX_HASHES: &str = "tx_hashes";
+/// Layout before `tx_rows`: hash -> IndexedTx, and height index -> hash. Still read, so stores
+/// written before keep answering; nothing writes them any more.
+const LEGACY_TXS: &str = "txs";
+const LEGACY_TX_POS: &str = "tx_positions";
 const TX_EVENTS: &str = "tx_events";
 
 fn enc<T: Serialize>(v: &T) -> Vec<u8> {
@@ -72,12 +79,12 @@ pub fn block_writes(block: &StoredBlock, results: &BlockResults, commit: &Commit
                         tx: tx.clone(),
                         result: result.clone(),
                     };
-                    (hash, enc(&indexed))
+                    enc(&indexed)
                 })
                 .collect::<Vec<_>>()
         },
     );
-    let mut w = Vec::with_capacity(4 + 2 * txs.len());
+    let mut w = Vec::with_capacity(4 + 8 * txs.len());
     w.extend([
         put(BLOCKS, h.to_be_bytes().to_vec(), block_bytes),
         put(
@@ -88,10 +95,20 @@ pub fn block_writes(block: &StoredBlock, results: &BlockResults, commit: &Commit
         put(RESULTS, h.to_be_bytes().to_vec(), results_bytes),
         put(COMMITS, h.to_be_bytes().to_vec(), enc(commit)),
     ]);
+    for (i, indexed) in txs.into_iter().enumerate() {
+        w.push(put(TX_ROWS, position_key(h, i as u32), indexed));
+    }
+    w
+}
+
+/// The index store writes for one block: each tx by hash, and by each indexed event attribute.
+pub fn index_writes(block: &StoredBlock, results: &BlockResults) -> Vec<AuxWrite> {
+    let h = block.block.header.height;
+    let mut w = Vec::with_capacity(block.block.txs.len() * 8);
     let mut events: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = Default::default();
-    for (i, ((hash, indexed), result)) in txs.into_iter().zip(&results.tx_results).enumerate() {
-        w.push(put(TXS, hash.to_vec(), indexed));
-        w.push(put(TX_POS, position_key(h, i as u32), hash.to_vec()));
+    for (i, (tx, result)) in block.block.txs.iter().zip(&results.tx_results).enumerate() {
+        let hash = kumo_app::tx::tx_hash(tx);
+        w.push(put(TX_HASHES, hash.to_vec(), position_key(h, i as u32)));
         for ev in &result.events {
             for a in ev.attributes.iter().filter(|a| a.index) {
                 let mut key = event_prefix(&ev.kind, &a.key, &a.value);
@@ -118,15 +135,35 @@ fn event_prefix(kind: &str, key: &str, value: &str) -> Vec<u8> {
     k
 }
 
-/// Read access to stored blocks and txs.
+/// Read access to stored blocks and txs. Lookups through the tx index first wait (briefly) for
+/// the follower to index every committed block, so a tx is found as soon as its block commits.
 #[derive(Clone)]
 pub struct BlockStore {
     store: Store,
+    index: IndexStore,
+    progress: Arc<Progress>,
 }
 
 impl BlockStore {
-    pub fn new(store: Store) -> Self {
-        BlockStore { store }
+    pub fn new(store: Store, index: IndexStore, progress: Arc<Progress>) -> Self {
+        BlockStore {
+            store,
+            index,
+            progress,
+        }
+    }
+
+    pub fn index(&self) -> &IndexStore {
+        &self.index
+    }
+
+    /// Waits until the index holds every block committed so far (at most a few seconds: a
+    /// follower rebuilding a long chain after a restart answers with what it has).
+    fn wait_indexed(&self) -> Result<(), StoreError> {
+        let committed = self.store.last_commit().height;
+        self.progress
+            .wait_for(committed, std::time::Duration::from_secs(5))
+            .map_err(StoreError::Corrupt)
     }
 
     fn get<T: DeserializeOwned>(&self, table: &'static str, key: &[u8]) -> Option<T> {
@@ -148,22 +185,36 @@ impl BlockStore {
     pub fn results(&self, height: u64) -> Option<BlockResults> {
         let mut r: BlockResults = self.get(RESULTS, &height.to_be_bytes())?;
         if r.tx_results.is_empty() {
-            let rows = self
-                .store
+            r.tx_results = self
+                .block_txs(height)
+                .into_iter()
+                .map(|t| t.result)
+                .collect();
+        }
+        Some(r)
+    }
+
+    /// The txs of block `height` with their results, in block order.
+    pub fn block_txs(&self, height: u64) -> Vec<IndexedTx> {
+        let range = |table| {
+            self.store
                 .aux_range(
-                    TX_POS,
+                    table,
                     &position_key(height, 0),
                     Some(&position_key(height + 1, 0)),
                     false,
                     usize::MAX,
                 )
-                .unwrap_or_else(|e| panic!("block store read failed: {e}"));
-            for (_, hash) in rows {
-                let hash: [u8; 32] = hash.try_into().expect("32-byte hash");
-                r.tx_results.push(self.tx(&hash)?.result);
-            }
+                .unwrap_or_else(|e| panic!("block store read failed: {e}"))
+        };
+        let rows = range(TX_ROWS);
+        if !rows.is_empty() {
+            return rows.into_iter().map(|(_, v)| dec(&v)).collect();
         }
-        Some(r)
+        range(LEGACY_TX_POS)
+            .into_iter()
+            .filter_map(|(_, hash)| self.get(LEGACY_TXS, &hash))
+            .collect()
     }
 
     pub fn commit(&self, height: u64) -> Option<Commit> {
@@ -171,7 +222,31 @@ impl BlockStore {
     }
 
     pub fn tx(&self, hash: &[u8; 32]) -> Option<IndexedTx> {
-        self.get(TXS, hash)
+        if let Err(e) = self.wait_indexed() {
+            tracing::error!("tx index: {e}");
+        }
+        let position = self
+            .index
+            .get(TX_HASHES, hash)
+            .unwrap_or_else(|e| panic!("tx index read failed: {e}"))?;
+        let (height, index) = position.split_at(8);
+        self.tx_at(
+            u64::from_be_bytes(height.try_into().expect("8-byte height")),
+            u32::from_be_bytes(index.try_into().expect("4-byte index")),
+        )
+        .unwrap_or_else(|e| panic!("block store read failed: {e}"))
+    }
+
+    /// The tx at `index` of block `height`.
+    fn tx_at(&self, height: u64, index: u32) -> Result<Option<IndexedTx>, StoreError> {
+        let position = position_key(height, index);
+        if let Some(row) = self.store.aux_get(TX_ROWS, &position)? {
+            return Ok(Some(dec(&row)));
+        }
+        Ok(match self.store.aux_get(LEGACY_TX_POS, &position)? {
+            Some(hash) => self.store.aux_get(LEGACY_TXS, &hash)?.map(|b| dec(&b)),
+            None => None,
+        })
     }
 
     pub fn earliest_height(&self) -> u64 {
@@ -184,27 +259,26 @@ impl BlockStore {
             })
     }
 
-    /// Hashes of txs with an indexed attribute `kind.key=value`, oldest first.
+    /// Txs with an indexed attribute `kind.key=value`, oldest first.
     pub fn txs_with_event(
         &self,
         kind: &str,
         key: &str,
         value: &str,
-    ) -> Result<Vec<[u8; 32]>, StoreError> {
+    ) -> Result<Vec<IndexedTx>, StoreError> {
+        self.wait_indexed()?;
         let prefix = event_prefix(kind, key, value);
         let mut end = prefix.clone();
         *end.last_mut().expect("non-empty") = 1;
         let mut out = Vec::new();
         for (k, v) in self
-            .store
-            .aux_range(TX_EVENTS, &prefix, Some(&end), false, usize::MAX)?
+            .index
+            .range(TX_EVENTS, &prefix, Some(&end), false, usize::MAX)?
         {
             let height = u64::from_be_bytes(k[prefix.len()..].try_into().expect("8-byte height"));
             for index in v.chunks_exact(4) {
                 let index = u32::from_be_bytes(index.try_into().expect("4 bytes"));
-                if let Some(hash) = self.store.aux_get(TX_POS, &position_key(height, index))? {
-                    out.push(hash.try_into().expect("32-byte hash"));
-                }
+                out.extend(self.tx_at(height, index)?);
             }
         }
         Ok(out)

@@ -105,6 +105,11 @@ impl Home {
         self.data_dir().join("kumo.redb")
     }
 
+    /// The tx index (derived from the stored blocks; safe to delete while the node is down).
+    pub fn index_file(&self) -> PathBuf {
+        self.data_dir().join("tx_index.redb")
+    }
+
     pub fn is_initialized(&self) -> bool {
         self.config_file().exists() && self.genesis_file().exists()
     }

@@ -1,6 +1,7 @@
 //! Runs the app: mempool, block production, block/tx storage and index, RPC/gRPC/REST servers.
 pub mod blockstore;
 pub mod home;
+pub mod indexer;
 pub mod mempool;
 pub mod node;
 pub mod rpc;

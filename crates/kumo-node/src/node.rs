@@ -4,6 +4,7 @@
 
 use crate::blockstore::{block_writes, BlockStore};
 use crate::home::{Ed25519Key, Home, NodeConfig};
+use crate::indexer::{Indexer, Progress};
 use crate::mempool::Mempool;
 use crate::rpc::backend::RpcBackend;
 use crate::types::*;
@@ -15,7 +16,7 @@ use kumo_app::coins::GasPrice;
 use kumo_app::errors::SdkError;
 use kumo_app::genesis::Genesis;
 use kumo_app::{App, AppConfig, Queries};
-use kumo_store::{Store, StoreOptions};
+use kumo_store::{IndexStore, Store, StoreOptions};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -48,6 +49,19 @@ struct Tip {
     app_hash: [u8; 32],
     time: BlockTime,
     last_commit: Commit,
+    /// Merkle root of the tip block's tx results: the next header's `last_results_hash`.
+    results_hash: [u8; 32],
+}
+
+/// The `last_results_hash` a header carries for a block with these tx results.
+fn results_hash(results: &[kumo_app::abci::TxResult]) -> [u8; 32] {
+    use rayon::prelude::*;
+    merkle_root(
+        &results
+            .par_iter()
+            .map(|t| postcard::to_allocvec(t).expect("encodes"))
+            .collect::<Vec<_>>(),
+    )
 }
 
 pub struct Node {
@@ -57,6 +71,7 @@ pub struct Node {
     checker: Checker,
     queries: Queries,
     blocks: BlockStore,
+    indexer: Indexer,
     mempool: Mutex<Mempool>,
     tip: Mutex<Tip>,
     timings: Mutex<BlockTimings>,
@@ -123,15 +138,30 @@ impl Node {
                 home.store_file().display()
             )
         })?;
-        Node::with_parts(cfg, &genesis_text, validator, &node_key, store)
+        let index = IndexStore::open(&home.index_file())
+            .with_context(|| format!("cannot open the tx index {}", home.index_file().display()))?;
+        Node::with_stores(cfg, &genesis_text, validator, &node_key, store, index)
     }
 
+    /// A node over `store` with its tx index in memory (rebuilt from the stored blocks).
     pub fn with_parts(
         cfg: NodeConfig,
         genesis_text: &str,
         validator: Ed25519Key,
         node_key: &Ed25519Key,
         store: Store,
+    ) -> Result<Node> {
+        let index = IndexStore::in_memory()?;
+        Node::with_stores(cfg, genesis_text, validator, node_key, store, index)
+    }
+
+    pub fn with_stores(
+        cfg: NodeConfig,
+        genesis_text: &str,
+        validator: Ed25519Key,
+        node_key: &Ed25519Key,
+        store: Store,
+        index: IndexStore,
     ) -> Result<Node> {
         let genesis = Genesis::from_json(genesis_text).map_err(anyhow::Error::msg)?;
         let min_gas_prices = cfg
@@ -148,8 +178,10 @@ impl Node {
         };
         let mut app = App::new(store.clone(), app_cfg);
         app.init_chain(&genesis)?;
-        let blocks = BlockStore::new(store.clone());
+        let progress = Arc::new(Progress::default());
+        let blocks = BlockStore::new(store.clone(), index, progress.clone());
         let last = store.last_commit();
+        let indexer = Indexer::start(blocks.clone(), progress, last.height)?;
         let tip = match blocks.block(last.height) {
             Some(b) => Tip {
                 height: last.height,
@@ -157,9 +189,16 @@ impl Node {
                 app_hash: last.app_hash,
                 time: b.block.header.time,
                 last_commit: blocks.commit(last.height).unwrap_or_default(),
+                results_hash: results_hash(
+                    &blocks
+                        .results(last.height)
+                        .map(|r| r.tx_results)
+                        .unwrap_or_default(),
+                ),
             },
             None => Tip {
                 app_hash: last.app_hash,
+                results_hash: results_hash(&[]),
                 ..Default::default()
             },
         };
@@ -180,6 +219,7 @@ impl Node {
             cfg,
             app: Mutex::new(app),
             blocks,
+            indexer,
             tip: Mutex::new(tip),
             timings: Mutex::new(BlockTimings::default()),
             events,
@@ -203,6 +243,13 @@ impl Node {
 
     pub fn last_block_timings(&self) -> BlockTimings {
         *self.timings.lock().expect("timings lock")
+    }
+
+    /// Waits until the tx index holds every committed block; false if `timeout` passed first.
+    pub fn wait_indexed(&self, timeout: Duration) -> bool {
+        let tip = self.tip.lock().expect("tip lock").height;
+        let progress = self.indexer.progress();
+        progress.wait_for(tip, timeout).is_ok() && progress.indexed() >= tip
     }
 
     pub fn mempool_len(&self) -> usize {
@@ -253,21 +300,6 @@ impl Node {
         let consensus_hash = sha256(&[kumo_app::genesis::default_consensus_params()
             .to_string()
             .as_bytes()]);
-        let last_results_hash = match tip.height {
-            0 => sha256(&[]),
-            h => merkle_root(
-                &self
-                    .blocks
-                    .results(h)
-                    .map(|r| {
-                        r.tx_results
-                            .iter()
-                            .map(|t| postcard::to_allocvec(t).expect("encodes"))
-                            .collect::<Vec<_>>()
-                    })
-                    .unwrap_or_default(),
-            ),
-        };
         let header = Header {
             chain_id: self.cfg.chain_id.clone(),
             height,
@@ -279,7 +311,7 @@ impl Node {
             next_validators_hash: self.validators_hash(),
             consensus_hash,
             app_hash: tip.app_hash,
-            last_results_hash,
+            last_results_hash: tip.results_hash,
             evidence_hash: sha256(&[]),
             proposer_address: self.validator.address(),
         };
@@ -362,6 +394,7 @@ impl Node {
             app_hash: info.app_hash,
             time,
             last_commit: commit,
+            results_hash: results_hash(&results.tx_results),
         };
         drop(tip);
 
@@ -387,6 +420,7 @@ impl Node {
 
         let stored = Arc::new(stored);
         let results = Arc::new(results);
+        self.indexer.push(stored.clone(), results.clone());
         for (i, (tx, r)) in stored.block.txs.iter().zip(&results.tx_results).enumerate() {
             let _ = self.events.send(NodeEvent::Tx(Arc::new(IndexedTx {
                 hash: kumo_app::tx::tx_hash(tx),
@@ -732,15 +766,7 @@ impl Node {
                 }
                 ("tx.height", Op::Eq(QueryValue::Int(h))) => {
                     let h = u64::try_from(*h).map_err(|_| format!("bad height {h}"))?;
-                    let Some(block) = self.blocks.block(h) else {
-                        return Ok(vec![]);
-                    };
-                    return Ok(block
-                        .block
-                        .txs
-                        .iter()
-                        .filter_map(|t| self.blocks.tx(&kumo_app::tx::tx_hash(t)))
-                        .collect());
+                    return Ok(self.blocks.block_txs(h));
                 }
                 _ => {}
             }
@@ -754,11 +780,10 @@ impl Node {
                     QueryValue::Str(s) => s.clone(),
                     QueryValue::Int(i) => i.to_string(),
                 };
-                let hashes = self
+                return self
                     .blocks
                     .txs_with_event(kind, key, &value)
-                    .map_err(|e| e.to_string())?;
-                return Ok(hashes.iter().filter_map(|h| self.blocks.tx(h)).collect());
+                    .map_err(|e| e.to_string());
             }
         }
         Err(

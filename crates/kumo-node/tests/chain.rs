@@ -374,6 +374,7 @@ fn restart_resumes_at_the_last_commit_with_the_same_state() {
     let path = dir.path().join("state.redb");
     let (a, b) = (key(ALICE), key(BOB));
     let (validator, node_key) = (Ed25519Key::generate(), Ed25519Key::generate());
+    let mut hashes = Vec::new();
     let (height, app_hash, bal_a, bal_b) = {
         let mut c = Chain::with_store(
             &[&a, &b],
@@ -390,6 +391,7 @@ fn restart_resumes_at_the_last_commit_with_the_same_state() {
                 5_000,
                 200_000,
             );
+            hashes.push(kumo_app::tx::tx_hash(&tx));
             c.node.check_tx(tx).unwrap();
             assert_eq!(c.block()[0].code, 0);
         }
@@ -431,6 +433,17 @@ fn restart_resumes_at_the_last_commit_with_the_same_state() {
         .balance
         .unwrap();
     assert_eq!(coin.amount, (START + 10).to_string());
+    // The tx index (here in memory, so empty at the restart) is rebuilt from the stored blocks:
+    // every tx is found by hash and by its events.
+    for (i, hash) in hashes.iter().enumerate() {
+        let t = c.node.tx(hash).expect("tx found by hash after the restart");
+        assert_eq!((t.height, t.index), (i as u64 + 2, 0));
+    }
+    let q = kumo_node::rpc::query::parse_tx_query(&format!("transfer.recipient='{}'", b.address()))
+        .unwrap();
+    let (found, total) = c.node.tx_search(&q, 1, 100, false).unwrap();
+    assert_eq!(total, 3);
+    assert_eq!(found.iter().map(|t| t.hash).collect::<Vec<_>>(), hashes);
     let _ = (&c.validator, &c.node_key);
 }
 

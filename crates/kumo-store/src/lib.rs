@@ -46,7 +46,10 @@
 //! # Ok(()) }
 //! ```
 
+mod aux;
 mod error;
+mod index;
+mod memory;
 mod snapshot;
 mod tables;
 mod tree;
@@ -56,15 +59,16 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use jmt::storage::TreeUpdateBatch;
-use redb::{Database, Durability, ReadableTable, TableDefinition, TableError, WriteTransaction};
+use redb::{Database, Durability, ReadableTable, WriteTransaction};
 
 pub use error::StoreError;
+pub use index::IndexStore;
 pub use snapshot::Snapshot;
 
 use error::IoContext;
 use tables::{
-    aux_table_name, encode_root_key, encode_state_value, list_items, push_list_item, read_meta,
-    write_meta, Meta, CHANGES, LATEST, META, NODES, PREIMAGES, STALE, STATE, TAG_DELETED,
+    encode_root_key, encode_state_value, list_items, push_list_item, read_meta, write_meta, Meta,
+    CHANGES, LATEST, META, NODES, PREIMAGES, STALE, STATE, TAG_DELETED,
 };
 use tree::{key_hash, JmtReader, JmtWriter};
 
@@ -186,10 +190,10 @@ impl Store {
         Store::from_db(db, opts)
     }
 
-    /// Creates a store held entirely in memory (redb's in-memory backend).
+    /// Creates a store held entirely in memory (in chunks that never move as it grows).
     pub fn in_memory(opts: StoreOptions) -> Result<Store, StoreError> {
         let db = Database::builder()
-            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .create_with_backend(memory::ChunkedMemory::default())
             .ctx("creating in-memory database")?;
         Store::from_db(db, opts)
     }
@@ -450,7 +454,7 @@ impl Store {
                 .ctx("writing stale node index")?;
         }
         JmtWriter { txn: &txn }.write(&prepared.batch.node_batch)?;
-        write_aux(&txn, &aux)?;
+        aux::write(&txn, &aux)?;
 
         let mut meta = Meta {
             height: h,
@@ -477,16 +481,7 @@ impl Store {
     /// The latest committed value of `key` in aux table `table` (`None` if absent or the table
     /// was never written).
     pub fn aux_get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let name = aux_table_name(table);
-        let def: TableDefinition<&[u8], &[u8]> = TableDefinition::new(&name);
-        let ctx = "reading aux table";
-        let txn = self.inner.db.begin_read().ctx(ctx)?;
-        let t = match txn.open_table(def) {
-            Ok(t) => t,
-            Err(TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(StoreError::io(&format!("opening aux table {table}"), e)),
-        };
-        Ok(t.get(key).ctx(ctx)?.map(|g| g.value().to_vec()))
+        aux::get(&self.inner.db, table, key)
     }
 
     /// Range over an aux table: keys in `[start, end)` (`end: None` = unbounded), ascending or
@@ -499,69 +494,8 @@ impl Store {
         reverse: bool,
         limit: usize,
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
-        let name = aux_table_name(table);
-        let def: TableDefinition<&[u8], &[u8]> = TableDefinition::new(&name);
-        let ctx = "scanning aux table";
-        let txn = self.inner.db.begin_read().ctx(ctx)?;
-        let t = match txn.open_table(def) {
-            Ok(t) => t,
-            Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(StoreError::io(&format!("opening aux table {table}"), e)),
-        };
-        if limit == 0 || end.is_some_and(|e| e <= start) {
-            return Ok(Vec::new());
-        }
-        let range = match end {
-            Some(end) => t.range::<&[u8]>(start..end),
-            None => t.range::<&[u8]>(start..),
-        }
-        .ctx(ctx)?;
-        let mut out = Vec::new();
-        let mut push = |entry: Result<
-            (redb::AccessGuard<&[u8]>, redb::AccessGuard<&[u8]>),
-            redb::StorageError,
-        >|
-         -> Result<bool, StoreError> {
-            let (k, v) = entry.ctx(ctx)?;
-            out.push((k.value().to_vec(), v.value().to_vec()));
-            Ok(out.len() < limit)
-        };
-        if reverse {
-            for entry in range.rev() {
-                if !push(entry)? {
-                    break;
-                }
-            }
-        } else {
-            for entry in range {
-                if !push(entry)? {
-                    break;
-                }
-            }
-        }
-        Ok(out)
+        aux::range(&self.inner.db, table, start, end, reverse, limit)
     }
-}
-
-fn write_aux(txn: &WriteTransaction, aux: &[AuxWrite]) -> Result<(), StoreError> {
-    // Group by table (keeping the given order within a table, so a later write to the same key
-    // wins) to open each table once.
-    let tables: BTreeSet<&'static str> = aux.iter().map(|w| w.table).collect();
-    for table in tables {
-        let name = aux_table_name(table);
-        let def: TableDefinition<&[u8], &[u8]> = TableDefinition::new(&name);
-        let mut t = txn
-            .open_table(def)
-            .map_err(|e| StoreError::io(&format!("opening aux table {table}"), e))?;
-        for w in aux.iter().filter(|w| w.table == table) {
-            match &w.value {
-                Some(v) => t.insert(w.key.as_slice(), v.as_slice()),
-                None => t.remove(w.key.as_slice()),
-            }
-            .map_err(|e| StoreError::io(&format!("writing aux table {table}"), e))?;
-        }
-    }
-    Ok(())
 }
 
 /// Removes history that no height `>= cutoff` can observe, given that everything below

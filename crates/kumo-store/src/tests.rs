@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use jmt::Sha256Jmt;
-use redb::ReadableTableMetadata;
+use redb::{ReadableTableMetadata, TableDefinition};
 
 use super::*;
 

@@ -16,7 +16,7 @@ use kumo_crypto::PrivKey;
 use kumo_node::home::{Ed25519Key, NodeConfig};
 use kumo_node::rpc::backend::RpcBackend;
 use kumo_node::Node;
-use kumo_store::{Store, StoreOptions};
+use kumo_store::{IndexStore, Store, StoreOptions};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
@@ -34,6 +34,13 @@ pub struct ApplyArgs {
     /// Runs per store kind; the median run is reported.
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
+    /// Only this store kind (default: both).
+    #[arg(long, value_parser = ["memory", "disk"])]
+    pub store: Option<String>,
+    /// Only this mode (default: both): `serial` checks a block's txs, then runs the block;
+    /// `pipelined` checks the next block's txs while the current one runs.
+    #[arg(long, value_parser = ["serial", "pipelined"])]
+    pub mode: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -143,7 +150,7 @@ fn check_applied(node: &Node, block: &kumo_node::types::StoredBlock, want: usize
 /// RPC threads keep admitting txs on a live node; each block still holds exactly one block's txs.
 fn run_apply(
     a: &ApplyArgs,
-    store: Store,
+    (store, index): (Store, IndexStore),
     keys: &[PrivKey],
     numbers: &[u64],
     pipelined: bool,
@@ -159,12 +166,13 @@ fn run_apply(
     }
     let mut cfg = NodeConfig::new(CHAIN, "bench");
     cfg.mempool_max_txs = a.block_txs * 2;
-    let node = Node::with_parts(
+    let node = Node::with_stores(
         cfg,
         &genesis.to_json(),
         Ed25519Key::generate(),
         &Ed25519Key::generate(),
         store,
+        index,
     )?;
     node.produce_block_at(BlockTime {
         seconds: 1,
@@ -238,6 +246,10 @@ fn run_apply(
             }
         }
     }
+    // The tx index follows the blocks on its own thread; the run ends when it has caught up.
+    if !node.wait_indexed(Duration::from_secs(60)) {
+        bail!("the tx index did not catch up with the blocks");
+    }
     Ok(RunFigures {
         total: start.elapsed(),
         parts,
@@ -287,16 +299,27 @@ pub fn apply(g: &Globals, a: ApplyArgs) -> Result<()> {
     for (disk, pipelined) in [(false, false), (false, true), (true, false), (true, true)] {
         let store_kind = if disk { "disk" } else { "memory" };
         let mode = if pipelined { "pipelined" } else { "serial" };
+        if a.store.as_deref().is_some_and(|s| s != store_kind)
+            || a.mode.as_deref().is_some_and(|m| m != mode)
+        {
+            continue;
+        }
         let mut rates = Vec::new();
         let mut last = None;
         for run in 0..a.runs {
             let dir = tempfile::tempdir()?;
-            let store = if disk {
-                Store::open(&dir.path().join("bench.redb"), StoreOptions::default())?
+            let stores = if disk {
+                (
+                    Store::open(&dir.path().join("bench.redb"), StoreOptions::default())?,
+                    IndexStore::open(&dir.path().join("index.redb"))?,
+                )
             } else {
-                Store::in_memory(StoreOptions::default())?
+                (
+                    Store::in_memory(StoreOptions::default())?,
+                    IndexStore::in_memory()?,
+                )
             };
-            let f = run_apply(&a, store, &keys, &numbers, pipelined)?;
+            let f = run_apply(&a, stores, &keys, &numbers, pipelined)?;
             let rate = f.txs as f64 / f.total.as_secs_f64();
             eprintln!(
                 "  {store_kind} {mode} run {}: {} txs in {:.2}s = {:.0} tx/s (CheckTx {:.2}s, blocks {:.2}s)",
@@ -343,7 +366,7 @@ pub fn apply(g: &Globals, a: ApplyArgs) -> Result<()> {
             );
             println!(
                 "    blocks = FinalizeBlock (decode, signatures, execution, JMT update) {:.0} us \
-                 + block/index writes {:.0} us + store commit {:.0} us + mempool re-check {:.0} us",
+                 + block writes {:.0} us + store commit {:.0} us + mempool re-check {:.0} us",
                 us(f.parts.finalize),
                 us(f.parts.index),
                 us(f.parts.commit),

@@ -1,0 +1,226 @@
+//! The tx index follower: after each block commits, a thread of its own indexes the block's
+//! txs (by hash, and by every indexed event attribute) in the index store, as CometBFT's
+//! IndexerService does. The block's commit so stays free of the index's ~7 random-keyed rows
+//! per tx.
+//!
+//! The index is derived data. Its writes are synced only every [`SYNC_EVERY`] blocks or when
+//! the follower has caught up, and after a crash or restart the follower re-indexes whatever
+//! the index store lacks from the stored blocks before it takes new ones.
+
+use crate::blockstore::{index_writes, BlockStore};
+use crate::types::{BlockResults, StoredBlock};
+use anyhow::{Context, Result};
+use kumo_store::IndexStore;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Sync the index at least this often while blocks queue up.
+const SYNC_EVERY: u64 = 100;
+
+/// How far the index is: shared by the follower (which advances it) and readers (who wait on
+/// it).
+#[derive(Debug, Default)]
+pub struct Progress {
+    state: Mutex<ProgressState>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct ProgressState {
+    indexed: u64,
+    failed: Option<String>,
+}
+
+impl Progress {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ProgressState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn set(&self, indexed: u64) {
+        self.lock().indexed = indexed;
+        self.changed.notify_all();
+    }
+
+    fn fail(&self, why: String) {
+        self.lock().failed = Some(why);
+        self.changed.notify_all();
+    }
+
+    /// The last indexed height.
+    pub fn indexed(&self) -> u64 {
+        self.lock().indexed
+    }
+
+    /// Waits until `height` is indexed or `timeout` passes (then returns `Ok` anyway: the
+    /// caller reads what the index has). Fails if the follower stopped on an error.
+    pub fn wait_for(&self, height: u64, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let mut s = self.lock();
+        while s.indexed < height && s.failed.is_none() {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            s = self
+                .changed
+                .wait_timeout(s, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        match &s.failed {
+            Some(why) => Err(format!("the tx index stopped: {why}")),
+            None => Ok(()),
+        }
+    }
+}
+
+type Job = (Arc<StoredBlock>, Arc<BlockResults>);
+
+/// The follower thread and the channel that feeds it committed blocks. Dropping it lets the
+/// thread finish the blocks already sent, then joins it.
+pub struct Indexer {
+    progress: Arc<Progress>,
+    queued: Arc<AtomicUsize>,
+    sender: Option<mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Indexer {
+    /// Starts the follower over `blocks` (whose index store it writes); it first indexes the
+    /// stored blocks the index lacks, up to `committed`.
+    pub fn start(blocks: BlockStore, progress: Arc<Progress>, committed: u64) -> Result<Indexer> {
+        let index = blocks.index().clone();
+        let mut from = index.height().context("reading the tx index height")?;
+        if from > committed {
+            // An index ahead of the chain belongs to another chain (a reset store): rebuild.
+            tracing::warn!(
+                index = from,
+                chain = committed,
+                "the tx index is ahead of the chain; rebuilding it"
+            );
+            index.clear().context("clearing the tx index")?;
+            from = 0;
+        }
+        progress.set(from);
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let thread = {
+            let (progress, queued) = (progress.clone(), queued.clone());
+            std::thread::Builder::new()
+                .name("tx-indexer".into())
+                .spawn(move || {
+                    let follower = Follower {
+                        blocks,
+                        index,
+                        progress: progress.clone(),
+                        queued,
+                        indexed: from,
+                    };
+                    if let Err(e) = follower.run(committed, receiver) {
+                        tracing::error!("tx index stopped: {e:#}");
+                        progress.fail(format!("{e:#}"));
+                    }
+                })
+                .context("starting the tx indexer thread")?
+        };
+        Ok(Indexer {
+            progress,
+            queued,
+            sender: Some(sender),
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands a committed block to the follower.
+    pub fn push(&self, block: Arc<StoredBlock>, results: Arc<BlockResults>) {
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        if let Some(s) = &self.sender {
+            // A follower that stopped on an error has recorded why; readers see it.
+            let _ = s.send((block, results));
+        }
+    }
+
+    pub fn progress(&self) -> &Arc<Progress> {
+        &self.progress
+    }
+}
+
+impl Drop for Indexer {
+    fn drop(&mut self) {
+        drop(self.sender.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Follower {
+    blocks: BlockStore,
+    index: IndexStore,
+    progress: Arc<Progress>,
+    queued: Arc<AtomicUsize>,
+    indexed: u64,
+}
+
+impl Follower {
+    fn run(mut self, committed: u64, receiver: mpsc::Receiver<Job>) -> Result<()> {
+        if self.indexed < committed {
+            tracing::info!(
+                from = self.indexed + 1,
+                to = committed,
+                "indexing stored blocks"
+            );
+        }
+        // Blocks below the earliest stored one cannot be indexed (and hold nothing to find).
+        self.indexed = self
+            .indexed
+            .max(self.blocks.earliest_height().saturating_sub(1));
+        self.catch_up(committed)?;
+        for (block, results) in receiver {
+            let left = self.queued.fetch_sub(1, Ordering::SeqCst) - 1;
+            let h = block.block.header.height;
+            if h <= self.indexed {
+                continue;
+            }
+            self.catch_up(h - 1)?;
+            self.index_block(&block, &results, left == 0)?;
+        }
+        Ok(())
+    }
+
+    /// Indexes stored blocks `indexed+1..=to`.
+    fn catch_up(&mut self, to: u64) -> Result<()> {
+        while self.indexed < to {
+            let h = self.indexed + 1;
+            let block = self
+                .blocks
+                .block(h)
+                .with_context(|| format!("block {h} is not stored"))?;
+            let results = self
+                .blocks
+                .results(h)
+                .with_context(|| format!("results of block {h} are not stored"))?;
+            self.index_block(&block, &results, h == to)?;
+        }
+        Ok(())
+    }
+
+    fn index_block(
+        &mut self,
+        block: &StoredBlock,
+        results: &BlockResults,
+        caught_up: bool,
+    ) -> Result<()> {
+        let h = block.block.header.height;
+        let durable = caught_up || h % SYNC_EVERY == 0;
+        self.index
+            .write(h, &index_writes(block, results), durable)
+            .with_context(|| format!("indexing block {h}"))?;
+        self.indexed = h;
+        self.progress.set(h);
+        Ok(())
+    }
+}

@@ -1,0 +1,142 @@
+//! The index store: derived data (the node's tx index) in its own redb file, outside the state
+//! store.
+//!
+//! It is written after a block commits, by a follower thread, not in the block's transaction:
+//! the block's commit then neither inserts the index's many small random-keyed rows nor syncs
+//! their pages (CometBFT keeps its tx index in a separate database for the same reason). Losing
+//! its tail in a crash loses nothing: the follower rebuilds it from the stored blocks, starting
+//! after [`IndexStore::height`].
+
+use crate::error::IoContext;
+use crate::{aux, AuxWrite, StoreError};
+use redb::{Database, Durability, TableDefinition};
+use std::path::Path;
+use std::sync::Arc;
+
+const META: TableDefinition<&str, u64> = TableDefinition::new("index_meta");
+const HEIGHT: &str = "height";
+
+/// A plain key-value database of aux tables that records the height it is complete up to.
+/// Cheap to clone (shared handle).
+#[derive(Clone)]
+pub struct IndexStore {
+    db: Arc<Database>,
+}
+
+impl std::fmt::Debug for IndexStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexStore")
+            .field("height", &self.height().ok())
+            .finish()
+    }
+}
+
+impl IndexStore {
+    /// Opens (or creates) the index in the redb file at `path`.
+    pub fn open(path: &Path) -> Result<IndexStore, StoreError> {
+        let db = Database::create(path)
+            .map_err(|e| StoreError::io(&format!("opening index {}", path.display()), e))?;
+        Ok(IndexStore { db: Arc::new(db) })
+    }
+
+    /// An index held in memory (for in-memory nodes and tests).
+    pub fn in_memory() -> Result<IndexStore, StoreError> {
+        let db = Database::builder()
+            .create_with_backend(crate::memory::ChunkedMemory::default())
+            .ctx("creating in-memory index")?;
+        Ok(IndexStore { db: Arc::new(db) })
+    }
+
+    /// The last height whose writes the index holds (0 when empty).
+    pub fn height(&self) -> Result<u64, StoreError> {
+        let ctx = "reading the index height";
+        let txn = self.db.begin_read().ctx(ctx)?;
+        let meta = match txn.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
+            Err(e) => return Err(StoreError::io(ctx, e)),
+        };
+        Ok(meta.get(HEIGHT).ctx(ctx)?.map_or(0, |v| v.value()))
+    }
+
+    /// Applies one height's writes and records the height, in one transaction. With
+    /// `durable: false` the commit is not synced: a crash may lose it (and any later
+    /// non-durable ones) and the index reopens at an earlier height.
+    pub fn write(&self, height: u64, writes: &[AuxWrite], durable: bool) -> Result<(), StoreError> {
+        let ctx = "writing the index";
+        let mut txn = self.db.begin_write().ctx(ctx)?;
+        txn.set_durability(if durable {
+            Durability::Immediate
+        } else {
+            Durability::None
+        });
+        aux::write(&txn, writes)?;
+        txn.open_table(META)
+            .ctx(ctx)?
+            .insert(HEIGHT, height)
+            .ctx(ctx)?;
+        txn.commit().ctx(ctx)
+    }
+
+    /// Deletes every table (the index is rebuilt from height 1).
+    pub fn clear(&self) -> Result<(), StoreError> {
+        let ctx = "clearing the index";
+        let txn = self.db.begin_write().ctx(ctx)?;
+        let tables: Vec<_> = txn.list_tables().ctx(ctx)?.collect();
+        for t in tables {
+            txn.delete_table(t).ctx(ctx)?;
+        }
+        txn.commit().ctx(ctx)
+    }
+
+    /// The value of `key` in table `table`.
+    pub fn get(&self, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        aux::get(&self.db, table, key)
+    }
+
+    /// Keys in `[start, end)` of `table`, ascending or (`reverse`) descending, at most `limit`.
+    pub fn range(
+        &self,
+        table: &str,
+        start: &[u8],
+        end: Option<&[u8]>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        aux::range(&self.db, table, start, end, reverse, limit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(key: &[u8], value: &[u8]) -> AuxWrite {
+        AuxWrite {
+            table: "t",
+            key: key.to_vec(),
+            value: Some(value.to_vec()),
+        }
+    }
+
+    #[test]
+    fn records_its_height_survives_reopen_and_clears() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.redb");
+        {
+            let index = IndexStore::open(&path).unwrap();
+            assert_eq!(index.height().unwrap(), 0);
+            index.write(1, &[put(b"a", b"1")], false).unwrap();
+            index.write(2, &[put(b"b", b"2")], true).unwrap();
+            assert_eq!(index.height().unwrap(), 2);
+            assert_eq!(index.get("t", b"a").unwrap(), Some(b"1".to_vec()));
+            assert_eq!(index.range("t", b"", None, true, 1).unwrap().len(), 1);
+        }
+        let index = IndexStore::open(&path).unwrap();
+        assert_eq!(index.height().unwrap(), 2);
+        assert_eq!(index.get("t", b"b").unwrap(), Some(b"2".to_vec()));
+        index.clear().unwrap();
+        assert_eq!(index.height().unwrap(), 0);
+        assert_eq!(index.get("t", b"a").unwrap(), None);
+    }
+}
