@@ -421,7 +421,14 @@ impl Node {
         let stored = Arc::new(stored);
         let results = Arc::new(results);
         self.indexer.push(stored.clone(), results.clone());
-        for (i, (tx, r)) in stored.block.txs.iter().zip(&results.tx_results).enumerate() {
+        // Per-tx events copy each tx and its result: only when someone listens.
+        let listening = self.events.receiver_count() > 0;
+        let txs = if listening {
+            &stored.block.txs[..]
+        } else {
+            &[]
+        };
+        for (i, (tx, r)) in txs.iter().zip(&results.tx_results).enumerate() {
             let _ = self.events.send(NodeEvent::Tx(Arc::new(IndexedTx {
                 hash: kumo_app::tx::tx_hash(tx),
                 height,
