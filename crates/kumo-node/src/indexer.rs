@@ -167,18 +167,27 @@ struct Follower {
 
 impl Follower {
     fn run(mut self, committed: u64, receiver: mpsc::Receiver<Job>) -> Result<()> {
-        if self.indexed < committed {
+        // Blocks below the earliest stored one cannot be indexed (and hold nothing to find).
+        self.indexed = self
+            .indexed
+            .max(self.blocks.earliest_height().saturating_sub(1));
+        let behind = committed.saturating_sub(self.indexed);
+        if behind > 0 {
             tracing::info!(
                 from = self.indexed + 1,
                 to = committed,
                 "indexing stored blocks"
             );
         }
-        // Blocks below the earliest stored one cannot be indexed (and hold nothing to find).
-        self.indexed = self
-            .indexed
-            .max(self.blocks.earliest_height().saturating_sub(1));
+        let started = Instant::now();
         self.catch_up(committed)?;
+        if behind > 0 {
+            tracing::info!(
+                blocks = behind,
+                "tx index caught up in {:.1}s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         for (block, results) in receiver {
             let left = self.queued.fetch_sub(1, Ordering::SeqCst) - 1;
             let h = block.block.header.height;
@@ -195,6 +204,9 @@ impl Follower {
     fn catch_up(&mut self, to: u64) -> Result<()> {
         while self.indexed < to {
             let h = self.indexed + 1;
+            if h % 10_000 == 0 {
+                tracing::info!(height = h, to, "indexing stored blocks");
+            }
             let block = self
                 .blocks
                 .block(h)

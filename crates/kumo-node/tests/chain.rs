@@ -569,3 +569,46 @@ fn tendermint_service_reports_node_info_and_blocks() {
     );
     assert!(!syncing.syncing);
 }
+
+#[test]
+fn an_index_ahead_of_the_chain_is_rebuilt() {
+    let (a, b) = (key(ALICE), key(BOB));
+    // An index left from another chain: it claims height 100 and holds a stray row.
+    let index = kumo_store::IndexStore::in_memory().unwrap();
+    let stray = kumo_store::AuxWrite {
+        table: "tx_hashes",
+        key: vec![7; 32],
+        value: Some([100u64.to_be_bytes().as_slice(), &0u32.to_be_bytes()].concat()),
+    };
+    index.write(100, &[stray], true).unwrap();
+    let node = Node::with_stores(
+        NodeConfig::new(CHAIN, "test"),
+        &genesis_for(&[&a, &b]),
+        Ed25519Key::generate(),
+        &Ed25519Key::generate(),
+        Store::in_memory(StoreOptions::default()).unwrap(),
+        index.clone(),
+    )
+    .unwrap();
+    let mut c = Chain {
+        node,
+        time: 1_000,
+        validator: Ed25519Key::generate(),
+        node_key: Ed25519Key::generate(),
+    };
+    c.block();
+    let tx = signed(
+        &c,
+        &a,
+        send_msg(&a, &b.address().to_string(), 5),
+        5_000,
+        200_000,
+    );
+    let hash = kumo_app::tx::tx_hash(&tx);
+    c.node.check_tx(tx).unwrap();
+    assert_eq!(c.block()[0].code, 0);
+    assert!(c.node.wait_indexed(std::time::Duration::from_secs(5)));
+    assert_eq!(index.height().unwrap(), 2);
+    assert!(c.node.tx(&[7; 32]).is_none(), "the stray row is gone");
+    assert_eq!(c.node.tx(&hash).expect("indexed").height, 2);
+}
