@@ -127,7 +127,26 @@ fn restore_default_sigpipe() {
     }
 }
 
+/// mimalloc's `mi_option_purge_delay` (mimalloc v3's option enum, as libmimalloc-sys 0.1.49
+/// builds it by default): how long freed memory stays with the process before it goes back to
+/// the OS.
+const MI_OPTION_PURGE_DELAY: i32 = 15;
+
+extern "C" {
+    fn mi_option_set(option: i32, value: std::ffi::c_long);
+}
+
+/// Keep freed memory for a second instead of mimalloc's 10 ms: each block frees and allocates
+/// the same tens of megabytes again, and memory handed back to the OS comes back as freshly
+/// zeroed pages (`kumo bench apply` on disk: ~4,300 -> ~5,200 tx/s). Idle memory still returns
+/// to the OS after a second.
+fn tune_allocator() {
+    // SAFETY: sets a plain integer option; mimalloc allows it at any time.
+    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 1000) };
+}
+
 fn main() {
+    tune_allocator();
     let cli = Cli::parse();
     if cli.command.prints_and_exits() {
         restore_default_sigpipe();
