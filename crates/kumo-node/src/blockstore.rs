@@ -84,7 +84,7 @@ pub fn block_writes(block: &StoredBlock, results: &BlockResults, commit: &Commit
                 .collect::<Vec<_>>()
         },
     );
-    let mut w = Vec::with_capacity(4 + 8 * txs.len());
+    let mut w = Vec::with_capacity(4 + txs.len());
     w.extend([
         put(BLOCKS, h.to_be_bytes().to_vec(), block_bytes),
         put(

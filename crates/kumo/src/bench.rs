@@ -1,8 +1,8 @@
 //! `kumo bench`: throughput figures for signed bank sends.
 //!
 //! `apply` drives the real node pipeline (CheckTx -> FinalizeBlock -> Commit, with block
-//! storage and the tx index) in-process, on an in-memory and an on-disk store, and breaks the
-//! time down. `rpc` measures a running node from `broadcast_tx_sync` to committed blocks.
+//! storage, and the tx index follower, which a run waits for) in-process, on an in-memory and
+//! an on-disk store, and breaks the time down. `rpc` measures a running node from `broadcast_tx_sync` to committed blocks.
 
 use crate::{Globals, Output};
 use anyhow::{bail, Context, Result};
