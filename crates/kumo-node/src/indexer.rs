@@ -3,22 +3,25 @@
 //! IndexerService does. The block's commit so stays free of the index's ~7 random-keyed rows
 //! per tx.
 //!
-//! The index is derived data. Its writes are synced only every [`SYNC_EVERY`] blocks or when
-//! the follower has caught up, and after a crash or restart the follower re-indexes whatever
-//! the index store lacks from the stored blocks before it takes new ones.
+//! The index is derived data. Its writes are synced at most every [`SYNC_INTERVAL`] (and at
+//! least every [`SYNC_EVERY`] blocks, and when the follower stops); after a crash or restart the
+//! follower re-indexes whatever the index store lacks from the stored blocks before it takes new
+//! ones.
 
 use crate::blockstore::{index_writes, BlockStore};
 use crate::types::{BlockResults, StoredBlock};
 use anyhow::{Context, Result};
 use kumo_store::IndexStore;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Sync the index at least this often while blocks queue up.
+/// Sync the index at least every this many blocks...
 const SYNC_EVERY: u64 = 100;
+/// ... and otherwise no more often than this: a sync writes and flushes the pages of every block
+/// since the last one, and under load blocks come faster than that.
+const SYNC_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How far the index is: shared by the follower (which advances it) and readers (who wait on
 /// it).
@@ -83,7 +86,6 @@ type Job = (Arc<StoredBlock>, Arc<BlockResults>);
 /// thread finish the blocks already sent, then joins it.
 pub struct Indexer {
     progress: Arc<Progress>,
-    queued: Arc<AtomicUsize>,
     sender: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -106,9 +108,8 @@ impl Indexer {
         }
         progress.set(from);
         let (sender, receiver) = mpsc::channel::<Job>();
-        let queued = Arc::new(AtomicUsize::new(0));
         let thread = {
-            let (progress, queued) = (progress.clone(), queued.clone());
+            let progress = progress.clone();
             std::thread::Builder::new()
                 .name("tx-indexer".into())
                 .spawn(move || {
@@ -116,8 +117,8 @@ impl Indexer {
                         blocks,
                         index,
                         progress: progress.clone(),
-                        queued,
                         indexed: from,
+                        last_sync: Instant::now(),
                     };
                     if let Err(e) = follower.run(committed, receiver) {
                         tracing::error!("tx index stopped: {e:#}");
@@ -128,7 +129,6 @@ impl Indexer {
         };
         Ok(Indexer {
             progress,
-            queued,
             sender: Some(sender),
             thread: Some(thread),
         })
@@ -136,7 +136,6 @@ impl Indexer {
 
     /// Hands a committed block to the follower.
     pub fn push(&self, block: Arc<StoredBlock>, results: Arc<BlockResults>) {
-        self.queued.fetch_add(1, Ordering::SeqCst);
         if let Some(s) = &self.sender {
             // A follower that stopped on an error has recorded why; readers see it.
             let _ = s.send((block, results));
@@ -161,8 +160,8 @@ struct Follower {
     blocks: BlockStore,
     index: IndexStore,
     progress: Arc<Progress>,
-    queued: Arc<AtomicUsize>,
     indexed: u64,
+    last_sync: Instant,
 }
 
 impl Follower {
@@ -189,14 +188,15 @@ impl Follower {
             );
         }
         for (block, results) in receiver {
-            let left = self.queued.fetch_sub(1, Ordering::SeqCst) - 1;
             let h = block.block.header.height;
             if h <= self.indexed {
                 continue;
             }
             self.catch_up(h - 1)?;
-            self.index_block(&block, &results, left == 0)?;
+            self.index_block(&block, &results)?;
         }
+        // The node is stopping: make what is indexed durable, so the next start need not redo it.
+        self.index.sync().context("syncing the tx index")?;
         Ok(())
     }
 
@@ -215,22 +215,20 @@ impl Follower {
                 .blocks
                 .results(h)
                 .with_context(|| format!("results of block {h} are not stored"))?;
-            self.index_block(&block, &results, h == to)?;
+            self.index_block(&block, &results)?;
         }
         Ok(())
     }
 
-    fn index_block(
-        &mut self,
-        block: &StoredBlock,
-        results: &BlockResults,
-        caught_up: bool,
-    ) -> Result<()> {
+    fn index_block(&mut self, block: &StoredBlock, results: &BlockResults) -> Result<()> {
         let h = block.block.header.height;
-        let durable = caught_up || h % SYNC_EVERY == 0;
+        let durable = h % SYNC_EVERY == 0 || self.last_sync.elapsed() >= SYNC_INTERVAL;
         self.index
             .write(h, &index_writes(block, results), durable)
             .with_context(|| format!("indexing block {h}"))?;
+        if durable {
+            self.last_sync = Instant::now();
+        }
         self.indexed = h;
         self.progress.set(h);
         Ok(())

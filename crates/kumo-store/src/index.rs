@@ -78,6 +78,14 @@ impl IndexStore {
         txn.commit().ctx(ctx)
     }
 
+    /// Makes every write so far durable (an empty synced commit).
+    pub fn sync(&self) -> Result<(), StoreError> {
+        let ctx = "syncing the index";
+        let mut txn = self.db.begin_write().ctx(ctx)?;
+        txn.set_durability(Durability::Immediate);
+        txn.commit().ctx(ctx)
+    }
+
     /// Deletes every table (the index is rebuilt from height 1).
     pub fn clear(&self) -> Result<(), StoreError> {
         let ctx = "clearing the index";
@@ -127,7 +135,8 @@ mod tests {
             let index = IndexStore::open(&path).unwrap();
             assert_eq!(index.height().unwrap(), 0);
             index.write(1, &[put(b"a", b"1")], false).unwrap();
-            index.write(2, &[put(b"b", b"2")], true).unwrap();
+            index.write(2, &[put(b"b", b"2")], false).unwrap();
+            index.sync().unwrap();
             assert_eq!(index.height().unwrap(), 2);
             assert_eq!(index.get("t", b"a").unwrap(), Some(b"1".to_vec()));
             assert_eq!(index.range("t", b"", None, true, 1).unwrap().len(), 1);
