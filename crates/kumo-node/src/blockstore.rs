@@ -26,6 +26,9 @@ const LEGACY_TXS: &str = "txs";
 const LEGACY_TX_POS: &str = "tx_positions";
 const TX_EVENTS: &str = "tx_events";
 
+/// How long a lookup through the tx index waits for the follower to reach the committed height.
+const INDEX_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn enc<T: Serialize>(v: &T) -> Vec<u8> {
     postcard::to_allocvec(v).expect("block data serializes")
 }
@@ -157,12 +160,13 @@ impl BlockStore {
         &self.index
     }
 
-    /// Waits until the index holds every block committed so far (at most a few seconds: a
-    /// follower rebuilding a long chain after a restart answers with what it has).
-    fn wait_indexed(&self) -> Result<(), StoreError> {
+    /// Waits until the index holds every block committed so far, or `timeout` passes; says
+    /// whether it got there. Lookups through the index wait at most a few seconds: a follower
+    /// rebuilding a long chain after a restart answers with what it has.
+    pub fn wait_indexed(&self, timeout: std::time::Duration) -> Result<bool, StoreError> {
         let committed = self.store.last_commit().height;
         self.progress
-            .wait_for(committed, std::time::Duration::from_secs(5))
+            .wait_for(committed, timeout)
             .map_err(StoreError::Corrupt)
     }
 
@@ -222,7 +226,7 @@ impl BlockStore {
     }
 
     pub fn tx(&self, hash: &[u8; 32]) -> Option<IndexedTx> {
-        if let Err(e) = self.wait_indexed() {
+        if let Err(e) = self.wait_indexed(INDEX_WAIT) {
             tracing::error!("tx index: {e}");
         }
         let position = self
@@ -266,7 +270,7 @@ impl BlockStore {
         key: &str,
         value: &str,
     ) -> Result<Vec<IndexedTx>, StoreError> {
-        self.wait_indexed()?;
+        self.wait_indexed(INDEX_WAIT)?;
         let prefix = event_prefix(kind, key, value);
         let mut end = prefix.clone();
         *end.last_mut().expect("non-empty") = 1;

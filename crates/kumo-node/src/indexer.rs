@@ -52,14 +52,9 @@ impl Progress {
         self.changed.notify_all();
     }
 
-    /// The last indexed height.
-    pub fn indexed(&self) -> u64 {
-        self.lock().indexed
-    }
-
-    /// Waits until `height` is indexed or `timeout` passes (then returns `Ok` anyway: the
-    /// caller reads what the index has). Fails if the follower stopped on an error.
-    pub fn wait_for(&self, height: u64, timeout: Duration) -> Result<(), String> {
+    /// Waits until `height` is indexed or `timeout` passes; says whether it was reached. Fails
+    /// if the follower stopped on an error.
+    pub fn wait_for(&self, height: u64, timeout: Duration) -> Result<bool, String> {
         let deadline = Instant::now() + timeout;
         let mut s = self.lock();
         while s.indexed < height && s.failed.is_none() {
@@ -75,7 +70,7 @@ impl Progress {
         }
         match &s.failed {
             Some(why) => Err(format!("the tx index stopped: {why}")),
-            None => Ok(()),
+            None => Ok(s.indexed >= height),
         }
     }
 }
@@ -85,7 +80,6 @@ type Job = (Arc<StoredBlock>, Arc<BlockResults>);
 /// The follower thread and the channel that feeds it committed blocks. Dropping it lets the
 /// thread finish the blocks already sent, then joins it.
 pub struct Indexer {
-    progress: Arc<Progress>,
     sender: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -108,27 +102,23 @@ impl Indexer {
         }
         progress.set(from);
         let (sender, receiver) = mpsc::channel::<Job>();
-        let thread = {
-            let progress = progress.clone();
-            std::thread::Builder::new()
-                .name("tx-indexer".into())
-                .spawn(move || {
-                    let follower = Follower {
-                        blocks,
-                        index,
-                        progress: progress.clone(),
-                        indexed: from,
-                        last_sync: Instant::now(),
-                    };
-                    if let Err(e) = follower.run(committed, receiver) {
-                        tracing::error!("tx index stopped: {e:#}");
-                        progress.fail(format!("{e:#}"));
-                    }
-                })
-                .context("starting the tx indexer thread")?
-        };
+        let thread = std::thread::Builder::new()
+            .name("tx-indexer".into())
+            .spawn(move || {
+                let follower = Follower {
+                    blocks,
+                    index,
+                    progress: progress.clone(),
+                    indexed: from,
+                    last_sync: Instant::now(),
+                };
+                if let Err(e) = follower.run(committed, receiver) {
+                    tracing::error!("tx index stopped: {e:#}");
+                    progress.fail(format!("{e:#}"));
+                }
+            })
+            .context("starting the tx indexer thread")?;
         Ok(Indexer {
-            progress,
             sender: Some(sender),
             thread: Some(thread),
         })
@@ -140,10 +130,6 @@ impl Indexer {
             // A follower that stopped on an error has recorded why; readers see it.
             let _ = s.send((block, results));
         }
-    }
-
-    pub fn progress(&self) -> &Arc<Progress> {
-        &self.progress
     }
 }
 

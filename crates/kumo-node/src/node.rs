@@ -247,9 +247,7 @@ impl Node {
 
     /// Waits until the tx index holds every committed block; false if `timeout` passed first.
     pub fn wait_indexed(&self, timeout: Duration) -> bool {
-        let tip = self.tip.lock().expect("tip lock").height;
-        let progress = self.indexer.progress();
-        progress.wait_for(tip, timeout).is_ok() && progress.indexed() >= tip
+        self.blocks.wait_indexed(timeout).unwrap_or(false)
     }
 
     pub fn mempool_len(&self) -> usize {

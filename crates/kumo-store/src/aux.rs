@@ -4,22 +4,33 @@
 use crate::error::IoContext;
 use crate::tables::aux_table_name;
 use crate::{AuxWrite, StoreError};
-use redb::{Database, TableDefinition, TableError, WriteTransaction};
+use redb::{Database, ReadOnlyTable, TableDefinition, TableError, WriteTransaction};
 use std::collections::BTreeSet;
+
+/// Aux table `table` in a fresh read transaction; `None` if it was never written.
+fn open_read(
+    db: &Database,
+    table: &str,
+) -> Result<Option<ReadOnlyTable<&'static [u8], &'static [u8]>>, StoreError> {
+    let name = aux_table_name(table);
+    let def: TableDefinition<&[u8], &[u8]> = TableDefinition::new(&name);
+    let txn = db.begin_read().ctx("reading aux table")?;
+    match txn.open_table(def) {
+        Ok(t) => Ok(Some(t)),
+        Err(TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(StoreError::io(&format!("opening aux table {table}"), e)),
+    }
+}
 
 /// The latest committed value of `key` in aux table `table` (`None` if absent or the table
 /// was never written).
 pub(crate) fn get(db: &Database, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-    let name = aux_table_name(table);
-    let def: TableDefinition<&[u8], &[u8]> = TableDefinition::new(&name);
-    let ctx = "reading aux table";
-    let txn = db.begin_read().ctx(ctx)?;
-    let t = match txn.open_table(def) {
-        Ok(t) => t,
-        Err(TableError::TableDoesNotExist(_)) => return Ok(None),
-        Err(e) => return Err(StoreError::io(&format!("opening aux table {table}"), e)),
+    let Some(t) = open_read(db, table)? else {
+        return Ok(None);
     };
-    Ok(t.get(key).ctx(ctx)?.map(|g| g.value().to_vec()))
+    Ok(t.get(key)
+        .ctx("reading aux table")?
+        .map(|g| g.value().to_vec()))
 }
 
 /// Range over an aux table: keys in `[start, end)` (`end: None` = unbounded), ascending or
@@ -32,14 +43,9 @@ pub(crate) fn range(
     reverse: bool,
     limit: usize,
 ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
-    let name = aux_table_name(table);
-    let def: TableDefinition<&[u8], &[u8]> = TableDefinition::new(&name);
     let ctx = "scanning aux table";
-    let txn = db.begin_read().ctx(ctx)?;
-    let t = match txn.open_table(def) {
-        Ok(t) => t,
-        Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-        Err(e) => return Err(StoreError::io(&format!("opening aux table {table}"), e)),
+    let Some(t) = open_read(db, table)? else {
+        return Ok(Vec::new());
     };
     if limit == 0 || end.is_some_and(|e| e <= start) {
         return Ok(Vec::new());
