@@ -19,6 +19,7 @@ use ripemd::Ripemd160;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
+mod bech32_fast;
 pub mod keyring;
 
 pub use keyring::{Backend, KeyInfo, Keyring, KeyringError};
@@ -92,6 +93,9 @@ impl Address {
     /// If `hrp` is not a valid bech32 human-readable part (1-83 printable ASCII characters). HRPs
     /// are program constants such as [`ACCOUNT_HRP`], so this is a programming error.
     pub fn to_bech32(&self, hrp: &str) -> String {
+        if let Some(s) = bech32_fast::encode20(hrp, &self.0) {
+            return s;
+        }
         let hrp = Hrp::parse(hrp).unwrap_or_else(|e| panic!("invalid bech32 hrp {hrp:?}: {e}"));
         bech32::encode_lower::<Bech32>(hrp, &self.0)
             .expect("a 20-byte payload always fits in a bech32 string")
@@ -100,6 +104,9 @@ impl Address {
     /// Decodes a classic bech32 address and checks that its prefix is `hrp` and its payload is 20
     /// bytes. All-lowercase or all-uppercase input is accepted; mixed case is not.
     pub fn from_bech32(s: &str, hrp: &str) -> Result<Address, CryptoError> {
+        if let Some(bytes) = bech32_fast::decode20(s, hrp) {
+            return Ok(Address(bytes));
+        }
         let malformed = |reason: String| CryptoError::Bech32Malformed {
             input: s.to_string(),
             reason,

@@ -107,24 +107,30 @@ pub fn block_writes(block: &StoredBlock, results: &BlockResults, commit: &Commit
 /// The index store writes for one block: each tx by hash, and by each indexed event attribute.
 pub fn index_writes(block: &StoredBlock, results: &BlockResults) -> Vec<AuxWrite> {
     let h = block.block.header.height;
-    let mut w = Vec::with_capacity(block.block.txs.len() * 8);
-    let mut events: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = Default::default();
+    // Attribute rows are gathered in a hash map and sorted once: a block has tens of thousands
+    // of attributes but far fewer distinct ones, and long keys make every comparison costly.
+    let mut events: std::collections::HashMap<Vec<u8>, Vec<u8>> = Default::default();
+    let mut hashes = Vec::with_capacity(block.block.txs.len());
     for (i, (tx, result)) in block.block.txs.iter().zip(&results.tx_results).enumerate() {
         let hash = kumo_app::tx::tx_hash(tx);
-        w.push(put(TX_HASHES, hash.to_vec(), position_key(h, i as u32)));
+        hashes.push(put(TX_HASHES, hash.to_vec(), position_key(h, i as u32)));
+        let index = (i as u32).to_be_bytes();
         for ev in &result.events {
             for a in ev.attributes.iter().filter(|a| a.index) {
-                let mut key = event_prefix(&ev.kind, &a.key, &a.value);
-                key.extend_from_slice(&h.to_be_bytes());
-                let txs = events.entry(key).or_default();
+                let txs = events
+                    .entry(event_key(&ev.kind, &a.key, &a.value, h))
+                    .or_default();
                 // A tx that carries the same attribute twice is listed once.
-                if !txs.ends_with(&(i as u32).to_be_bytes()) {
-                    txs.extend_from_slice(&(i as u32).to_be_bytes());
+                if !txs.ends_with(&index) {
+                    txs.extend_from_slice(&index);
                 }
             }
         }
     }
-    w.extend(events.into_iter().map(|(k, v)| put(TX_EVENTS, k, v)));
+    let mut rows: Vec<(Vec<u8>, Vec<u8>)> = events.into_iter().collect();
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut w = hashes;
+    w.extend(rows.into_iter().map(|(k, v)| put(TX_EVENTS, k, v)));
     w
 }
 
@@ -132,9 +138,26 @@ fn position_key(height: u64, index: u32) -> Vec<u8> {
     [&height.to_be_bytes()[..], &index.to_be_bytes()].concat()
 }
 
+/// `kind.key=value` and a 0 byte: the prefix of one attribute's rows, all heights.
 fn event_prefix(kind: &str, key: &str, value: &str) -> Vec<u8> {
-    let mut k = format!("{kind}.{key}={value}").into_bytes();
-    k.push(0);
+    let mut k = Vec::with_capacity(kind.len() + key.len() + value.len() + 3 + 8);
+    for part in [
+        kind.as_bytes(),
+        b".",
+        key.as_bytes(),
+        b"=",
+        value.as_bytes(),
+        &[0],
+    ] {
+        k.extend_from_slice(part);
+    }
+    k
+}
+
+/// The row of one attribute at height `h`: [`event_prefix`] and the height.
+fn event_key(kind: &str, key: &str, value: &str, h: u64) -> Vec<u8> {
+    let mut k = event_prefix(kind, key, value);
+    k.extend_from_slice(&h.to_be_bytes());
     k
 }
 
