@@ -202,12 +202,11 @@ impl PubKey {
                 b[0]
             )));
         }
-        // libsecp256k1 decompresses several times faster than k256; this runs for every tx.
-        secp256k1::PublicKey::from_slice(b).map_err(|_| {
-            CryptoError::InvalidPubKey("bytes do not encode a point on secp256k1".into())
-        })?;
         let mut out = [0u8; PUBKEY_LEN];
         out.copy_from_slice(b);
+        parsed_point(&out).ok_or_else(|| {
+            CryptoError::InvalidPubKey("bytes do not encode a point on secp256k1".into())
+        })?;
         Ok(PubKey(out))
     }
 
@@ -226,7 +225,7 @@ impl PubKey {
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
         // libsecp256k1 verifies several times faster than the pure-Rust k256, and signature
         // checks dominate CheckTx; it also rejects high-S signatures, as the Cosmos SDK does.
-        let Ok(pk) = secp256k1::PublicKey::from_slice(&self.0) else {
+        let Some(pk) = parsed_point(&self.0) else {
             return false;
         };
         let Ok(sig) = secp256k1::ecdsa::Signature::from_compact(sig) else {
@@ -236,6 +235,32 @@ impl PubKey {
         let msg = secp256k1::Message::from_digest(digest);
         secp256k1::SECP256K1.verify_ecdsa(&msg, &sig, &pk).is_ok()
     }
+}
+
+/// Parsed keys kept per thread: an account signs with the same key every time, and
+/// decompressing a point (a field square root) is a tenth of a verification.
+const PARSED_KEYS_MAX: usize = 16_384;
+
+thread_local! {
+    static PARSED_KEYS: std::cell::RefCell<std::collections::HashMap<[u8; PUBKEY_LEN], secp256k1::PublicKey>> =
+        Default::default();
+}
+
+/// The curve point of a compressed key (libsecp256k1 decompresses several times faster than
+/// k256), or `None` if the bytes encode none. Only valid points are remembered.
+fn parsed_point(bytes: &[u8; PUBKEY_LEN]) -> Option<secp256k1::PublicKey> {
+    PARSED_KEYS.with(|cache| {
+        if let Some(pk) = cache.borrow().get(bytes) {
+            return Some(*pk);
+        }
+        let pk = secp256k1::PublicKey::from_slice(bytes).ok()?;
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= PARSED_KEYS_MAX {
+            cache.clear();
+        }
+        cache.insert(*bytes, pk);
+        Some(pk)
+    })
 }
 
 impl TryFrom<&[u8]> for PubKey {

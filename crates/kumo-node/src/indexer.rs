@@ -1,7 +1,8 @@
 //! The tx index follower: after each block commits, a thread of its own indexes the block's
 //! txs (by hash, and by every indexed event attribute) in the index store, as CometBFT's
 //! IndexerService does. The block's commit so stays free of the index's ~7 random-keyed rows
-//! per tx.
+//! per tx. The producer builds a new block's rows while its commit waits on the disk; the
+//! follower writes them (and builds its own when it re-indexes stored blocks).
 //!
 //! The index is derived data. Its writes are synced at most every [`SYNC_INTERVAL`] (and at
 //! least every [`SYNC_EVERY`] blocks, and when the follower stops); after a crash or restart the
@@ -9,9 +10,8 @@
 //! ones.
 
 use crate::blockstore::{index_writes, BlockStore};
-use crate::types::{BlockResults, StoredBlock};
 use anyhow::{Context, Result};
-use kumo_store::IndexStore;
+use kumo_store::{AuxWrite, IndexStore};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -75,7 +75,9 @@ impl Progress {
     }
 }
 
-type Job = (Arc<StoredBlock>, Arc<BlockResults>);
+/// A committed block's height and its index rows ([`index_writes`]), which the producer builds
+/// while its commit waits on the disk.
+type Job = (u64, Vec<AuxWrite>);
 
 /// The follower thread and the channel that feeds it committed blocks. Dropping it lets the
 /// thread finish the blocks already sent, then joins it.
@@ -124,11 +126,11 @@ impl Indexer {
         })
     }
 
-    /// Hands a committed block to the follower.
-    pub fn push(&self, block: Arc<StoredBlock>, results: Arc<BlockResults>) {
+    /// Hands a committed block's index rows ([`index_writes`]) to the follower.
+    pub fn push(&self, height: u64, rows: Vec<AuxWrite>) {
         if let Some(s) = &self.sender {
             // A follower that stopped on an error has recorded why; readers see it.
-            let _ = s.send((block, results));
+            let _ = s.send((height, rows));
         }
     }
 }
@@ -173,13 +175,12 @@ impl Follower {
                 started.elapsed().as_secs_f64()
             );
         }
-        for (block, results) in receiver {
-            let h = block.block.header.height;
+        for (h, rows) in receiver {
             if h <= self.indexed {
                 continue;
             }
             self.catch_up(h - 1)?;
-            self.index_block(&block, &results)?;
+            self.index_block(h, &rows)?;
         }
         // The node is stopping: make what is indexed durable, so the next start need not redo it.
         self.index.sync().context("syncing the tx index")?;
@@ -201,16 +202,15 @@ impl Follower {
                 .blocks
                 .results(h)
                 .with_context(|| format!("results of block {h} are not stored"))?;
-            self.index_block(&block, &results)?;
+            self.index_block(h, &index_writes(&block, &results))?;
         }
         Ok(())
     }
 
-    fn index_block(&mut self, block: &StoredBlock, results: &BlockResults) -> Result<()> {
-        let h = block.block.header.height;
+    fn index_block(&mut self, h: u64, rows: &[AuxWrite]) -> Result<()> {
         let durable = h % SYNC_EVERY == 0 || self.last_sync.elapsed() >= SYNC_INTERVAL;
         self.index
-            .write(h, &index_writes(block, results), durable)
+            .write(h, rows, durable)
             .with_context(|| format!("indexing block {h}"))?;
         if durable {
             self.last_sync = Instant::now();

@@ -2,7 +2,7 @@
 //! the RPC/gRPC/REST servers. Block production is one function (`produce_block`) so tests can
 //! drive blocks without timers; `run` adds the clock and the network.
 
-use crate::blockstore::{block_writes, BlockStore};
+use crate::blockstore::{block_writes, index_writes, BlockStore};
 use crate::home::{Ed25519Key, Home, NodeConfig};
 use crate::indexer::{Indexer, Progress};
 use crate::mempool::Mempool;
@@ -384,7 +384,14 @@ impl Node {
         let t_commit = std::time::Instant::now();
         // The check state comes back reset and locked: no CheckTx is admitted against the new
         // state until the mempool has been re-checked (CometBFT locks its mempool likewise).
-        let (info, mut check) = app.commit(aux)?;
+        // The index rows are built meanwhile on another thread: the commit mostly waits for
+        // the disk, and the follower then only writes them.
+        let (committed, index_rows) = std::thread::scope(|s| {
+            let rows = s.spawn(|| index_writes(&stored, &results));
+            let committed = app.commit(aux);
+            (committed, rows.join().expect("index rows thread"))
+        });
+        let (info, mut check) = committed?;
         let commit_time = t_commit.elapsed();
         *tip = Tip {
             height,
@@ -418,7 +425,7 @@ impl Node {
 
         let stored = Arc::new(stored);
         let results = Arc::new(results);
-        self.indexer.push(stored.clone(), results.clone());
+        self.indexer.push(height, index_rows);
         // Per-tx events copy each tx and its result: only when someone listens.
         let listening = self.events.receiver_count() > 0;
         let txs = if listening {
