@@ -18,7 +18,7 @@ use cosmos_sdk_proto::Any;
 use kumo_store::{AuxWrite, CommitInfo, Prepared, Snapshot, Store, StoreError, WriteSet};
 use prost::Message;
 use rayon::prelude::*;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// CometBFT's default block size limit.
 pub const MAX_BLOCK_BYTES: usize = 22_020_096;
@@ -92,10 +92,12 @@ impl CheckState {
 /// is admitted against the new state.
 #[derive(Clone)]
 pub struct Checker {
-    store: Store,
     cfg: Arc<AppConfig>,
     sig_cache: Arc<SigCache>,
     state: Arc<Mutex<CheckState>>,
+    /// The check state's base snapshot, readable without its lock: signature checks look up
+    /// account numbers and keys there (and leave them in its read cache for the ante checks).
+    committed: Arc<RwLock<Snapshot>>,
 }
 
 /// The check state, locked: ante checks of CheckTx run through it one at a time.
@@ -120,7 +122,12 @@ impl Checker {
     /// Verifies a tx's signatures against committed accounts and caches the successes, so the
     /// ante checks find them done. Takes no lock: call it from many threads.
     pub fn preverify(&self, tx: &DecodedTx) {
-        preverify_committed(&self.store, &self.cfg.chain_id, &self.sig_cache, tx);
+        let snapshot = self
+            .committed
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        preverify_committed(&snapshot, &self.cfg.chain_id, &self.sig_cache, tx);
     }
 
     pub fn lock(&self) -> CheckLock<'_> {
@@ -160,8 +167,7 @@ impl CheckLock<'_> {
 }
 
 /// Signature checks against the last committed accounts, cached for the ante handler.
-fn preverify_committed(store: &Store, chain_id: &str, cache: &SigCache, tx: &DecodedTx) {
-    let snapshot = store.snapshot();
+fn preverify_committed(snapshot: &Snapshot, chain_id: &str, cache: &SigCache, tx: &DecodedTx) {
     for (i, addr) in tx.signers().iter().enumerate() {
         if let Ok(Some(acc)) = snapshot.get(&auth::account_key(addr)) {
             let acc = auth::decode_account(&acc);
@@ -294,9 +300,10 @@ fn run_tx(
 impl App {
     pub fn new(store: Store, cfg: AppConfig) -> App {
         let sig_cache = Arc::new(SigCache::default());
+        let state = CheckState::committed(&store, &cfg.chain_id);
         let checker = Checker {
-            state: Arc::new(Mutex::new(CheckState::committed(&store, &cfg.chain_id))),
-            store: store.clone(),
+            committed: Arc::new(RwLock::new(state.base.clone())),
+            state: Arc::new(Mutex::new(state)),
             cfg: Arc::new(cfg.clone()),
             sig_cache: sig_cache.clone(),
         };
@@ -512,6 +519,11 @@ impl App {
         let mut check = self.checker.lock();
         let info = self.store.commit(prepared, aux)?;
         *check.state = CheckState::committed(&self.store, &self.cfg.chain_id);
+        *self
+            .checker
+            .committed
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = check.state.base.clone();
         Ok((info, check))
     }
 }
@@ -576,13 +588,6 @@ pub struct Queries {
 impl Queries {
     pub fn store(&self) -> &Store {
         &self.store
-    }
-
-    /// Verifies a tx's signatures against committed accounts and caches the successes, so
-    /// CheckTx under the app lock finds them done. Safe to call from many threads.
-    pub fn preverify(&self, bytes: &[u8]) {
-        let Ok(tx) = decode_tx(bytes) else { return };
-        preverify_committed(&self.store, &self.cfg.chain_id, &self.sig_cache, &tx);
     }
 
     /// Answers `path` with `data` at `height` (0 = latest committed).

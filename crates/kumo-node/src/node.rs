@@ -138,8 +138,14 @@ impl Node {
                 home.store_file().display()
             )
         })?;
-        let index = IndexStore::open(&home.index_file())
+        let (index, damaged) = IndexStore::open_or_replace(&home.index_file())
             .with_context(|| format!("cannot open the tx index {}", home.index_file().display()))?;
+        if let Some(aside) = damaged {
+            tracing::warn!(
+                moved_to = %aside.display(),
+                "the tx index was damaged; it is rebuilt from the stored blocks"
+            );
+        }
         Node::with_stores(cfg, &genesis_text, validator, &node_key, store, index)
     }
 

@@ -9,8 +9,8 @@
 
 use crate::error::IoContext;
 use crate::{aux, AuxWrite, StoreError};
-use redb::{Database, Durability, TableDefinition};
-use std::path::Path;
+use redb::{Database, DatabaseError, Durability, StorageError, TableDefinition};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("index_meta");
@@ -37,6 +37,48 @@ impl IndexStore {
         let db = Database::create(path)
             .map_err(|e| StoreError::io(&format!("opening index {}", path.display()), e))?;
         Ok(IndexStore { db: Arc::new(db) })
+    }
+
+    /// Opens the index at `path`, or, when the file is not a readable index (damaged, cut
+    /// short, or not a redb file), moves it aside to `<path>.damaged` (replacing an older one)
+    /// and starts an empty index in its place: the index is derived data, which the follower
+    /// rebuilds from the stored blocks. Returns where the damaged file went, if it was moved.
+    /// An index that is merely in use, or unreadable for lack of permission, is an error.
+    pub fn open_or_replace(path: &Path) -> Result<(IndexStore, Option<PathBuf>), StoreError> {
+        let err = match Database::create(path) {
+            Ok(db) => return Ok((IndexStore { db: Arc::new(db) }, None)),
+            Err(e) => e,
+        };
+        let damaged = match &err {
+            DatabaseError::UpgradeRequired(_) | DatabaseError::RepairAborted => true,
+            DatabaseError::Storage(StorageError::Corrupted(_)) => true,
+            DatabaseError::Storage(StorageError::Io(io)) => matches!(
+                io.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+            ),
+            _ => false,
+        };
+        if !damaged {
+            return Err(StoreError::io(
+                &format!("opening index {}", path.display()),
+                err,
+            ));
+        }
+        let mut aside = path.as_os_str().to_owned();
+        aside.push(".damaged");
+        let aside = PathBuf::from(aside);
+        std::fs::rename(path, &aside).map_err(|e| {
+            StoreError::io(
+                &format!(
+                    "index {} is damaged ({err}); moving it to {}",
+                    path.display(),
+                    aside.display()
+                ),
+                e,
+            )
+        })?;
+        let index = IndexStore::open(path)?;
+        Ok((index, Some(aside)))
     }
 
     /// An index held in memory (for in-memory nodes and tests).
@@ -125,6 +167,38 @@ mod tests {
             key: key.to_vec(),
             value: Some(value.to_vec()),
         }
+    }
+
+    #[test]
+    fn a_damaged_index_is_set_aside_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.redb");
+        {
+            let (index, aside) = IndexStore::open_or_replace(&path).unwrap();
+            assert_eq!(aside, None);
+            index.write(1, &[put(b"a", b"1")], true).unwrap();
+        }
+        // A healthy index opens as it is.
+        let (index, aside) = IndexStore::open_or_replace(&path).unwrap();
+        assert_eq!((aside, index.height().unwrap()), (None, 1));
+        drop(index);
+        // Overwritten with garbage: set aside, and an empty index takes its place.
+        let garbage: Vec<u8> = (0..64 * 1024).map(|i| (i * 7 + 3) as u8).collect();
+        std::fs::write(&path, &garbage).unwrap();
+        let (index, aside) = IndexStore::open_or_replace(&path).unwrap();
+        let aside = aside.expect("the damaged file was moved aside");
+        assert_eq!(aside, dir.path().join("index.redb.damaged"));
+        assert_eq!(std::fs::read(&aside).unwrap(), garbage);
+        assert_eq!(index.height().unwrap(), 0);
+        assert_eq!(index.get("t", b"a").unwrap(), None);
+        index.write(1, &[put(b"b", b"2")], true).unwrap();
+        drop(index);
+        // Cut short: likewise.
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..100]).unwrap();
+        let (index, aside) = IndexStore::open_or_replace(&path).unwrap();
+        assert!(aside.is_some());
+        assert_eq!(index.height().unwrap(), 0);
     }
 
     #[test]

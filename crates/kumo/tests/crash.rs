@@ -228,5 +228,19 @@ fn kill_9_mid_load_then_restart_resumes_at_the_last_commit() {
         let next = wait_height(&client, after + 2, &log);
         check_chain(&client, &alice, next);
     }
+    // A damaged tx index (derived data) is set aside and rebuilt from the stored blocks: every
+    // tx is found again.
+    node.kill_9();
+    let index = home.join("data").join("tx_index.redb");
+    let garbage: Vec<u8> = (0..64 * 1024).map(|i| (i * 7 + 3) as u8).collect();
+    std::fs::write(&index, &garbage).unwrap();
+    node = spawn(&["node", "start"], &home, &ports, &log);
+    let now = wait_height(&client, 1, &log);
+    check_chain(&client, &alice, now);
+    assert_eq!(
+        std::fs::read(home.join("data").join("tx_index.redb.damaged")).unwrap(),
+        garbage,
+        "the damaged index was kept aside"
+    );
     node.kill_9();
 }
