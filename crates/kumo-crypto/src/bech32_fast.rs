@@ -33,9 +33,8 @@ fn polymod_step(chk: u32, value: u8) -> u32 {
     let top = chk >> 25;
     let mut chk = ((chk & 0x01ff_ffff) << 5) ^ value as u32;
     for (i, g) in GENERATOR.iter().enumerate() {
-        if (top >> i) & 1 == 1 {
-            chk ^= g;
-        }
+        // Without branches: the mask is all ones when bit i of `top` is set.
+        chk ^= g & 0u32.wrapping_sub((top >> i) & 1);
     }
     chk
 }
@@ -93,21 +92,21 @@ pub(crate) fn encode20(hrp: &str, bytes: &[u8; 20]) -> Option<String> {
     }
     let groups = to_groups(bytes);
     let mut chk = hrp_state(hrp.as_bytes());
-    let mut s = String::with_capacity(hrp.len() + 1 + DATA_CHARS + CHECKSUM_CHARS);
-    s.push_str(hrp);
-    s.push('1');
+    let mut s = Vec::with_capacity(hrp.len() + 1 + DATA_CHARS + CHECKSUM_CHARS);
+    s.extend_from_slice(hrp.as_bytes());
+    s.push(b'1');
     for &g in &groups {
         chk = polymod_step(chk, g);
-        s.push(CHARSET[g as usize] as char);
+        s.push(CHARSET[g as usize]);
     }
     for _ in 0..CHECKSUM_CHARS {
         chk = polymod_step(chk, 0);
     }
     chk ^= 1;
     for i in 0..CHECKSUM_CHARS {
-        s.push(CHARSET[((chk >> (5 * (5 - i))) & 31) as usize] as char);
+        s.push(CHARSET[((chk >> (5 * (5 - i))) & 31) as usize]);
     }
-    Some(s)
+    Some(String::from_utf8(s).expect("bech32 characters are ASCII"))
 }
 
 /// The 20-byte payload of a lower-case `hrp1…` string with a valid checksum; `None` for

@@ -237,30 +237,30 @@ impl PubKey {
     }
 }
 
-/// Parsed keys kept per thread: an account signs with the same key every time, and
-/// decompressing a point (a field square root) is a tenth of a verification.
+/// Parsed keys, shared by all threads: an account signs with the same key every time, and
+/// decompressing a point (a field square root) is a tenth of a verification. Only valid points
+/// are remembered; the map is emptied when full.
 const PARSED_KEYS_MAX: usize = 16_384;
 
-thread_local! {
-    static PARSED_KEYS: std::cell::RefCell<std::collections::HashMap<[u8; PUBKEY_LEN], secp256k1::PublicKey>> =
-        Default::default();
-}
+type ParsedKeys = std::collections::HashMap<[u8; PUBKEY_LEN], secp256k1::PublicKey>;
+
+static PARSED_KEYS: std::sync::LazyLock<std::sync::Mutex<ParsedKeys>> =
+    std::sync::LazyLock::new(Default::default);
 
 /// The curve point of a compressed key (libsecp256k1 decompresses several times faster than
-/// k256), or `None` if the bytes encode none. Only valid points are remembered.
+/// k256), or `None` if the bytes encode none.
 fn parsed_point(bytes: &[u8; PUBKEY_LEN]) -> Option<secp256k1::PublicKey> {
-    PARSED_KEYS.with(|cache| {
-        if let Some(pk) = cache.borrow().get(bytes) {
-            return Some(*pk);
-        }
-        let pk = secp256k1::PublicKey::from_slice(bytes).ok()?;
-        let mut cache = cache.borrow_mut();
-        if cache.len() >= PARSED_KEYS_MAX {
-            cache.clear();
-        }
-        cache.insert(*bytes, pk);
-        Some(pk)
-    })
+    let cache = || PARSED_KEYS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(pk) = cache().get(bytes) {
+        return Some(*pk);
+    }
+    let pk = secp256k1::PublicKey::from_slice(bytes).ok()?;
+    let mut cache = cache();
+    if cache.len() >= PARSED_KEYS_MAX {
+        cache.clear();
+    }
+    cache.insert(*bytes, pk);
+    Some(pk)
 }
 
 impl TryFrom<&[u8]> for PubKey {
