@@ -311,3 +311,75 @@ impl BlockStore {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indexer::Indexer;
+    use kumo_app::abci::{Event, TxResult};
+    use kumo_store::StoreOptions;
+
+    /// A store written in the layout before `tx_rows` (txs by hash, positions to hashes, results
+    /// inline) still answers: blocks, results and txs, and its index is built from it.
+    #[test]
+    fn a_store_in_the_legacy_layout_still_answers() {
+        let store = Store::in_memory(StoreOptions::default()).unwrap();
+        let txs: Vec<Vec<u8>> = vec![b"first tx".to_vec(), b"second tx".to_vec()];
+        let results: Vec<TxResult> = (0..2)
+            .map(|i| TxResult {
+                gas_used: 100 + i,
+                events: vec![Event::new("transfer").attr("recipient", format!("r{i}"))],
+                ..Default::default()
+            })
+            .collect();
+        let mut block = StoredBlock {
+            num_txs: 2,
+            ..Default::default()
+        };
+        block.block.header.height = 1;
+        block.block.txs = txs.clone();
+        let block_results = BlockResults {
+            height: 1,
+            tx_results: results.clone(),
+            ..Default::default()
+        };
+        let mut aux = vec![
+            put(BLOCKS, 1u64.to_be_bytes().to_vec(), enc(&block)),
+            put(RESULTS, 1u64.to_be_bytes().to_vec(), enc(&block_results)),
+        ];
+        for (i, (tx, result)) in txs.iter().zip(&results).enumerate() {
+            let hash = kumo_app::tx::tx_hash(tx);
+            let indexed = IndexedTx {
+                hash,
+                height: 1,
+                index: i as u32,
+                tx: tx.clone(),
+                result: result.clone(),
+            };
+            aux.push(put(LEGACY_TXS, hash.to_vec(), enc(&indexed)));
+            aux.push(put(LEGACY_TX_POS, position_key(1, i as u32), hash.to_vec()));
+        }
+        let prepared = store.prepare(1, Default::default()).unwrap();
+        store.commit(prepared, aux).unwrap();
+
+        let progress = Arc::new(Progress::default());
+        let blocks = BlockStore::new(store, IndexStore::in_memory().unwrap(), progress.clone());
+        let stored = blocks.block_txs(1);
+        assert_eq!(stored.iter().map(|t| t.tx.clone()).collect::<Vec<_>>(), txs);
+        assert_eq!(blocks.results(1).unwrap().tx_results, results);
+        // The follower indexes the legacy block; lookups by hash and by event find its txs.
+        let indexer = Indexer::start(blocks.clone(), progress, 1).unwrap();
+        for (i, tx) in txs.iter().enumerate() {
+            let found = blocks
+                .tx(&kumo_app::tx::tx_hash(tx))
+                .expect("found by hash");
+            assert_eq!((found.index, &found.tx), (i as u32, tx));
+        }
+        let found = blocks
+            .txs_with_event("transfer", "recipient", "r1")
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].tx, txs[1]);
+        drop(indexer);
+    }
+}
