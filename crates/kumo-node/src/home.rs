@@ -27,6 +27,11 @@ pub struct NodeConfig {
     pub max_tx_bytes: usize,
     /// Heights of state kept for historical queries (0 = all).
     pub state_retention: u64,
+    /// Event attributes the tx index keeps, as `type.key` (e.g. `message.sender`), like the
+    /// Cosmos SDK's `index-events`; empty (the default) keeps every attribute. Results mark the
+    /// others `index: false`, and `tx_search` cannot find txs by them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub index_events: Vec<String>,
 }
 
 impl NodeConfig {
@@ -42,6 +47,7 @@ impl NodeConfig {
             mempool_max_txs: 20_000,
             max_tx_bytes: kumo_app::app::DEFAULT_MAX_TX_BYTES,
             state_retention: 100_000,
+            index_events: Vec::new(),
         }
     }
 
@@ -118,8 +124,18 @@ impl Home {
         let path = self.config_file();
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}: run `kumo init` first", path.display()))?;
-        serde_json::from_str(&text)
-            .with_context(|| format!("invalid node config {}", path.display()))
+        let cfg: NodeConfig = serde_json::from_str(&text)
+            .with_context(|| format!("invalid node config {}", path.display()))?;
+        if let Some(bad) = cfg.index_events.iter().find(|e| {
+            e.split_once('.')
+                .is_none_or(|(kind, key)| kind.is_empty() || key.is_empty())
+        }) {
+            bail!(
+                "invalid node config {}: index_events entry {bad:?} is not `type.key` (e.g. \"message.sender\")",
+                path.display()
+            );
+        }
+        Ok(cfg)
     }
 
     pub fn save_config(&self, cfg: &NodeConfig) -> Result<()> {
@@ -246,6 +262,29 @@ pub fn write_private(path: &Path, contents: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn index_events_are_optional_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::new(dir.path());
+        let mut cfg = NodeConfig::new("c", "m");
+        home.save_config(&cfg).unwrap();
+        let text = std::fs::read_to_string(home.config_file()).unwrap();
+        assert!(
+            !text.contains("index_events"),
+            "an empty list is not written"
+        );
+        assert!(home.load_config().unwrap().index_events.is_empty());
+        cfg.index_events = vec!["message.sender".into(), "akash.v1.EventX.id".into()];
+        home.save_config(&cfg).unwrap();
+        assert_eq!(home.load_config().unwrap().index_events, cfg.index_events);
+        for bad in ["sender", ".sender", "message."] {
+            cfg.index_events = vec![bad.into()];
+            home.save_config(&cfg).unwrap();
+            let err = home.load_config().unwrap_err().to_string();
+            assert!(err.contains("is not `type.key`"), "{bad}: {err}");
+        }
+    }
 
     #[test]
     fn durations() {

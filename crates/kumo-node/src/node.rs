@@ -376,9 +376,11 @@ impl Node {
             num_txs: block.txs.len() as u64,
             block,
         };
+        let mut tx_results = resp.tx_results;
+        mark_indexed_events(&self.cfg.index_events, &mut tx_results);
         let results = BlockResults {
             height,
-            tx_results: resp.tx_results,
+            tx_results,
             finalize_block_events: resp.events,
             validator_updates: resp.validator_updates,
             app_hash: resp.app_hash,
@@ -846,6 +848,28 @@ impl Node {
 }
 
 type ProducerJoin = Result<std::thread::Result<Result<()>>, tokio::task::JoinError>;
+
+/// Keeps the `index` mark only on the attributes named in `index_events` (`type.key`), as the
+/// Cosmos SDK's `index-events` does; an empty list leaves every mark as the app set it.
+fn mark_indexed_events(index_events: &[String], results: &mut [kumo_app::abci::TxResult]) {
+    if index_events.is_empty() {
+        return;
+    }
+    // `type.key`, compared whole: typed events' types contain dots themselves.
+    let wanted = |kind: &str, key: &str| {
+        index_events.iter().any(|e| {
+            e.len() == kind.len() + 1 + key.len()
+                && e.starts_with(kind)
+                && e.ends_with(key)
+                && e.as_bytes()[kind.len()] == b'.'
+        })
+    };
+    for ev in results.iter_mut().flat_map(|r| r.events.iter_mut()) {
+        for a in &mut ev.attributes {
+            a.index &= wanted(&ev.kind, &a.key);
+        }
+    }
+}
 
 fn producer_outcome(r: ProducerJoin) -> Result<()> {
     match r {

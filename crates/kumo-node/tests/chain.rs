@@ -612,3 +612,61 @@ fn an_index_ahead_of_the_chain_is_rebuilt() {
     assert!(c.node.tx(&[7; 32]).is_none(), "the stray row is gone");
     assert_eq!(c.node.tx(&hash).expect("indexed").height, 2);
 }
+
+#[test]
+fn index_events_keeps_only_the_listed_attributes() {
+    let (a, b) = (key(ALICE), key(BOB));
+    let mut cfg = NodeConfig::new(CHAIN, "test");
+    cfg.index_events = vec!["transfer.recipient".into()];
+    let node = Node::with_parts(
+        cfg,
+        &genesis_for(&[&a, &b]),
+        Ed25519Key::generate(),
+        &Ed25519Key::generate(),
+        Store::in_memory(StoreOptions::default()).unwrap(),
+    )
+    .unwrap();
+    let mut c = Chain {
+        node,
+        time: 1_000,
+        validator: Ed25519Key::generate(),
+        node_key: Ed25519Key::generate(),
+    };
+    c.block();
+    let tx = signed(
+        &c,
+        &a,
+        send_msg(&a, &b.address().to_string(), 5),
+        5_000,
+        200_000,
+    );
+    let hash = kumo_app::tx::tx_hash(&tx);
+    c.node.check_tx(tx).unwrap();
+    let results = c.block();
+    assert_eq!(results[0].code, 0);
+    // Only the listed attribute keeps its mark; the others are still in the results.
+    let marks: Vec<(String, String, bool)> = results[0]
+        .events
+        .iter()
+        .flat_map(|e| {
+            e.attributes
+                .iter()
+                .map(|a| (e.kind.clone(), a.key.clone(), a.index))
+        })
+        .collect();
+    assert!(marks
+        .iter()
+        .any(|(k, a, i)| k == "message" && a == "sender" && !i));
+    assert!(marks
+        .iter()
+        .filter(|(_, _, i)| *i)
+        .all(|(k, a, _)| k == "transfer" && a == "recipient"));
+    let search = |q: &str| {
+        let q = kumo_node::rpc::query::parse_tx_query(q).unwrap();
+        c.node.tx_search(&q, 1, 100, false).unwrap().1
+    };
+    assert_eq!(search(&format!("transfer.recipient='{}'", b.address())), 1);
+    assert_eq!(search(&format!("message.sender='{}'", a.address())), 0);
+    // Lookups by hash do not depend on events.
+    assert_eq!(c.node.tx(&hash).expect("indexed by hash").height, 2);
+}
