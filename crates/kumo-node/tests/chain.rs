@@ -81,6 +81,36 @@ impl Chain {
         }
     }
 
+    /// A chain over a node built by the test (its own config or stores).
+    fn with_node(node: Node) -> Chain {
+        Chain {
+            node,
+            time: 1_000,
+            validator: Ed25519Key::generate(),
+            node_key: Ed25519Key::generate(),
+        }
+    }
+
+    /// Admits a signed send of `amount` from `from` to `to` and produces the block holding it;
+    /// returns the tx hash and the block's results.
+    fn send_in_block(
+        &mut self,
+        from: &PrivKey,
+        to: &PrivKey,
+        amount: u128,
+    ) -> ([u8; 32], Vec<TxResult>) {
+        let tx = signed(
+            self,
+            from,
+            send_msg(from, &to.address().to_string(), amount),
+            5_000,
+            200_000,
+        );
+        let hash = kumo_app::tx::tx_hash(&tx);
+        self.node.check_tx(tx).unwrap();
+        (hash, self.block())
+    }
+
     fn block(&mut self) -> Vec<TxResult> {
         self.time += 1;
         let b = self
@@ -590,23 +620,10 @@ fn an_index_ahead_of_the_chain_is_rebuilt() {
         index.clone(),
     )
     .unwrap();
-    let mut c = Chain {
-        node,
-        time: 1_000,
-        validator: Ed25519Key::generate(),
-        node_key: Ed25519Key::generate(),
-    };
+    let mut c = Chain::with_node(node);
     c.block();
-    let tx = signed(
-        &c,
-        &a,
-        send_msg(&a, &b.address().to_string(), 5),
-        5_000,
-        200_000,
-    );
-    let hash = kumo_app::tx::tx_hash(&tx);
-    c.node.check_tx(tx).unwrap();
-    assert_eq!(c.block()[0].code, 0);
+    let (hash, results) = c.send_in_block(&a, &b, 5);
+    assert_eq!(results[0].code, 0);
     assert!(c.node.wait_indexed(std::time::Duration::from_secs(5)));
     assert_eq!(index.height().unwrap(), 2);
     assert!(c.node.tx(&[7; 32]).is_none(), "the stray row is gone");
@@ -626,23 +643,9 @@ fn index_events_keeps_only_the_listed_attributes() {
         Store::in_memory(StoreOptions::default()).unwrap(),
     )
     .unwrap();
-    let mut c = Chain {
-        node,
-        time: 1_000,
-        validator: Ed25519Key::generate(),
-        node_key: Ed25519Key::generate(),
-    };
+    let mut c = Chain::with_node(node);
     c.block();
-    let tx = signed(
-        &c,
-        &a,
-        send_msg(&a, &b.address().to_string(), 5),
-        5_000,
-        200_000,
-    );
-    let hash = kumo_app::tx::tx_hash(&tx);
-    c.node.check_tx(tx).unwrap();
-    let results = c.block();
+    let (hash, results) = c.send_in_block(&a, &b, 5);
     assert_eq!(results[0].code, 0);
     // Only the listed attribute keeps its mark; the others are still in the results.
     let marks: Vec<(String, String, bool)> = results[0]
