@@ -139,6 +139,16 @@ impl Checker {
 }
 
 impl CheckLock<'_> {
+    /// Starts the check state over at the last commit, and lets signature checks read it.
+    fn reset(&mut self, store: &Store) {
+        *self.state = CheckState::committed(store, &self.checker.cfg.chain_id);
+        *self
+            .checker
+            .committed
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = self.state.base.clone();
+    }
+
     /// Mempool admission of a decoded tx: the ante checks on the optimistic check state.
     pub fn check(&mut self, tx: &DecodedTx) -> TxResult {
         let p = AnteParams {
@@ -518,12 +528,7 @@ impl App {
         let prepared = self.pending.take().ok_or(AppError::NothingToCommit)?;
         let mut check = self.checker.lock();
         let info = self.store.commit(prepared, aux)?;
-        *check.state = CheckState::committed(&self.store, &self.cfg.chain_id);
-        *self
-            .checker
-            .committed
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = check.state.base.clone();
+        check.reset(&self.store);
         Ok((info, check))
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! `apply` drives the real node pipeline (CheckTx -> FinalizeBlock -> Commit, with block
 //! storage, and the tx index follower, which a run waits for) in-process, on an in-memory and
-//! an on-disk store, and breaks the time down. `rpc` measures a running node from `broadcast_tx_sync` to committed blocks.
+//! an on-disk store, and breaks the time down. `rpc` measures a running node from
+//! `broadcast_tx_sync` to committed blocks.
 
 use crate::{Globals, Output};
 use anyhow::{bail, Context, Result};
