@@ -24,11 +24,12 @@
 //!
 //! # Layout
 //!
-//! Values are stored
-//! multi-versioned under `(key, height)` with a live/deleted tag, so a read at any retained height
-//! is one reverse range lookup; JMT nodes are stored under `height ++ nibble path`; a per-height
-//! change log and jmt's stale-node index drive pruning of history older than
-//! [`StoreOptions::retention`] heights.
+//! Each live key has one row holding its value and the height that wrote it; every write also
+//! appends an undo record (the key's state before it) under `(height, key)`, so a read at a
+//! retained past height walks back from the current row, and pruning history older than
+//! [`StoreOptions::retention`] heights cuts the undo log's front. JMT nodes are stored under
+//! `height ++ nibble path`, and jmt's stale-node index drives their pruning. The tables and the
+//! reasons for this layout are described in `tables.rs`.
 //!
 //! # Block flow
 //!
@@ -48,13 +49,13 @@
 
 mod aux;
 mod error;
+mod history;
 mod index;
 mod memory;
 mod snapshot;
 mod tables;
 mod tree;
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -66,9 +67,11 @@ pub use index::IndexStore;
 pub use snapshot::Snapshot;
 
 use error::IoContext;
+use history::{History, ReadHistory};
 use tables::{
-    encode_root_key, encode_state_value, list_items, push_list_item, read_meta, write_meta, Meta,
-    CHANGES, LATEST, META, NODES, PREIMAGES, STALE, STATE, TAG_DELETED,
+    decode_current, decode_undo, encode_current, encode_root_key, encode_undo, legacy, list_items,
+    push_list_item, read_meta, write_meta, Meta, WriteKind, CURRENT, DELETED, META, NODES,
+    PREIMAGES, STALE, UNDO,
 };
 use tree::{key_hash, JmtReader, JmtWriter};
 
@@ -76,7 +79,7 @@ use tree::{key_hash, JmtReader, JmtWriter};
 pub type WriteSet = std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
 /// Prune history when the retention cutoff has advanced by this many heights since the last
-/// prune (amortizes the range scans; the retained window is never shorter than `retention`).
+/// prune (batches the deletions; the retained window is never shorter than `retention`).
 const PRUNE_INTERVAL: u64 = 10;
 
 /// Store configuration.
@@ -223,8 +226,8 @@ impl Store {
             }
         };
         if let Some(format) = existing {
-            if format == tables::FORMAT_WITHOUT_LATEST {
-                build_latest(&txn)?;
+            if format == legacy::FORMAT_WITHOUT_LATEST || format == legacy::FORMAT_WITH_LATEST {
+                upgrade_versioned_state(&txn, format)?;
                 let meta = upgrade_format(&txn)?;
                 txn.commit().ctx("upgrading the store format")?;
                 return Ok(meta);
@@ -237,11 +240,13 @@ impl Store {
         let (root, batch) = {
             let nodes = txn.open_table(NODES).ctx(ctx)?;
             let preimages = txn.open_table(PREIMAGES).ctx(ctx)?;
-            let state = txn.open_table(STATE).ctx(ctx)?;
-            txn.open_table(CHANGES).ctx(ctx)?;
+            let history = History {
+                current: txn.open_table(CURRENT).ctx(ctx)?,
+                deleted: txn.open_table(DELETED).ctx(ctx)?,
+                undo: txn.open_table(UNDO).ctx(ctx)?,
+            };
             txn.open_table(STALE).ctx(ctx)?;
-            txn.open_table(LATEST).ctx(ctx)?;
-            JmtReader::new(nodes, preimages, state).update(0, Vec::new())?
+            JmtReader::new(nodes, preimages, history).update(0, Vec::new())?
         };
         JmtWriter { txn: &txn }.write(&batch.node_batch)?;
         let meta = Meta {
@@ -321,14 +326,10 @@ impl Store {
                 earliest: meta.earliest,
             });
         }
-        let state = txn.open_table(STATE).ctx(ctx)?;
-        // At the latest height the read transaction's `kumo.latest` is exactly this height's state.
-        let latest = if height == meta.height {
-            Some(txn.open_table(LATEST).ctx(ctx)?)
-        } else {
-            None
-        };
-        Ok(Snapshot::new(txn, state, latest, height, cached))
+        let history = ReadHistory::open(&txn)?;
+        // At the latest height the read transaction's current rows are exactly this height's state.
+        let at_latest = height == meta.height;
+        Ok(Snapshot::new(txn, history, at_latest, height, cached))
     }
 
     /// Computes the JMT update for `writes` at `height` (must be `last_commit().height + 1`)
@@ -349,7 +350,7 @@ impl Store {
         let reader = JmtReader::new(
             txn.open_table(NODES).ctx(ctx)?,
             txn.open_table(PREIMAGES).ctx(ctx)?,
-            txn.open_table(STATE).ctx(ctx)?,
+            ReadHistory::open(&txn)?,
         );
         let updates = key_hashes
             .iter()
@@ -401,44 +402,58 @@ impl Store {
         }
         let retention = self.inner.retention;
 
-        // Versioned state values, key preimages for the tree, and the change log.
+        // Current rows, undo records, deletions and key preimages for the tree.
         {
-            let mut state = txn.open_table(STATE).ctx(ctx)?;
-            let mut latest = txn.open_table(LATEST).ctx(ctx)?;
+            let ctx = "writing state";
+            let mut current = txn.open_table(CURRENT).ctx(ctx)?;
+            let mut deleted = txn.open_table(DELETED).ctx(ctx)?;
+            let mut undo = txn.open_table(UNDO).ctx(ctx)?;
             let mut preimages = txn.open_table(PREIMAGES).ctx(ctx)?;
-            let mut buf = Vec::new();
+            let (mut row, mut record) = (Vec::new(), Vec::new());
             let items = prepared
                 .writes
                 .iter()
                 .zip(&prepared.key_hashes)
                 .zip(&prepared.new_keys);
             for (((key, value), hash), &new) in items {
-                encode_state_value(&mut buf, value.as_deref());
-                state
-                    .insert((key.as_slice(), h), buf.as_slice())
-                    .ctx("writing state")?;
-                match value {
-                    Some(v) => latest.insert(key.as_slice(), v.as_slice()).map(drop),
-                    None => latest.remove(key.as_slice()).map(drop),
+                let key = key.as_slice();
+                // The replaced row comes back from the insert or remove itself, so recording
+                // the key's earlier state costs no extra lookup for a key that was live.
+                let (write, old) = match value {
+                    Some(v) => {
+                        encode_current(&mut row, h, v);
+                        (
+                            WriteKind::Set,
+                            current.insert(key, row.as_slice()).ctx(ctx)?,
+                        )
+                    }
+                    None => (WriteKind::Deleted, current.remove(key).ctx(ctx)?),
+                };
+                match old {
+                    Some(old) => {
+                        let (since, previous) = decode_current(old.value())?;
+                        encode_undo(&mut record, write, since, Some(previous));
+                    }
+                    None => {
+                        // Absent before: since its deletion, if that is still retained.
+                        let since = match write {
+                            WriteKind::Set => deleted.remove(key).ctx(ctx)?.map(|d| d.value()),
+                            WriteKind::Deleted => deleted.get(key).ctx(ctx)?.map(|d| d.value()),
+                        };
+                        encode_undo(&mut record, write, since.unwrap_or(0), None);
+                    }
                 }
-                .ctx("writing latest state")?;
+                if write == WriteKind::Deleted {
+                    deleted.insert(key, h).ctx(ctx)?;
+                }
+                undo.insert((h, key), record.as_slice()).ctx(ctx)?;
                 if new {
-                    preimages
-                        .insert(hash, key.as_slice())
-                        .ctx("writing key preimage")?;
+                    preimages.insert(hash, key).ctx("writing key preimage")?;
                 }
             }
         }
         if retention > 0 {
             let mut record = Vec::new();
-            for key in prepared.writes.keys() {
-                push_list_item(&mut record, key);
-            }
-            txn.open_table(CHANGES)
-                .ctx(ctx)?
-                .insert(h, record.as_slice())
-                .ctx("writing change log")?;
-            record.clear();
             for s in &prepared.batch.stale_node_index_batch {
                 if s.stale_since_version != h {
                     return Err(StoreError::Corrupt(format!(
@@ -501,59 +516,37 @@ impl Store {
 /// Removes history that no height `>= cutoff` can observe, given that everything below
 /// `previous` was already pruned:
 ///
-/// * state: for each key written at a height `<= cutoff` (from the change log), every version
-///   older than its newest version `<= cutoff`, and that newest version too if it is a deletion;
+/// * state: the undo records of heights `<= cutoff` (a read at `r` only needs those of heights
+///   above `r`), and the deletion rows (and key preimages) of keys deleted at such a height and
+///   not written since;
 /// * tree: nodes that became stale at a version `<= cutoff` (jmt's stale-node index) and the
 ///   root nodes of versions `previous..cutoff`.
 fn prune(txn: &WriteTransaction, previous: u64, cutoff: u64) -> Result<(), StoreError> {
     let ctx = "pruning history";
-    // Keys whose history may hold versions that are now unobservable.
-    let mut keys: BTreeSet<Vec<u8>> = BTreeSet::new();
+    let mut deletions: Vec<(u64, Vec<u8>)> = Vec::new();
     {
-        let mut changes = txn.open_table(CHANGES).ctx(ctx)?;
-        for entry in changes
-            .extract_from_if::<u64, _>(..=cutoff, |_, _| true)
+        let mut undo = txn.open_table(UNDO).ctx(ctx)?;
+        let end: (u64, &[u8]) = (cutoff + 1, &[]);
+        for entry in undo
+            .extract_from_if::<(u64, &[u8]), _>(..end, |_, _| true)
             .ctx(ctx)?
         {
-            let (_, v) = entry.ctx(ctx)?;
-            for key in list_items(v.value())? {
-                keys.insert(key.to_vec());
+            let (k, v) = entry.ctx(ctx)?;
+            if decode_undo(v.value())?.write == WriteKind::Deleted {
+                let (height, key) = k.value();
+                deletions.push((height, key.to_vec()));
             }
         }
     }
     {
-        let mut state = txn.open_table(STATE).ctx(ctx)?;
+        let mut deleted = txn.open_table(DELETED).ctx(ctx)?;
         let mut preimages = txn.open_table(PREIMAGES).ctx(ctx)?;
-        for key in &keys {
-            let mut versions: Vec<(u64, bool)> = Vec::new();
-            for entry in state
-                .range::<(&[u8], u64)>((key.as_slice(), 0)..=(key.as_slice(), cutoff))
-                .ctx(ctx)?
-            {
-                let (k, v) = entry.ctx(ctx)?;
-                let live = v.value().first() != Some(&TAG_DELETED);
-                versions.push((k.value().1, live));
-            }
-            let Some(&(_, newest_live)) = versions.last() else {
-                continue;
-            };
-            let keep = if newest_live { 1 } else { 0 };
-            let remove = versions.len() - keep;
-            for &(height, _) in &versions[..remove] {
-                state.remove((key.as_slice(), height)).ctx(ctx)?;
-            }
-            if !newest_live {
-                // Fully deleted as of the cutoff; drop the preimage if no later version exists.
-                let later = state
-                    .range::<(&[u8], u64)>(
-                        (key.as_slice(), cutoff + 1)..=(key.as_slice(), u64::MAX),
-                    )
-                    .ctx(ctx)?
-                    .next()
-                    .is_some();
-                if !later {
-                    preimages.remove(&key_hash(key).0).ctx(ctx)?;
-                }
+        for (height, key) in &deletions {
+            // A later write removed or replaced the row; then it is not this deletion's to drop.
+            let still = deleted.get(key.as_slice()).ctx(ctx)?.map(|d| d.value()) == Some(*height);
+            if still {
+                deleted.remove(key.as_slice()).ctx(ctx)?;
+                preimages.remove(&key_hash(key).0).ctx(ctx)?;
             }
         }
     }
@@ -578,30 +571,61 @@ fn prune(txn: &WriteTransaction, previous: u64, cutoff: u64) -> Result<(), Store
     Ok(())
 }
 
-/// Fills `kumo.latest` from the newest version of every key in `kumo.state` (the upgrade from
-/// format 1), in one pass over the versioned table.
-fn build_latest(txn: &WriteTransaction) -> Result<(), StoreError> {
-    let ctx = "building the latest-state table";
-    let state = txn.open_table(STATE).ctx(ctx)?;
-    let mut latest = txn.open_table(LATEST).ctx(ctx)?;
-    let mut newest: Option<(Vec<u8>, Option<Vec<u8>>)> = None;
-    let mut flush = |entry: Option<(Vec<u8>, Option<Vec<u8>>)>| -> Result<(), StoreError> {
-        if let Some((key, Some(value))) = entry {
-            latest.insert(key.as_slice(), value.as_slice()).ctx(ctx)?;
+/// Upgrades a format-1 or format-2 store, whose state is every version of every key under
+/// `(key, height)`, to current rows, deletions and undo records, in one pass over the versioned
+/// table, and drops the old tables.
+fn upgrade_versioned_state(txn: &WriteTransaction, format: u64) -> Result<(), StoreError> {
+    let ctx = "upgrading the state tables";
+    {
+        let state = txn.open_table(legacy::STATE).ctx(ctx)?;
+        let mut current = txn.open_table(CURRENT).ctx(ctx)?;
+        let mut deleted = txn.open_table(DELETED).ctx(ctx)?;
+        let mut undo = txn.open_table(UNDO).ctx(ctx)?;
+        let (mut row, mut record) = (Vec::new(), Vec::new());
+        // The key being converted and its state so far: since when, and the value (if live).
+        let mut last: Option<(Vec<u8>, u64, Option<Vec<u8>>)> = None;
+        let mut finish = |last: Option<(Vec<u8>, u64, Option<Vec<u8>>)>| -> Result<(), StoreError> {
+            match last {
+                Some((key, since, Some(value))) => {
+                    encode_current(&mut row, since, &value);
+                    current.insert(key.as_slice(), row.as_slice()).ctx(ctx)?;
+                }
+                Some((key, since, None)) => {
+                    deleted.insert(key.as_slice(), since).ctx(ctx)?;
+                }
+                None => {}
+            }
+            Ok(())
+        };
+        for entry in state.iter().ctx(ctx)? {
+            let (k, v) = entry.ctx(ctx)?;
+            let (key, height) = k.value();
+            let value = legacy::decode_state_value(v.value())?;
+            // Versions of one key are adjacent and ascending by height.
+            let (since, previous) = match &last {
+                Some((k, since, previous)) if k.as_slice() == key => (*since, previous.clone()),
+                _ => {
+                    finish(last.take())?;
+                    (0, None)
+                }
+            };
+            let write = if value.is_some() {
+                WriteKind::Set
+            } else {
+                WriteKind::Deleted
+            };
+            encode_undo(&mut record, write, since, previous.as_deref());
+            undo.insert((height, key), record.as_slice()).ctx(ctx)?;
+            last = Some((key.to_vec(), height, value.map(<[u8]>::to_vec)));
         }
-        Ok(())
-    };
-    for entry in state.iter().ctx(ctx)? {
-        let (k, v) = entry.ctx(ctx)?;
-        let (key, _) = k.value();
-        let value = tables::decode_state_value(v.value())?.map(<[u8]>::to_vec);
-        match &mut newest {
-            // Versions of one key are adjacent and ascending: the last one seen wins.
-            Some((cur, val)) if cur.as_slice() == key => *val = value,
-            _ => flush(newest.replace((key.to_vec(), value)))?,
-        }
+        finish(last)?;
     }
-    flush(newest)
+    txn.delete_table(legacy::STATE).ctx(ctx)?;
+    txn.delete_table(legacy::CHANGES).ctx(ctx)?;
+    if format == legacy::FORMAT_WITH_LATEST {
+        txn.delete_table(legacy::LATEST).ctx(ctx)?;
+    }
+    Ok(())
 }
 
 /// Records the current format version in a store whose tables have just been upgraded, and

@@ -1,16 +1,12 @@
 //! Read-only views of the state at one height.
 
 use std::collections::HashMap;
-use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 
-use redb::{ReadOnlyTable, ReadTransaction, ReadableTable};
+use redb::ReadTransaction;
 
-use crate::error::{IoContext, StoreError};
-use crate::tables::decode_state_value;
-
-type StateTable = ReadOnlyTable<(&'static [u8], u64), &'static [u8]>;
-type LatestTable = ReadOnlyTable<&'static [u8], &'static [u8]>;
+use crate::error::StoreError;
+use crate::history::ReadHistory;
 
 /// A consistent view of the state as of one committed height.
 ///
@@ -35,11 +31,11 @@ struct SnapshotInner {
 const READ_CACHE_MAX: usize = 200_000;
 
 struct View {
-    state: StateTable,
-    /// `kumo.latest` when this snapshot is at the store's latest height: point reads and scans
-    /// that never see deleted keys. Older heights read the versioned table.
-    latest: Option<LatestTable>,
-    // Declared after `state` so that the table is dropped before its transaction.
+    history: ReadHistory,
+    /// The snapshot is at the transaction's last committed height: reads are single lookups in
+    /// the current rows, and scans never see deleted keys.
+    at_latest: bool,
+    // Declared after `history` so that the tables are dropped before their transaction.
     _txn: ReadTransaction,
 }
 
@@ -55,8 +51,8 @@ impl std::fmt::Debug for Snapshot {
 impl Snapshot {
     pub(crate) fn new(
         txn: ReadTransaction,
-        state: StateTable,
-        latest: Option<LatestTable>,
+        history: ReadHistory,
+        at_latest: bool,
         height: u64,
         cached: bool,
     ) -> Snapshot {
@@ -64,8 +60,8 @@ impl Snapshot {
             inner: Arc::new(SnapshotInner {
                 height,
                 view: Ok(View {
-                    state,
-                    latest,
+                    history,
+                    at_latest,
                     _txn: txn,
                 }),
                 cache: cached.then(|| Mutex::new(HashMap::new())),
@@ -93,12 +89,10 @@ impl Snapshot {
     /// Uncached read of `key` at this snapshot's height.
     fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let view = self.view()?;
-        match &view.latest {
-            Some(latest) => Ok(latest
-                .get(key)
-                .ctx("reading state")?
-                .map(|v| v.value().to_vec())),
-            None => newest_at(&view.state, key, self.inner.height),
+        if view.at_latest {
+            view.history.latest(key)
+        } else {
+            view.history.at(key, self.inner.height)
         }
     }
 
@@ -132,86 +126,7 @@ impl Snapshot {
         limit: usize,
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
         let view = self.view()?;
-        let height = self.inner.height;
-        let ctx = "scanning state prefix";
-        let mut out = Vec::new();
-        if limit == 0 {
-            return Ok(out);
-        }
-        if let Some(latest) = &view.latest {
-            let start = match start_after {
-                Some(after) if after >= prefix => Bound::Excluded(after),
-                _ => Bound::Included(prefix),
-            };
-            for entry in latest.range::<&[u8]>((start, Bound::Unbounded)).ctx(ctx)? {
-                let (k, v) = entry.ctx(ctx)?;
-                if !k.value().starts_with(prefix) {
-                    break;
-                }
-                out.push((k.value().to_vec(), v.value().to_vec()));
-                if out.len() >= limit {
-                    break;
-                }
-            }
-            return Ok(out);
-        }
-        let table = &view.state;
-        // Lower bound of the next seek. Versions of one key are adjacent, so "after key k"
-        // is "after (k, u64::MAX)".
-        let (mut seek_key, mut inclusive) = match start_after {
-            Some(after) if after >= prefix => (after.to_vec(), false),
-            _ => (prefix.to_vec(), true),
-        };
-        loop {
-            let start = if inclusive {
-                Bound::Included((seek_key.as_slice(), 0))
-            } else {
-                Bound::Excluded((seek_key.as_slice(), u64::MAX))
-            };
-            let mut range = table
-                .range::<(&[u8], u64)>((start, Bound::Unbounded))
-                .ctx(ctx)?;
-            let Some(entry) = range.next() else { break };
-            let (k, _) = entry.ctx(ctx)?;
-            let (key, first_version) = k.value();
-            if !key.starts_with(prefix) {
-                break;
-            }
-            let key = key.to_vec();
-            drop(k);
-            drop(range);
-            // The first entry is the key's oldest retained version; if it is already newer than
-            // the snapshot, the key did not exist yet.
-            if first_version <= height {
-                if let Some(value) = newest_at(table, &key, height)? {
-                    out.push((key.clone(), value));
-                    if out.len() >= limit {
-                        break;
-                    }
-                }
-            }
-            seek_key = key;
-            inclusive = false;
-        }
-        Ok(out)
-    }
-}
-
-/// Newest version of `key` at or below `height`, decoded; `None` for absent or tombstone.
-pub(crate) fn newest_at(
-    table: &impl ReadableTable<(&'static [u8], u64), &'static [u8]>,
-    key: &[u8],
-    height: u64,
-) -> Result<Option<Vec<u8>>, StoreError> {
-    let ctx = "reading state";
-    let mut range = table
-        .range::<(&[u8], u64)>((key, 0)..=(key, height))
-        .ctx(ctx)?;
-    match range.next_back() {
-        Some(entry) => {
-            let (_, v) = entry.ctx(ctx)?;
-            Ok(decode_state_value(v.value())?.map(<[u8]>::to_vec))
-        }
-        None => Ok(None),
+        let height = (!view.at_latest).then_some(self.inner.height);
+        view.history.prefix(prefix, start_after, limit, height)
     }
 }

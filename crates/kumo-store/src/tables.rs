@@ -3,22 +3,30 @@
 //! | table              | key                              | value                               |
 //! |--------------------|----------------------------------|-------------------------------------|
 //! | `kumo.meta`        | `&str` field name                | field bytes                         |
-//! | `kumo.state`       | `(key, height)`                  | tag byte (`1` live, `0` deleted) ++ value |
-//! | `kumo.latest`      | key                              | value as of the last commit (live keys only) |
-//! | `kumo.changes`     | `height`                         | list of the keys the height wrote (drives pruning) |
+//! | `kumo.current`     | key                              | `height_be(8)` that wrote it ++ value (live keys only) |
+//! | `kumo.deleted`     | key                              | height that deleted it (within the retained window) |
+//! | `kumo.undo`        | `(height, key)`                  | undo record: the key's state before that height's write |
 //! | `kumo.jmt.nodes`   | `height_be(8) ++ borsh(nibble path)` | `borsh(jmt Node)`               |
 //! | `kumo.jmt.stale`   | `stale_since_height`             | list of node keys stale since then  |
 //! | `kumo.jmt.preimage`| `sha256(key)`                    | key (for jmt's value lookups by key hash) |
 //! | `aux.<name>`       | bytes                            | bytes (application tables, unversioned) |
 //!
-//! `kumo.latest` duplicates the newest live version of every key so that reads at the latest
-//! height are point lookups and prefix scans never walk over deleted keys, whose tombstones stay
-//! in `kumo.state` for the whole retention window (an index whose entries churn, like the
-//! validator power index, would otherwise cost more to scan with every block).
+//! # Why current values plus an undo log
 //!
-//! redb orders tuple keys element by element, so `(key, height)` never mixes versions of
-//! different keys even when one key is a prefix of another, and all versions of one key are
-//! adjacent and sorted by height.
+//! A block writes a few thousand keys spread at random over the key space. Only
+//! `kumo.current` is keyed by state key, and it holds one row per live key, so a block rewrites
+//! at most the pages those keys sit on, however long the chain. History goes to `kumo.undo`,
+//! keyed by height first: every block's records land together at the end of the table, and
+//! pruning cuts them off its front.
+//!
+//! (Formats 1 and 2 kept every version in `kumo.state` under `(key, height)`. There each block
+//! added a row next to every key it wrote, so it rewrote nearly every page of a table that grew
+//! with the retained history, and the commit got slower block by block.)
+//!
+//! Reading a key at a past height `r` starts from its current row (or its deletion) and walks
+//! back: each undo record says what the key held before, and since which height. The walk stops
+//! at the first state that began at or before `r`, so its length is the number of times the key
+//! was written after `r`; reads at the latest height are one lookup.
 
 use jmt::storage::{NibblePath, Node, NodeKey};
 use redb::{ReadableTable, TableDefinition};
@@ -26,9 +34,9 @@ use redb::{ReadableTable, TableDefinition};
 use crate::error::{IoContext, StoreError};
 
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("kumo.meta");
-pub(crate) const STATE: TableDefinition<(&[u8], u64), &[u8]> = TableDefinition::new("kumo.state");
-pub(crate) const LATEST: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kumo.latest");
-pub(crate) const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("kumo.changes");
+pub(crate) const CURRENT: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kumo.current");
+pub(crate) const DELETED: TableDefinition<&[u8], u64> = TableDefinition::new("kumo.deleted");
+pub(crate) const UNDO: TableDefinition<(u64, &[u8]), &[u8]> = TableDefinition::new("kumo.undo");
 pub(crate) const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kumo.jmt.nodes");
 pub(crate) const STALE: TableDefinition<u64, &[u8]> = TableDefinition::new("kumo.jmt.stale");
 pub(crate) const PREIMAGES: TableDefinition<&[u8; 32], &[u8]> =
@@ -39,10 +47,9 @@ pub(crate) const META_HEIGHT: &str = "height";
 pub(crate) const META_APP_HASH: &str = "app_hash";
 pub(crate) const META_EARLIEST: &str = "earliest";
 
-/// On-disk format version written at creation and checked at open. Format 1 lacked
-/// `kumo.latest`; opening such a store builds the table and upgrades it (`Store::init`).
-pub(crate) const FORMAT_VERSION: u64 = 2;
-pub(crate) const FORMAT_WITHOUT_LATEST: u64 = 1;
+/// On-disk format version written at creation and checked at open. Formats 1 and 2 (see
+/// [`legacy`]) are upgraded when opened (`Store::init`).
+pub(crate) const FORMAT_VERSION: u64 = 3;
 
 /// Prefix of application (aux) table names, keeping them apart from the store's own tables.
 pub(crate) const AUX_PREFIX: &str = "aux.";
@@ -51,32 +58,147 @@ pub(crate) fn aux_table_name(table: &str) -> String {
     format!("{AUX_PREFIX}{table}")
 }
 
-pub(crate) const TAG_DELETED: u8 = 0;
-pub(crate) const TAG_LIVE: u8 = 1;
-
-/// Encodes a state value (`None` = deletion tombstone) into `buf`.
-pub(crate) fn encode_state_value(buf: &mut Vec<u8>, value: Option<&[u8]>) {
+/// Encodes a `kumo.current` row: the height that wrote the value, then the value.
+pub(crate) fn encode_current(buf: &mut Vec<u8>, height: u64, value: &[u8]) {
     buf.clear();
+    buf.reserve(8 + value.len());
+    buf.extend_from_slice(&height.to_be_bytes());
+    buf.extend_from_slice(value);
+}
+
+/// Decodes a `kumo.current` row into `(height that wrote it, value)`.
+pub(crate) fn decode_current(raw: &[u8]) -> Result<(u64, &[u8]), StoreError> {
+    if raw.len() < 8 {
+        return Err(StoreError::Corrupt(format!(
+            "current-state row has {} bytes, expected at least 8",
+            raw.len()
+        )));
+    }
+    let (height, value) = raw.split_at(8);
+    Ok((
+        u64::from_be_bytes(height.try_into().expect("8 bytes")),
+        value,
+    ))
+}
+
+/// What a height's write did to a key (kept in its undo record, so that pruning can find the
+/// deletions whose `kumo.deleted` rows it may drop).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WriteKind {
+    Deleted,
+    Set,
+}
+
+/// A decoded `kumo.undo` record: the state a key had just before the height of the record.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Undo<'a> {
+    /// What the record's height did to the key.
+    pub write: WriteKind,
+    /// The height at which the earlier state began (`0`: the key never existed within the
+    /// retained history).
+    pub since: u64,
+    /// The earlier value, `None` when the key was absent.
+    pub value: Option<&'a [u8]>,
+}
+
+const UNDO_HEADER: usize = 1 + 8 + 1;
+
+/// Encodes an undo record: write kind (`0` deleted, `1` set), `since` (8 bytes big-endian),
+/// presence tag (`0` absent, `1` live), then the earlier value.
+pub(crate) fn encode_undo(buf: &mut Vec<u8>, write: WriteKind, since: u64, value: Option<&[u8]>) {
+    buf.clear();
+    buf.reserve(UNDO_HEADER + value.map_or(0, <[u8]>::len));
+    buf.push(match write {
+        WriteKind::Deleted => 0,
+        WriteKind::Set => 1,
+    });
+    buf.extend_from_slice(&since.to_be_bytes());
     match value {
         Some(v) => {
-            buf.reserve(v.len() + 1);
-            buf.push(TAG_LIVE);
+            buf.push(1);
             buf.extend_from_slice(v);
         }
-        None => buf.push(TAG_DELETED),
+        None => buf.push(0),
     }
 }
 
-/// Decodes a state value; `Ok(None)` is a deletion tombstone.
-pub(crate) fn decode_state_value(raw: &[u8]) -> Result<Option<&[u8]>, StoreError> {
-    match raw.split_first() {
-        Some((&TAG_LIVE, rest)) => Ok(Some(rest)),
-        Some((&TAG_DELETED, [])) => Ok(None),
-        Some((tag, rest)) => Err(StoreError::Corrupt(format!(
-            "state record has unknown tag {tag} (length {})",
-            rest.len() + 1
-        ))),
-        None => Err(StoreError::Corrupt("empty state record".into())),
+pub(crate) fn decode_undo(raw: &[u8]) -> Result<Undo<'_>, StoreError> {
+    if raw.len() < UNDO_HEADER {
+        return Err(StoreError::Corrupt(format!(
+            "undo record has {} bytes, expected at least {UNDO_HEADER}",
+            raw.len()
+        )));
+    }
+    let write = match raw[0] {
+        0 => WriteKind::Deleted,
+        1 => WriteKind::Set,
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "undo record has unknown write kind {other}"
+            )))
+        }
+    };
+    let since = u64::from_be_bytes(raw[1..9].try_into().expect("8 bytes"));
+    let value = match (raw[9], &raw[UNDO_HEADER..]) {
+        (1, v) => Some(v),
+        (0, []) => None,
+        (tag, rest) => {
+            return Err(StoreError::Corrupt(format!(
+                "undo record has presence tag {tag} and {} value bytes",
+                rest.len()
+            )))
+        }
+    };
+    Ok(Undo {
+        write,
+        since,
+        value,
+    })
+}
+
+/// The layouts of formats 1 and 2, read once to upgrade a store (`Store::init`).
+pub(crate) mod legacy {
+    use super::*;
+
+    /// Every version of every key, `(key, height)` -> tag byte (`1` live, `0` deleted) ++ value.
+    pub(crate) const STATE: TableDefinition<(&[u8], u64), &[u8]> =
+        TableDefinition::new("kumo.state");
+    /// Format 2 only: key -> value as of the last commit.
+    pub(crate) const LATEST: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kumo.latest");
+    /// Height -> list of the keys it wrote (drove pruning of `STATE`).
+    pub(crate) const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("kumo.changes");
+
+    pub(crate) const FORMAT_WITHOUT_LATEST: u64 = 1;
+    pub(crate) const FORMAT_WITH_LATEST: u64 = 2;
+
+    pub(crate) const TAG_DELETED: u8 = 0;
+    pub(crate) const TAG_LIVE: u8 = 1;
+
+    /// Encodes a versioned state value (`None` = deletion tombstone) into `buf`.
+    #[cfg(test)]
+    pub(crate) fn encode_state_value(buf: &mut Vec<u8>, value: Option<&[u8]>) {
+        buf.clear();
+        match value {
+            Some(v) => {
+                buf.reserve(v.len() + 1);
+                buf.push(TAG_LIVE);
+                buf.extend_from_slice(v);
+            }
+            None => buf.push(TAG_DELETED),
+        }
+    }
+
+    /// Decodes a versioned state value; `Ok(None)` is a deletion tombstone.
+    pub(crate) fn decode_state_value(raw: &[u8]) -> Result<Option<&[u8]>, StoreError> {
+        match raw.split_first() {
+            Some((&TAG_LIVE, rest)) => Ok(Some(rest)),
+            Some((&TAG_DELETED, [])) => Ok(None),
+            Some((tag, rest)) => Err(StoreError::Corrupt(format!(
+                "state record has unknown tag {tag} (length {})",
+                rest.len() + 1
+            ))),
+            None => Err(StoreError::Corrupt("empty state record".into())),
+        }
     }
 }
 
@@ -265,6 +387,7 @@ mod tests {
 
     #[test]
     fn state_value_round_trip() {
+        use legacy::{decode_state_value, encode_state_value};
         let mut buf = Vec::new();
         encode_state_value(&mut buf, Some(b"abc"));
         assert_eq!(decode_state_value(&buf).unwrap(), Some(&b"abc"[..]));
@@ -275,5 +398,38 @@ mod tests {
         assert!(decode_state_value(&[]).is_err());
         assert!(decode_state_value(&[7, 1]).is_err());
         assert!(decode_state_value(&[0, 1]).is_err());
+    }
+
+    #[test]
+    fn current_and_undo_records_round_trip() {
+        let mut buf = Vec::new();
+        encode_current(&mut buf, 42, b"value");
+        assert_eq!(decode_current(&buf).unwrap(), (42, &b"value"[..]));
+        encode_current(&mut buf, 7, b"");
+        assert_eq!(decode_current(&buf).unwrap(), (7, &b""[..]));
+        assert!(decode_current(&buf[..7]).is_err());
+
+        for (write, since, value) in [
+            (WriteKind::Set, 0, None),
+            (WriteKind::Set, 9, Some(&b"old"[..])),
+            (WriteKind::Deleted, u64::MAX, Some(&b""[..])),
+            (WriteKind::Deleted, 3, None),
+        ] {
+            encode_undo(&mut buf, write, since, value);
+            assert_eq!(
+                decode_undo(&buf).unwrap(),
+                Undo {
+                    write,
+                    since,
+                    value
+                }
+            );
+        }
+        assert!(decode_undo(&buf[..UNDO_HEADER - 1]).is_err());
+        encode_undo(&mut buf, WriteKind::Set, 1, None);
+        buf.push(5); // bytes after an absent value
+        assert!(decode_undo(&buf).is_err());
+        buf[0] = 9; // unknown write kind
+        assert!(decode_undo(&buf).is_err());
     }
 }

@@ -1,9 +1,10 @@
-//! White-box tests: pruning removes rows and never removes anything a retained height needs.
+//! White-box tests: pruning removes rows and never removes anything a retained height needs;
+//! stores in the older layouts are upgraded.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jmt::Sha256Jmt;
-use redb::{ReadableTableMetadata, TableDefinition};
+use redb::{ReadableTableMetadata, TableDefinition, TableHandle};
 
 use super::*;
 
@@ -62,7 +63,7 @@ fn check_all_retained(store: &Store, history: &[(CommitInfo, BTreeMap<Vec<u8>, V
     let reader = JmtReader::new(
         txn.open_table(NODES).unwrap(),
         txn.open_table(PREIMAGES).unwrap(),
-        txn.open_table(STATE).unwrap(),
+        ReadHistory::open(&txn).unwrap(),
     );
     let tree = Sha256Jmt::new(&reader);
     for (info, model) in history.iter().filter(|(i, _)| i.height >= earliest) {
@@ -126,33 +127,37 @@ fn pruning_bounds_history_and_keeps_retained_heights_intact() {
     check_all_retained(&pruned, &pruned_history);
 
     // History below the cutoff is really gone.
-    let state_kept = count(&kept, STATE);
-    let state_pruned = count(&pruned, STATE);
+    let undo_kept = count(&kept, UNDO);
+    let undo_pruned = count(&pruned, UNDO);
     let nodes_kept = count(&kept, NODES);
     let nodes_pruned = count(&pruned, NODES);
     assert!(
-        state_pruned * 2 < state_kept,
-        "state rows {state_pruned} vs {state_kept}"
+        undo_pruned * 2 < undo_kept,
+        "undo records {undo_pruned} vs {undo_kept}"
     );
     assert!(
         nodes_pruned * 2 < nodes_kept,
         "node rows {nodes_pruned} vs {nodes_kept}"
     );
-    // Nothing is left in the change log or stale index at or below the cutoff.
+    // Nothing is left in the undo log or stale index at or below the cutoff.
     let txn = pruned.inner.db.begin_read().unwrap();
-    let changes = txn.open_table(CHANGES).unwrap();
-    let first = changes.first().unwrap().map(|(k, _)| k.value());
+    let undo = txn.open_table(UNDO).unwrap();
+    let first = undo.first().unwrap().map(|(k, _)| k.value().0);
     assert!(first.is_some_and(|h| h > earliest));
     let stale = txn.open_table(STALE).unwrap();
     let first = stale.first().unwrap().map(|(k, _)| k.value());
     assert!(first.is_some_and(|h| h > earliest));
-    // Hot keys keep at most one version at or below the cutoff.
-    let state = txn.open_table(STATE).unwrap();
-    let old_hot = state
-        .range::<(&[u8], u64)>((&b"hot/1"[..], 0)..=(&b"hot/1"[..], earliest))
-        .unwrap()
-        .count();
-    assert_eq!(old_hot, 1);
+    // Deletion rows remain only for deletions above the cutoff.
+    let deleted = txn.open_table(DELETED).unwrap();
+    for entry in deleted.iter().unwrap() {
+        let (k, v) = entry.unwrap();
+        assert!(
+            v.value() > earliest,
+            "{:?} deleted at {}",
+            k.value(),
+            v.value()
+        );
+    }
     // Churn keys deleted at the cutoff leave no tombstone or preimage behind.
     let preimages = txn.open_table(PREIMAGES).unwrap();
     let live_now = pruned_history.last().unwrap().1.len() as u64;
@@ -198,47 +203,95 @@ fn empty_blocks_do_not_leak_root_nodes_when_pruned() {
 }
 
 #[test]
-fn latest_table_holds_exactly_the_live_keys() {
+fn current_rows_are_the_live_keys_and_deletion_rows_the_deleted_ones() {
     let (store, history) = run(0, 60);
     let model = &history.last().unwrap().1;
-    assert_eq!(count(&store, LATEST), model.len() as u64);
-    // Deleted keys keep their tombstones in the versioned table but are gone from the latest.
-    assert!(count(&store, STATE) > model.len() as u64);
+    let ever: BTreeSet<Vec<u8>> = history
+        .iter()
+        .flat_map(|(_, m)| m.keys().cloned())
+        .collect();
+    assert_eq!(count(&store, CURRENT), model.len() as u64);
+    // Kept forever (retention 0), every key once written and now gone has its deletion row.
+    let gone = ever.iter().filter(|k| !model.contains_key(*k)).count();
+    assert_eq!(count(&store, DELETED), gone as u64);
+    // One undo record per write.
+    let writes: usize = (1..=60).map(|h| block(h).len()).sum();
+    assert_eq!(count(&store, UNDO), writes as u64);
+}
+
+/// Rewrites `store`, built by [`run`] up to `heights`, in the layout of format 1 or 2: every
+/// version under `(key, height)`, format 2 with a plain latest-value table.
+fn make_legacy(store: &Store, heights: u64, format: u64) {
+    let txn = store.inner.db.begin_write().unwrap();
+    assert!(txn.delete_table(CURRENT).unwrap());
+    assert!(txn.delete_table(DELETED).unwrap());
+    assert!(txn.delete_table(UNDO).unwrap());
+    {
+        let mut state = txn.open_table(legacy::STATE).unwrap();
+        let mut buf = Vec::new();
+        let mut model = BTreeMap::new();
+        for h in 1..=heights {
+            for (k, v) in block(h) {
+                legacy::encode_state_value(&mut buf, v.as_deref());
+                state.insert((k.as_slice(), h), buf.as_slice()).unwrap();
+                match v {
+                    Some(v) => model.insert(k, v),
+                    None => model.remove(&k),
+                };
+            }
+        }
+        txn.open_table(legacy::CHANGES).unwrap();
+        if format == legacy::FORMAT_WITH_LATEST {
+            let mut latest = txn.open_table(legacy::LATEST).unwrap();
+            for (k, v) in &model {
+                latest.insert(k.as_slice(), v.as_slice()).unwrap();
+            }
+        }
+    }
+    txn.open_table(META)
+        .unwrap()
+        .insert(tables::META_FORMAT, format.to_be_bytes().as_slice())
+        .unwrap();
+    txn.commit().unwrap();
 }
 
 #[test]
-fn a_format_1_store_is_upgraded_on_open() {
-    let (store, history) = run(0, 45);
-    // Turn it back into a format-1 store: no latest table, format field 1.
-    {
-        let txn = store.inner.db.begin_write().unwrap();
-        assert!(txn.delete_table(LATEST).unwrap());
-        txn.open_table(META)
-            .unwrap()
-            .insert(
-                tables::META_FORMAT,
-                tables::FORMAT_WITHOUT_LATEST.to_be_bytes().as_slice(),
-            )
-            .unwrap();
-        txn.commit().unwrap();
+fn stores_in_formats_1_and_2_are_upgraded_on_open() {
+    for format in [legacy::FORMAT_WITHOUT_LATEST, legacy::FORMAT_WITH_LATEST] {
+        let (store, history) = run(0, 45);
+        make_legacy(&store, 45, format);
+        assert!(matches!(
+            read_meta(
+                &store
+                    .inner
+                    .db
+                    .begin_read()
+                    .unwrap()
+                    .open_table(META)
+                    .unwrap()
+            ),
+            Err(StoreError::Corrupt(_))
+        ));
+        let meta = Store::init(&store.inner.db).unwrap();
+        assert_eq!(meta, store.meta());
+        let model = &history.last().unwrap().1;
+        assert_eq!(count(&store, CURRENT), model.len() as u64);
+        check_all_retained(&store, &history);
+        let txn = store.inner.db.begin_read().unwrap();
+        for old in [
+            legacy::STATE.name(),
+            legacy::LATEST.name(),
+            legacy::CHANGES.name(),
+        ] {
+            assert!(
+                txn.list_tables().unwrap().all(|t| t.name() != old),
+                "format {format}: table {old} left behind"
+            );
+        }
+        drop(txn);
+        // And it goes on committing, with the same app hashes as a store that never changed
+        // layout.
+        let (fresh, _) = run(0, 45);
+        assert_eq!(commit(&store, block(46)), commit(&fresh, block(46)));
     }
-    assert!(matches!(
-        read_meta(
-            &store
-                .inner
-                .db
-                .begin_read()
-                .unwrap()
-                .open_table(META)
-                .unwrap()
-        ),
-        Err(StoreError::Corrupt(_))
-    ));
-    let meta = Store::init(&store.inner.db).unwrap();
-    assert_eq!(meta, store.meta());
-    let model = &history.last().unwrap().1;
-    assert_eq!(count(&store, LATEST), model.len() as u64);
-    check_all_retained(&store, &history);
-    // And it goes on committing.
-    commit(&store, block(46));
 }

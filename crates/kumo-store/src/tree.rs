@@ -1,8 +1,8 @@
 //! Jellyfish Merkle Tree storage adapter: jmt's `TreeReader` / `TreeWriter` over redb tables.
 //!
 //! JMT version = block height. Leaf values are not duplicated into a JMT-specific table: the
-//! versioned `kumo.state` table already holds every value by raw key, and the preimage table maps
-//! a key hash back to its raw key, which is all `get_value_option` needs.
+//! state tables already hold every retained value by raw key, and the preimage table maps a key
+//! hash back to its raw key, which is all `get_value_option` needs.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -15,9 +15,8 @@ use jmt::{KeyHash, OwnedValue, Sha256Jmt, Version};
 use redb::{ReadableTable, WriteTransaction};
 
 use crate::error::{IoContext, StoreError};
-use crate::tables::{
-    decode_node, decode_node_key, decode_state_value, encode_node, encode_node_key, NODES,
-};
+use crate::history::ValueAt;
+use crate::tables::{decode_node, decode_node_key, encode_node, encode_node_key, NODES};
 
 /// Hash of a state key in the tree.
 pub(crate) fn key_hash(key: &[u8]) -> KeyHash {
@@ -71,7 +70,7 @@ impl<N, P, S> JmtReader<N, P, S>
 where
     N: ReadableTable<&'static [u8], &'static [u8]>,
     P: ReadableTable<&'static [u8; 32], &'static [u8]>,
-    S: ReadableTable<(&'static [u8], u64), &'static [u8]>,
+    S: ValueAt,
 {
     fn node(&self, key: &NodeKey) -> Result<Option<Node>, StoreError> {
         let raw = encode_node_key(key);
@@ -96,17 +95,7 @@ where
         else {
             return Ok(None);
         };
-        let mut range = self
-            .state
-            .range::<(&[u8], u64)>((key.as_slice(), 0)..=(key.as_slice(), max_version))
-            .ctx("reading state for jmt")?;
-        match range.next_back() {
-            Some(entry) => {
-                let (_, v) = entry.ctx("reading state for jmt")?;
-                Ok(decode_state_value(v.value())?.map(<[u8]>::to_vec))
-            }
-            None => Ok(None),
-        }
+        self.state.value_at(&key, max_version)
     }
 
     fn rightmost_leaf(&self) -> Result<Option<(NodeKey, LeafNode)>, StoreError> {
@@ -135,7 +124,7 @@ impl<N, P, S> TreeReader for JmtReader<N, P, S>
 where
     N: ReadableTable<&'static [u8], &'static [u8]>,
     P: ReadableTable<&'static [u8; 32], &'static [u8]>,
-    S: ReadableTable<(&'static [u8], u64), &'static [u8]>,
+    S: ValueAt,
 {
     fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
         self.record(self.node(node_key))
@@ -158,7 +147,7 @@ impl<N, P, S> JmtReader<N, P, S>
 where
     N: ReadableTable<&'static [u8], &'static [u8]>,
     P: ReadableTable<&'static [u8; 32], &'static [u8]>,
-    S: ReadableTable<(&'static [u8], u64), &'static [u8]>,
+    S: ValueAt,
 {
     /// Computes the tree update for one version (see [`update_tree`]).
     pub fn update(
