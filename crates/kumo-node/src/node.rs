@@ -130,6 +130,7 @@ impl Node {
             &home.store_file(),
             StoreOptions {
                 retention: cfg.state_retention,
+                ..StoreOptions::default()
             },
         )
         .with_context(|| {

@@ -67,11 +67,10 @@ pub use index::IndexStore;
 pub use snapshot::Snapshot;
 
 use error::IoContext;
-use history::{History, ReadHistory};
+use history::{ReadHistory, StateWriter, WriteHistory};
 use tables::{
-    decode_current, decode_undo, encode_current, encode_root_key, encode_undo, legacy, list_items,
-    push_list_item, read_meta, write_meta, Meta, WriteKind, CURRENT, DELETED, META, NODES,
-    PREIMAGES, STALE, UNDO,
+    decode_undo, encode_root_key, legacy, list_items, push_list_item, read_meta, write_meta, Meta,
+    WriteKind, CHECKPOINTS, DELETED, META, NODES, PREIMAGES, STALE, UNDO,
 };
 use tree::{key_hash, JmtReader, JmtWriter};
 
@@ -87,11 +86,18 @@ const PRUNE_INTERVAL: u64 = 10;
 pub struct StoreOptions {
     /// Number of past heights kept for historical queries; `0` keeps every height forever.
     pub retention: u64,
+    /// Every this many writes of a key are listed by key as a checkpoint, so that a read at a
+    /// past height follows at most this many undo records (more often: fewer random-keyed
+    /// inserts per block; less often: longer reads of keys written in many blocks). At least 1.
+    pub checkpoint_every: u32,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { retention: 100_000 }
+        StoreOptions {
+            retention: 100_000,
+            checkpoint_every: 32,
+        }
     }
 }
 
@@ -159,6 +165,7 @@ pub struct Store {
 struct Inner {
     db: Database,
     retention: u64,
+    checkpoint_every: u32,
     /// Last committed meta, mirrored from the meta table after open and every commit.
     meta: RwLock<Meta>,
     /// Serializes commits (redb would serialize write transactions anyway; this also keeps the
@@ -202,11 +209,12 @@ impl Store {
     }
 
     fn from_db(db: Database, opts: StoreOptions) -> Result<Store, StoreError> {
-        let meta = Store::init(&db)?;
+        let meta = Store::init(&db, opts.checkpoint_every)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
                 retention: opts.retention,
+                checkpoint_every: opts.checkpoint_every,
                 meta: RwLock::new(meta),
                 commit_lock: Mutex::new(()),
             }),
@@ -214,7 +222,7 @@ impl Store {
     }
 
     /// Reads the meta record, or initializes a fresh database at height 0 (empty tree).
-    fn init(db: &Database) -> Result<Meta, StoreError> {
+    fn init(db: &Database, checkpoint_every: u32) -> Result<Meta, StoreError> {
         let ctx = "initializing store";
         let txn = db.begin_write().ctx(ctx)?;
         let existing = {
@@ -227,7 +235,7 @@ impl Store {
         };
         if let Some(format) = existing {
             if format == legacy::FORMAT_WITHOUT_LATEST || format == legacy::FORMAT_WITH_LATEST {
-                upgrade_versioned_state(&txn, format)?;
+                upgrade_versioned_state(&txn, format, checkpoint_every)?;
                 let meta = upgrade_format(&txn)?;
                 txn.commit().ctx("upgrading the store format")?;
                 return Ok(meta);
@@ -240,11 +248,7 @@ impl Store {
         let (root, batch) = {
             let nodes = txn.open_table(NODES).ctx(ctx)?;
             let preimages = txn.open_table(PREIMAGES).ctx(ctx)?;
-            let history = History {
-                current: txn.open_table(CURRENT).ctx(ctx)?,
-                deleted: txn.open_table(DELETED).ctx(ctx)?,
-                undo: txn.open_table(UNDO).ctx(ctx)?,
-            };
+            let history = WriteHistory::open(&txn)?;
             txn.open_table(STALE).ctx(ctx)?;
             JmtReader::new(nodes, preimages, history).update(0, Vec::new())?
         };
@@ -402,53 +406,21 @@ impl Store {
         }
         let retention = self.inner.retention;
 
-        // Current rows, undo records, deletions and key preimages for the tree.
+        // The keys' new states, and the preimages of keys new to the tree.
         {
-            let ctx = "writing state";
-            let mut current = txn.open_table(CURRENT).ctx(ctx)?;
-            let mut deleted = txn.open_table(DELETED).ctx(ctx)?;
-            let mut undo = txn.open_table(UNDO).ctx(ctx)?;
+            let mut state = StateWriter::open(&txn, self.inner.checkpoint_every)?;
             let mut preimages = txn.open_table(PREIMAGES).ctx(ctx)?;
-            let (mut row, mut record) = (Vec::new(), Vec::new());
             let items = prepared
                 .writes
                 .iter()
                 .zip(&prepared.key_hashes)
                 .zip(&prepared.new_keys);
             for (((key, value), hash), &new) in items {
-                let key = key.as_slice();
-                // The replaced row comes back from the insert or remove itself, so recording
-                // the key's earlier state costs no extra lookup for a key that was live.
-                let (write, old) = match value {
-                    Some(v) => {
-                        encode_current(&mut row, h, v);
-                        (
-                            WriteKind::Set,
-                            current.insert(key, row.as_slice()).ctx(ctx)?,
-                        )
-                    }
-                    None => (WriteKind::Deleted, current.remove(key).ctx(ctx)?),
-                };
-                match old {
-                    Some(old) => {
-                        let (since, previous) = decode_current(old.value())?;
-                        encode_undo(&mut record, write, since, Some(previous));
-                    }
-                    None => {
-                        // Absent before: since its deletion, if that is still retained.
-                        let since = match write {
-                            WriteKind::Set => deleted.remove(key).ctx(ctx)?.map(|d| d.value()),
-                            WriteKind::Deleted => deleted.get(key).ctx(ctx)?.map(|d| d.value()),
-                        };
-                        encode_undo(&mut record, write, since.unwrap_or(0), None);
-                    }
-                }
-                if write == WriteKind::Deleted {
-                    deleted.insert(key, h).ctx(ctx)?;
-                }
-                undo.insert((h, key), record.as_slice()).ctx(ctx)?;
+                state.write(h, key, value.as_deref())?;
                 if new {
-                    preimages.insert(hash, key).ctx("writing key preimage")?;
+                    preimages
+                        .insert(hash, key.as_slice())
+                        .ctx("writing key preimage")?;
                 }
             }
         }
@@ -523,7 +495,9 @@ impl Store {
 ///   root nodes of versions `previous..cutoff`.
 fn prune(txn: &WriteTransaction, previous: u64, cutoff: u64) -> Result<(), StoreError> {
     let ctx = "pruning history";
+    // Deletions and checkpoints made by the pruned writes.
     let mut deletions: Vec<(u64, Vec<u8>)> = Vec::new();
+    let mut checkpoints: Vec<(u64, Vec<u8>)> = Vec::new();
     {
         let mut undo = txn.open_table(UNDO).ctx(ctx)?;
         let end: (u64, &[u8]) = (cutoff + 1, &[]);
@@ -532,10 +506,20 @@ fn prune(txn: &WriteTransaction, previous: u64, cutoff: u64) -> Result<(), Store
             .ctx(ctx)?
         {
             let (k, v) = entry.ctx(ctx)?;
-            if decode_undo(v.value())?.write == WriteKind::Deleted {
-                let (height, key) = k.value();
+            let record = decode_undo(v.value())?;
+            let (height, key) = k.value();
+            if record.write == WriteKind::Deleted {
                 deletions.push((height, key.to_vec()));
             }
+            if record.checkpoint {
+                checkpoints.push((height, key.to_vec()));
+            }
+        }
+    }
+    {
+        let mut table = txn.open_table(CHECKPOINTS).ctx(ctx)?;
+        for (height, key) in &checkpoints {
+            table.remove((key.as_slice(), *height)).ctx(ctx)?;
         }
     }
     {
@@ -543,7 +527,10 @@ fn prune(txn: &WriteTransaction, previous: u64, cutoff: u64) -> Result<(), Store
         let mut preimages = txn.open_table(PREIMAGES).ctx(ctx)?;
         for (height, key) in &deletions {
             // A later write removed or replaced the row; then it is not this deletion's to drop.
-            let still = deleted.get(key.as_slice()).ctx(ctx)?.map(|d| d.value()) == Some(*height);
+            let still = deleted
+                .get(key.as_slice())
+                .ctx(ctx)?
+                .is_some_and(|d| d.value().0 == *height);
             if still {
                 deleted.remove(key.as_slice()).ctx(ctx)?;
                 preimages.remove(&key_hash(key).0).ctx(ctx)?;
@@ -572,53 +559,22 @@ fn prune(txn: &WriteTransaction, previous: u64, cutoff: u64) -> Result<(), Store
 }
 
 /// Upgrades a format-1 or format-2 store, whose state is every version of every key under
-/// `(key, height)`, to current rows, deletions and undo records, in one pass over the versioned
-/// table, and drops the old tables.
-fn upgrade_versioned_state(txn: &WriteTransaction, format: u64) -> Result<(), StoreError> {
+/// `(key, height)`, by replaying those versions, key by key and in height order, into the state
+/// tables, and drops the old tables.
+fn upgrade_versioned_state(
+    txn: &WriteTransaction,
+    format: u64,
+    checkpoint_every: u32,
+) -> Result<(), StoreError> {
     let ctx = "upgrading the state tables";
     {
-        let state = txn.open_table(legacy::STATE).ctx(ctx)?;
-        let mut current = txn.open_table(CURRENT).ctx(ctx)?;
-        let mut deleted = txn.open_table(DELETED).ctx(ctx)?;
-        let mut undo = txn.open_table(UNDO).ctx(ctx)?;
-        let (mut row, mut record) = (Vec::new(), Vec::new());
-        // The key being converted and its state so far: since when, and the value (if live).
-        let mut last: Option<(Vec<u8>, u64, Option<Vec<u8>>)> = None;
-        let mut finish = |last: Option<(Vec<u8>, u64, Option<Vec<u8>>)>| -> Result<(), StoreError> {
-            match last {
-                Some((key, since, Some(value))) => {
-                    encode_current(&mut row, since, &value);
-                    current.insert(key.as_slice(), row.as_slice()).ctx(ctx)?;
-                }
-                Some((key, since, None)) => {
-                    deleted.insert(key.as_slice(), since).ctx(ctx)?;
-                }
-                None => {}
-            }
-            Ok(())
-        };
-        for entry in state.iter().ctx(ctx)? {
+        let versions = txn.open_table(legacy::STATE).ctx(ctx)?;
+        let mut state = StateWriter::open(txn, checkpoint_every)?;
+        for entry in versions.iter().ctx(ctx)? {
             let (k, v) = entry.ctx(ctx)?;
             let (key, height) = k.value();
-            let value = legacy::decode_state_value(v.value())?;
-            // Versions of one key are adjacent and ascending by height.
-            let (since, previous) = match &last {
-                Some((k, since, previous)) if k.as_slice() == key => (*since, previous.clone()),
-                _ => {
-                    finish(last.take())?;
-                    (0, None)
-                }
-            };
-            let write = if value.is_some() {
-                WriteKind::Set
-            } else {
-                WriteKind::Deleted
-            };
-            encode_undo(&mut record, write, since, previous.as_deref());
-            undo.insert((height, key), record.as_slice()).ctx(ctx)?;
-            last = Some((key.to_vec(), height, value.map(<[u8]>::to_vec)));
+            state.write(height, key, legacy::decode_state_value(v.value())?)?;
         }
-        finish(last)?;
     }
     txn.delete_table(legacy::STATE).ctx(ctx)?;
     txn.delete_table(legacy::CHANGES).ctx(ctx)?;

@@ -3,9 +3,10 @@
 //! | table              | key                              | value                               |
 //! |--------------------|----------------------------------|-------------------------------------|
 //! | `kumo.meta`        | `&str` field name                | field bytes                         |
-//! | `kumo.current`     | key                              | `height_be(8)` that wrote it ++ value (live keys only) |
-//! | `kumo.deleted`     | key                              | height that deleted it (within the retained window) |
+//! | `kumo.current`     | key                              | `height_be(8)` that wrote it ++ `chain_be(4)` ++ value (live keys only) |
+//! | `kumo.deleted`     | key                              | `(height that deleted it, chain)` (deletions within the retained window) |
 //! | `kumo.undo`        | `(height, key)`                  | undo record: the key's state before that height's write |
+//! | `kumo.checkpoints` | `(key, height)`                  | `()`: every `checkpoint_every`-th write of each key |
 //! | `kumo.jmt.nodes`   | `height_be(8) ++ borsh(nibble path)` | `borsh(jmt Node)`               |
 //! | `kumo.jmt.stale`   | `stale_since_height`             | list of node keys stale since then  |
 //! | `kumo.jmt.preimage`| `sha256(key)`                    | key (for jmt's value lookups by key hash) |
@@ -25,8 +26,11 @@
 //!
 //! Reading a key at a past height `r` starts from its current row (or its deletion) and walks
 //! back: each undo record says what the key held before, and since which height. The walk stops
-//! at the first state that began at or before `r`, so its length is the number of times the key
-//! was written after `r`; reads at the latest height are one lookup.
+//! at the first state that began at or before `r`; reads at the latest height are one lookup.
+//! A key written every block would make that walk as long as the distance to `r`, so every
+//! `checkpoint_every`-th write of a key is also listed in `kumo.checkpoints`, by key: the walk
+//! starts at the first checkpoint above `r` instead, and takes at most `checkpoint_every` steps.
+//! `chain` in a key's row counts its writes since its last checkpoint.
 
 use jmt::storage::{NibblePath, Node, NodeKey};
 use redb::{ReadableTable, TableDefinition};
@@ -35,8 +39,10 @@ use crate::error::{IoContext, StoreError};
 
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("kumo.meta");
 pub(crate) const CURRENT: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kumo.current");
-pub(crate) const DELETED: TableDefinition<&[u8], u64> = TableDefinition::new("kumo.deleted");
+pub(crate) const DELETED: TableDefinition<&[u8], (u64, u32)> = TableDefinition::new("kumo.deleted");
 pub(crate) const UNDO: TableDefinition<(u64, &[u8]), &[u8]> = TableDefinition::new("kumo.undo");
+pub(crate) const CHECKPOINTS: TableDefinition<(&[u8], u64), ()> =
+    TableDefinition::new("kumo.checkpoints");
 pub(crate) const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kumo.jmt.nodes");
 pub(crate) const STALE: TableDefinition<u64, &[u8]> = TableDefinition::new("kumo.jmt.stale");
 pub(crate) const PREIMAGES: TableDefinition<&[u8; 32], &[u8]> =
@@ -58,27 +64,39 @@ pub(crate) fn aux_table_name(table: &str) -> String {
     format!("{AUX_PREFIX}{table}")
 }
 
-/// Encodes a `kumo.current` row: the height that wrote the value, then the value.
-pub(crate) fn encode_current(buf: &mut Vec<u8>, height: u64, value: &[u8]) {
+/// A decoded `kumo.current` row.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Current<'a> {
+    /// The height that wrote the value.
+    pub since: u64,
+    /// The key's writes since its last checkpoint.
+    pub chain: u32,
+    pub value: &'a [u8],
+}
+
+const CURRENT_HEADER: usize = 8 + 4;
+
+/// Encodes a `kumo.current` row: the height that wrote the value, the chain count, the value.
+pub(crate) fn encode_current(buf: &mut Vec<u8>, since: u64, chain: u32, value: &[u8]) {
     buf.clear();
-    buf.reserve(8 + value.len());
-    buf.extend_from_slice(&height.to_be_bytes());
+    buf.reserve(CURRENT_HEADER + value.len());
+    buf.extend_from_slice(&since.to_be_bytes());
+    buf.extend_from_slice(&chain.to_be_bytes());
     buf.extend_from_slice(value);
 }
 
-/// Decodes a `kumo.current` row into `(height that wrote it, value)`.
-pub(crate) fn decode_current(raw: &[u8]) -> Result<(u64, &[u8]), StoreError> {
-    if raw.len() < 8 {
+pub(crate) fn decode_current(raw: &[u8]) -> Result<Current<'_>, StoreError> {
+    if raw.len() < CURRENT_HEADER {
         return Err(StoreError::Corrupt(format!(
-            "current-state row has {} bytes, expected at least 8",
+            "current-state row has {} bytes, expected at least {CURRENT_HEADER}",
             raw.len()
         )));
     }
-    let (height, value) = raw.split_at(8);
-    Ok((
-        u64::from_be_bytes(height.try_into().expect("8 bytes")),
-        value,
-    ))
+    Ok(Current {
+        since: u64::from_be_bytes(raw[..8].try_into().expect("8 bytes")),
+        chain: u32::from_be_bytes(raw[8..12].try_into().expect("4 bytes")),
+        value: &raw[CURRENT_HEADER..],
+    })
 }
 
 /// What a height's write did to a key (kept in its undo record, so that pruning can find the
@@ -90,10 +108,12 @@ pub(crate) enum WriteKind {
 }
 
 /// A decoded `kumo.undo` record: the state a key had just before the height of the record.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Undo<'a> {
     /// What the record's height did to the key.
     pub write: WriteKind,
+    /// That write is listed in `kumo.checkpoints` (pruning the record drops it there too).
+    pub checkpoint: bool,
     /// The height at which the earlier state began (`0`: the key never existed within the
     /// retained history).
     pub since: u64,
@@ -103,15 +123,26 @@ pub(crate) struct Undo<'a> {
 
 const UNDO_HEADER: usize = 1 + 8 + 1;
 
-/// Encodes an undo record: write kind (`0` deleted, `1` set), `since` (8 bytes big-endian),
-/// presence tag (`0` absent, `1` live), then the earlier value.
-pub(crate) fn encode_undo(buf: &mut Vec<u8>, write: WriteKind, since: u64, value: Option<&[u8]>) {
+const UNDO_SET: u8 = 1;
+const UNDO_CHECKPOINT: u8 = 2;
+
+/// Encodes an undo record: flags (bit 0: the write set the key, else deleted it; bit 1: the
+/// write is a checkpoint), `since` (8 bytes big-endian), presence tag (`0` absent, `1` live),
+/// then the earlier value.
+pub(crate) fn encode_undo(buf: &mut Vec<u8>, undo: &Undo<'_>) {
+    let Undo {
+        write,
+        checkpoint,
+        since,
+        value,
+    } = *undo;
     buf.clear();
     buf.reserve(UNDO_HEADER + value.map_or(0, <[u8]>::len));
-    buf.push(match write {
+    let set = match write {
         WriteKind::Deleted => 0,
-        WriteKind::Set => 1,
-    });
+        WriteKind::Set => UNDO_SET,
+    };
+    buf.push(set | if checkpoint { UNDO_CHECKPOINT } else { 0 });
     buf.extend_from_slice(&since.to_be_bytes());
     match value {
         Some(v) => {
@@ -129,15 +160,18 @@ pub(crate) fn decode_undo(raw: &[u8]) -> Result<Undo<'_>, StoreError> {
             raw.len()
         )));
     }
-    let write = match raw[0] {
-        0 => WriteKind::Deleted,
-        1 => WriteKind::Set,
-        other => {
-            return Err(StoreError::Corrupt(format!(
-                "undo record has unknown write kind {other}"
-            )))
-        }
+    let flags = raw[0];
+    if flags & !(UNDO_SET | UNDO_CHECKPOINT) != 0 {
+        return Err(StoreError::Corrupt(format!(
+            "undo record has unknown flags {flags:#04x}"
+        )));
+    }
+    let write = if flags & UNDO_SET != 0 {
+        WriteKind::Set
+    } else {
+        WriteKind::Deleted
     };
+    let checkpoint = flags & UNDO_CHECKPOINT != 0;
     let since = u64::from_be_bytes(raw[1..9].try_into().expect("8 bytes"));
     let value = match (raw[9], &raw[UNDO_HEADER..]) {
         (1, v) => Some(v),
@@ -151,6 +185,7 @@ pub(crate) fn decode_undo(raw: &[u8]) -> Result<Undo<'_>, StoreError> {
     };
     Ok(Undo {
         write,
+        checkpoint,
         since,
         value,
     })
@@ -403,33 +438,44 @@ mod tests {
     #[test]
     fn current_and_undo_records_round_trip() {
         let mut buf = Vec::new();
-        encode_current(&mut buf, 42, b"value");
-        assert_eq!(decode_current(&buf).unwrap(), (42, &b"value"[..]));
-        encode_current(&mut buf, 7, b"");
-        assert_eq!(decode_current(&buf).unwrap(), (7, &b""[..]));
-        assert!(decode_current(&buf[..7]).is_err());
+        encode_current(&mut buf, 42, 3, b"value");
+        let want = Current {
+            since: 42,
+            chain: 3,
+            value: b"value",
+        };
+        assert_eq!(decode_current(&buf).unwrap(), want);
+        encode_current(&mut buf, 7, 0, b"");
+        assert_eq!(decode_current(&buf).unwrap().value, b"");
+        assert!(decode_current(&buf[..CURRENT_HEADER - 1]).is_err());
 
-        for (write, since, value) in [
-            (WriteKind::Set, 0, None),
-            (WriteKind::Set, 9, Some(&b"old"[..])),
-            (WriteKind::Deleted, u64::MAX, Some(&b""[..])),
-            (WriteKind::Deleted, 3, None),
+        for (write, checkpoint, since, value) in [
+            (WriteKind::Set, false, 0, None),
+            (WriteKind::Set, true, 9, Some(&b"old"[..])),
+            (WriteKind::Deleted, true, u64::MAX, Some(&b""[..])),
+            (WriteKind::Deleted, false, 3, None),
         ] {
-            encode_undo(&mut buf, write, since, value);
-            assert_eq!(
-                decode_undo(&buf).unwrap(),
-                Undo {
-                    write,
-                    since,
-                    value
-                }
-            );
+            let undo = Undo {
+                write,
+                checkpoint,
+                since,
+                value,
+            };
+            encode_undo(&mut buf, &undo);
+            assert_eq!(decode_undo(&buf).unwrap(), undo);
         }
         assert!(decode_undo(&buf[..UNDO_HEADER - 1]).is_err());
-        encode_undo(&mut buf, WriteKind::Set, 1, None);
+        let absent = Undo {
+            write: WriteKind::Set,
+            checkpoint: false,
+            since: 1,
+            value: None,
+        };
+        encode_undo(&mut buf, &absent);
         buf.push(5); // bytes after an absent value
         assert!(decode_undo(&buf).is_err());
-        buf[0] = 9; // unknown write kind
+        buf.pop();
+        buf[0] = 4; // unknown flag
         assert!(decode_undo(&buf).is_err());
     }
 }

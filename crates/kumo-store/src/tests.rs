@@ -7,6 +7,7 @@ use jmt::Sha256Jmt;
 use redb::{ReadableTableMetadata, TableDefinition, TableHandle};
 
 use super::*;
+use crate::tables::CURRENT;
 
 fn count<K: redb::Key + 'static, V: redb::Value + 'static>(
     store: &Store,
@@ -89,8 +90,15 @@ fn check_all_retained(store: &Store, history: &[(CommitInfo, BTreeMap<Vec<u8>, V
     }
 }
 
+/// Checkpoints every 3 writes of a key, so that reads at past heights start from them.
+const CHECKPOINT_EVERY: u32 = 3;
+
 fn run(retention: u64, heights: u64) -> (Store, Vec<(CommitInfo, BTreeMap<Vec<u8>, Vec<u8>>)>) {
-    let store = Store::in_memory(StoreOptions { retention }).unwrap();
+    let store = Store::in_memory(StoreOptions {
+        retention,
+        checkpoint_every: CHECKPOINT_EVERY,
+    })
+    .unwrap();
     let mut model = BTreeMap::new();
     let mut history = Vec::new();
     for h in 1..=heights {
@@ -147,16 +155,18 @@ fn pruning_bounds_history_and_keeps_retained_heights_intact() {
     let stale = txn.open_table(STALE).unwrap();
     let first = stale.first().unwrap().map(|(k, _)| k.value());
     assert!(first.is_some_and(|h| h > earliest));
-    // Deletion rows remain only for deletions above the cutoff.
+    // Deletion rows and checkpoints remain only for writes above the cutoff.
     let deleted = txn.open_table(DELETED).unwrap();
     for entry in deleted.iter().unwrap() {
         let (k, v) = entry.unwrap();
-        assert!(
-            v.value() > earliest,
-            "{:?} deleted at {}",
-            k.value(),
-            v.value()
-        );
+        let (at, _) = v.value();
+        assert!(at > earliest, "{:?} deleted at {at}", k.value());
+    }
+    let checkpoints = txn.open_table(CHECKPOINTS).unwrap();
+    assert!(checkpoints.len().unwrap() > 0);
+    for entry in checkpoints.iter().unwrap() {
+        let (k, _) = entry.unwrap();
+        assert!(k.value().1 > earliest, "checkpoint {:?}", k.value());
     }
     // Churn keys deleted at the cutoff leave no tombstone or preimage behind.
     let preimages = txn.open_table(PREIMAGES).unwrap();
@@ -179,7 +189,11 @@ fn pruning_bounds_history_and_keeps_retained_heights_intact() {
 
 #[test]
 fn empty_blocks_do_not_leak_root_nodes_when_pruned() {
-    let store = Store::in_memory(StoreOptions { retention: 3 }).unwrap();
+    let store = Store::in_memory(StoreOptions {
+        retention: 3,
+        ..StoreOptions::default()
+    })
+    .unwrap();
     commit(&store, block(1));
     for _ in 0..50 {
         commit(&store, WriteSet::new());
@@ -217,6 +231,39 @@ fn current_rows_are_the_live_keys_and_deletion_rows_the_deleted_ones() {
     // One undo record per write.
     let writes: usize = (1..=60).map(|h| block(h).len()).sum();
     assert_eq!(count(&store, UNDO), writes as u64);
+    // `hot/1` is written at every height: a checkpoint every third write.
+    let txn = store.inner.db.begin_read().unwrap();
+    let checkpoints = txn.open_table(CHECKPOINTS).unwrap();
+    let hot: Vec<u64> = checkpoints
+        .range::<(&[u8], u64)>((&b"hot/1"[..], 0)..=(&b"hot/1"[..], u64::MAX))
+        .unwrap()
+        .map(|e| e.unwrap().0.value().1)
+        .collect();
+    assert_eq!(hot, (1..=20).map(|i| i * 3).collect::<Vec<u64>>());
+}
+
+#[test]
+fn a_past_read_walks_at_most_checkpoint_every_undo_records() {
+    let (store, history) = run(0, 90);
+    let key = &b"hot/2"[..];
+    for r in [1u64, 10, 44, 45, 46, 80] {
+        // Drop the key's undo records more than `CHECKPOINT_EVERY` heights above `r`: a read at
+        // `r` that still answers right never needed them.
+        let txn = store.inner.db.begin_write().unwrap();
+        let removed = {
+            let mut undo = txn.open_table(UNDO).unwrap();
+            let far = r + u64::from(CHECKPOINT_EVERY) + 1;
+            (far..=90)
+                .filter(|&h| undo.remove((h, key)).unwrap().is_some())
+                .count()
+        };
+        assert!(removed > 0);
+        let history_tables = WriteHistory::open(&txn).unwrap();
+        let want = history[r as usize - 1].1.get(key).cloned();
+        assert_eq!(history_tables.at(key, r).unwrap(), want, "at {r}");
+        drop(history_tables);
+        txn.abort().unwrap();
+    }
 }
 
 /// Rewrites `store`, built by [`run`] up to `heights`, in the layout of format 1 or 2: every
@@ -226,6 +273,7 @@ fn make_legacy(store: &Store, heights: u64, format: u64) {
     assert!(txn.delete_table(CURRENT).unwrap());
     assert!(txn.delete_table(DELETED).unwrap());
     assert!(txn.delete_table(UNDO).unwrap());
+    assert!(txn.delete_table(CHECKPOINTS).unwrap());
     {
         let mut state = txn.open_table(legacy::STATE).unwrap();
         let mut buf = Vec::new();
@@ -272,7 +320,7 @@ fn stores_in_formats_1_and_2_are_upgraded_on_open() {
             ),
             Err(StoreError::Corrupt(_))
         ));
-        let meta = Store::init(&store.inner.db).unwrap();
+        let meta = Store::init(&store.inner.db, CHECKPOINT_EVERY).unwrap();
         assert_eq!(meta, store.meta());
         let model = &history.last().unwrap().1;
         assert_eq!(count(&store, CURRENT), model.len() as u64);
@@ -293,5 +341,7 @@ fn stores_in_formats_1_and_2_are_upgraded_on_open() {
         // layout.
         let (fresh, _) = run(0, 45);
         assert_eq!(commit(&store, block(46)), commit(&fresh, block(46)));
+        // The upgrade placed the same checkpoints as the commits did.
+        assert_eq!(count(&store, CHECKPOINTS), count(&fresh, CHECKPOINTS));
     }
 }

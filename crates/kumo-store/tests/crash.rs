@@ -47,7 +47,14 @@ fn crash_child_process() {
         );
         return;
     };
-    let store = Store::open(Path::new(&path), StoreOptions { retention: 20 }).unwrap();
+    let store = Store::open(
+        Path::new(&path),
+        StoreOptions {
+            retention: 20,
+            ..StoreOptions::default()
+        },
+    )
+    .unwrap();
     println!("opened {}", store.last_commit().height);
     loop {
         let h = store.last_commit().height + 1;
@@ -75,7 +82,11 @@ fn crash_safety_under_sigkill() {
     let exe = std::env::current_exe().unwrap();
     let mut rng = seed();
     println!("crash test seed {rng}");
-    let reference = Store::in_memory(StoreOptions { retention: 0 }).unwrap();
+    let reference = Store::in_memory(StoreOptions {
+        retention: 0,
+        ..StoreOptions::default()
+    })
+    .unwrap();
 
     for round in 0..4 {
         let mut child = Command::new(&exe)
@@ -137,7 +148,14 @@ fn crash_safety_under_sigkill() {
 
         // Reopen: the store must be at a committed height at least as new as the last one the
         // child saw acknowledged (a commit may have become durable just before the report).
-        let store = Store::open(&db, StoreOptions { retention: 20 }).unwrap();
+        let store = Store::open(
+            &db,
+            StoreOptions {
+                retention: 20,
+                ..StoreOptions::default()
+            },
+        )
+        .unwrap();
         let info = store.last_commit();
         println!("round {round}: killed after {delay:?}; last acknowledged {last_reported}, reopened at {}", info.height);
         assert!(

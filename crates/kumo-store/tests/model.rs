@@ -42,9 +42,10 @@ proptest! {
     fn store_matches_btreemap_model(
         blocks in prop::collection::vec(write_set(), 1..14),
         retention in prop::sample::select(vec![0u64, 2, 3, 5]),
+        checkpoint_every in prop::sample::select(vec![1u32, 2, 3, 32]),
         queries in prop::collection::vec((key(), prop::option::of(key()), 0usize..5), 6),
     ) {
-        let store = Store::in_memory(StoreOptions { retention }).unwrap();
+        let store = Store::in_memory(StoreOptions { retention, checkpoint_every }).unwrap();
         let mut history: Vec<Model> = vec![Model::new()];
         let mut model = Model::new();
         for (i, writes) in blocks.iter().enumerate() {

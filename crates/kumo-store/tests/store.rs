@@ -69,7 +69,11 @@ fn fresh_store_is_at_height_zero_with_empty_root() {
 fn app_hash_is_deterministic_across_backends() {
     let dir = tempfile::tempdir().unwrap();
     let file = Store::open(&dir.path().join("a/b/state.redb"), StoreOptions::default()).unwrap();
-    let mem = Store::in_memory(StoreOptions { retention: 0 }).unwrap();
+    let mem = Store::in_memory(StoreOptions {
+        retention: 0,
+        ..StoreOptions::default()
+    })
+    .unwrap();
     for h in 1..=30 {
         let a = commit(&file, block(h));
         let b = commit(&mem, block(h));
@@ -440,7 +444,11 @@ fn failed_prepare_or_commit_writes_nothing() {
 #[test]
 fn snapshots_are_consistent_during_concurrent_commits() {
     // Every block sets all 200 keys to its height; a snapshot must never mix heights.
-    let store = Store::in_memory(StoreOptions { retention: 5 }).unwrap();
+    let store = Store::in_memory(StoreOptions {
+        retention: 5,
+        ..StoreOptions::default()
+    })
+    .unwrap();
     let keys: Vec<Vec<u8>> = (0..200u32)
         .map(|i| format!("k/{i:04}").into_bytes())
         .collect();
@@ -492,7 +500,11 @@ fn store_and_snapshot_are_send_and_sync() {
 
 #[test]
 fn pruned_heights_are_reported() {
-    let store = Store::in_memory(StoreOptions { retention: 4 }).unwrap();
+    let store = Store::in_memory(StoreOptions {
+        retention: 4,
+        ..StoreOptions::default()
+    })
+    .unwrap();
     for h in 1..=40 {
         commit(&store, block(h));
     }
@@ -506,7 +518,11 @@ fn pruned_heights_are_reported() {
         other => panic!("{other:?}"),
     }
     // Every retained height matches a store that never prunes.
-    let full = Store::in_memory(StoreOptions { retention: 0 }).unwrap();
+    let full = Store::in_memory(StoreOptions {
+        retention: 0,
+        ..StoreOptions::default()
+    })
+    .unwrap();
     for h in 1..=40 {
         commit(&full, block(h));
     }
