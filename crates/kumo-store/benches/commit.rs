@@ -4,7 +4,9 @@
 //! (1k / 10k / 20k keys) a fresh store in a temp dir is first filled with a base state, then a
 //! series of blocks is prepared and committed, each updating existing keys (like bank sends
 //! moving balances between a large set of accounts) plus a few new keys. Prints median and worst
-//! prepare+commit time per block, keys/s, and latest-height read latency.
+//! prepare+commit time per block, keys/s, and latest-height read latency. Then a long chain of
+//! small blocks, each also writing one key that every block writes (like a module's totals),
+//! and the latency of reads at past heights, of that key and of ordinary accounts.
 
 use std::time::{Duration, Instant};
 
@@ -123,6 +125,47 @@ fn bench_size(keys_per_block: usize, blocks: usize) {
     );
 }
 
+/// `blocks` blocks of 100 account writes plus one key written in every block, then point reads
+/// at random past heights.
+fn bench_past_reads(blocks: u64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("state.redb"), StoreOptions::default()).expect("open");
+    let mut rng = Rng(7);
+    let hot = b"distribution/fee_pool".to_vec();
+    let t0 = Instant::now();
+    for h in 1..=blocks {
+        let mut w = WriteSet::new();
+        for _ in 0..100 {
+            w.insert(account_key(rng.next() % 20_000), Some(balance(&mut rng)));
+        }
+        w.insert(hot.clone(), Some(h.to_be_bytes().to_vec()));
+        let p = store.prepare(h, w).expect("prepare");
+        store.commit(p, vec![]).expect("commit");
+    }
+    let build = t0.elapsed();
+    let reads = 2_000;
+    let (mut hot_t, mut cold_t) = (Vec::new(), Vec::new());
+    for _ in 0..reads {
+        let at = 1 + rng.next() % blocks;
+        let snap = store.snapshot_at(at).expect("retained height");
+        let t = Instant::now();
+        let v = snap.get(&hot).expect("get");
+        hot_t.push(t.elapsed());
+        assert_eq!(v, Some(at.to_be_bytes().to_vec()));
+        let t = Instant::now();
+        snap.get(&account_key(rng.next() % 20_000)).expect("get");
+        cold_t.push(t.elapsed());
+    }
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    println!(
+        "past reads over {blocks} blocks ({:.1} s to build): key written every block median {:.2} us, worst {:.1} us; accounts median {:.2} us",
+        build.as_secs_f64(),
+        us(median(&mut hot_t)),
+        us(*hot_t.iter().max().expect("reads > 0")),
+        us(median(&mut cold_t)),
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs this too, so keep it quick
     // when not benchmarking.
@@ -132,4 +175,5 @@ fn main() {
     for size in [1_000, 10_000, 20_000] {
         bench_size(size, blocks);
     }
+    bench_past_reads(if benchmarking { 5_000 } else { 200 });
 }
