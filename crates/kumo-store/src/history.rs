@@ -33,27 +33,29 @@ pub(crate) type WriteHistory<'txn> = History<
     Table<'txn, (&'static [u8], u64), ()>,
 >;
 
-impl ReadHistory {
-    pub fn open(txn: &ReadTransaction) -> Result<ReadHistory, StoreError> {
+/// Opens the four state tables in a read or a write transaction (their `open_table` methods
+/// are alike but distinct).
+macro_rules! open_state_tables {
+    ($txn:expr) => {{
         let ctx = "opening state tables";
         Ok(History {
-            current: txn.open_table(CURRENT).ctx(ctx)?,
-            deleted: txn.open_table(DELETED).ctx(ctx)?,
-            undo: txn.open_table(UNDO).ctx(ctx)?,
-            checkpoints: txn.open_table(CHECKPOINTS).ctx(ctx)?,
+            current: $txn.open_table(CURRENT).ctx(ctx)?,
+            deleted: $txn.open_table(DELETED).ctx(ctx)?,
+            undo: $txn.open_table(UNDO).ctx(ctx)?,
+            checkpoints: $txn.open_table(CHECKPOINTS).ctx(ctx)?,
         })
+    }};
+}
+
+impl ReadHistory {
+    pub fn open(txn: &ReadTransaction) -> Result<ReadHistory, StoreError> {
+        open_state_tables!(txn)
     }
 }
 
 impl<'txn> WriteHistory<'txn> {
     pub fn open(txn: &'txn WriteTransaction) -> Result<WriteHistory<'txn>, StoreError> {
-        let ctx = "opening state tables";
-        Ok(History {
-            current: txn.open_table(CURRENT).ctx(ctx)?,
-            deleted: txn.open_table(DELETED).ctx(ctx)?,
-            undo: txn.open_table(UNDO).ctx(ctx)?,
-            checkpoints: txn.open_table(CHECKPOINTS).ctx(ctx)?,
-        })
+        open_state_tables!(txn)
     }
 }
 

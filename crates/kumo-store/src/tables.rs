@@ -54,8 +54,10 @@ pub(crate) const META_APP_HASH: &str = "app_hash";
 pub(crate) const META_EARLIEST: &str = "earliest";
 
 /// On-disk format version written at creation and checked at open. Formats 1 and 2 (see
-/// [`legacy`]) are upgraded when opened (`Store::init`).
-pub(crate) const FORMAT_VERSION: u64 = 3;
+/// [`legacy`]) are upgraded when opened (`Store::init`). Format 3 was this layout without
+/// checkpoints, on main for an hour of development (e5d4a7b..e345c46); a store in it is refused
+/// as unsupported rather than misread.
+pub(crate) const FORMAT_VERSION: u64 = 4;
 
 /// Prefix of application (aux) table names, keeping them apart from the store's own tables.
 pub(crate) const AUX_PREFIX: &str = "aux.";
