@@ -235,9 +235,21 @@ impl Store {
         };
         if let Some(format) = existing {
             if format == legacy::FORMAT_WITHOUT_LATEST || format == legacy::FORMAT_WITH_LATEST {
-                upgrade_versioned_state(&txn, format, checkpoint_every)?;
+                tracing::info!(
+                    from = format,
+                    to = tables::FORMAT_VERSION,
+                    "upgrading the state store's layout (once; it reads every retained version)"
+                );
+                let started = std::time::Instant::now();
+                let versions = upgrade_versioned_state(&txn, format, checkpoint_every)?;
                 let meta = upgrade_format(&txn)?;
                 txn.commit().ctx("upgrading the store format")?;
+                tracing::info!(
+                    versions,
+                    height = meta.height,
+                    "state store upgraded in {:.1}s",
+                    started.elapsed().as_secs_f64()
+                );
                 return Ok(meta);
             }
             txn.abort().ctx(ctx)?;
@@ -560,13 +572,14 @@ fn prune(txn: &WriteTransaction, previous: u64, cutoff: u64) -> Result<(), Store
 
 /// Upgrades a format-1 or format-2 store, whose state is every version of every key under
 /// `(key, height)`, by replaying those versions, key by key and in height order, into the state
-/// tables, and drops the old tables.
+/// tables, and drops the old tables. Returns the number of versions replayed.
 fn upgrade_versioned_state(
     txn: &WriteTransaction,
     format: u64,
     checkpoint_every: u32,
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     let ctx = "upgrading the state tables";
+    let mut replayed = 0;
     {
         let versions = txn.open_table(legacy::STATE).ctx(ctx)?;
         let mut state = StateWriter::open(txn, checkpoint_every)?;
@@ -574,6 +587,7 @@ fn upgrade_versioned_state(
             let (k, v) = entry.ctx(ctx)?;
             let (key, height) = k.value();
             state.write(height, key, legacy::decode_state_value(v.value())?)?;
+            replayed += 1;
         }
     }
     txn.delete_table(legacy::STATE).ctx(ctx)?;
@@ -581,7 +595,7 @@ fn upgrade_versioned_state(
     if format == legacy::FORMAT_WITH_LATEST {
         txn.delete_table(legacy::LATEST).ctx(ctx)?;
     }
-    Ok(())
+    Ok(replayed)
 }
 
 /// Records the current format version in a store whose tables have just been upgraded, and
