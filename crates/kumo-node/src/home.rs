@@ -27,6 +27,11 @@ pub struct NodeConfig {
     pub max_tx_bytes: usize,
     /// Heights of state kept for historical queries (0 = all).
     pub state_retention: u64,
+    /// Every this many writes of a state key are also listed by key, so a query at a past
+    /// height follows at most this many undo records (lower: faster past queries, costlier
+    /// blocks). At least 1; configs from before the field get the default.
+    #[serde(default = "default_state_checkpoint_every")]
+    pub state_checkpoint_every: u32,
     /// Event attributes the tx index keeps, as `type.key` (e.g. `message.sender`), like the
     /// Cosmos SDK's `index-events`; empty (the default) keeps every attribute. Results mark the
     /// others `index: false`, and `tx_search` cannot find txs by them.
@@ -47,6 +52,7 @@ impl NodeConfig {
             mempool_max_txs: 20_000,
             max_tx_bytes: kumo_app::app::DEFAULT_MAX_TX_BYTES,
             state_retention: 100_000,
+            state_checkpoint_every: default_state_checkpoint_every(),
             index_events: Vec::new(),
         }
     }
@@ -54,6 +60,10 @@ impl NodeConfig {
     pub fn block_time(&self) -> Duration {
         Duration::from_millis(self.block_time_ms)
     }
+}
+
+fn default_state_checkpoint_every() -> u32 {
+    kumo_store::StoreOptions::default().checkpoint_every
 }
 
 /// Parses `1s`, `500ms`, `2.5s`, `1m`.
@@ -133,6 +143,13 @@ impl Home {
             bail!(
                 "invalid node config {}: index_events entry {bad:?} is not `type.key` (e.g. \"message.sender\")",
                 path.display()
+            );
+        }
+        if cfg.state_checkpoint_every == 0 {
+            bail!(
+                "invalid node config {}: state_checkpoint_every must be at least 1 (default {})",
+                path.display(),
+                default_state_checkpoint_every()
             );
         }
         Ok(cfg)
@@ -284,6 +301,30 @@ mod tests {
             let err = home.load_config().unwrap_err().to_string();
             assert!(err.contains("is not `type.key`"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn state_checkpoint_every_has_a_default_and_is_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::new(dir.path());
+        let mut cfg = NodeConfig::new("c", "m");
+        home.save_config(&cfg).unwrap();
+        // A config written before the field existed.
+        let text = std::fs::read_to_string(home.config_file()).unwrap();
+        let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        json.as_object_mut()
+            .unwrap()
+            .remove("state_checkpoint_every")
+            .expect("written by save_config");
+        std::fs::write(home.config_file(), json.to_string()).unwrap();
+        assert_eq!(home.load_config().unwrap().state_checkpoint_every, 32);
+        cfg.state_checkpoint_every = 0;
+        home.save_config(&cfg).unwrap();
+        let err = home.load_config().unwrap_err().to_string();
+        assert!(
+            err.contains("state_checkpoint_every must be at least 1"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -130,7 +130,7 @@ impl Node {
             &home.store_file(),
             StoreOptions {
                 retention: cfg.state_retention,
-                ..StoreOptions::default()
+                checkpoint_every: cfg.state_checkpoint_every,
             },
         )
         .with_context(|| {
