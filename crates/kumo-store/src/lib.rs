@@ -87,8 +87,8 @@ pub struct StoreOptions {
     /// Number of past heights kept for historical queries; `0` keeps every height forever.
     pub retention: u64,
     /// Every this many writes of a key are listed by key as a checkpoint, so that a read at a
-    /// past height follows at most this many undo records (more often: fewer random-keyed
-    /// inserts per block; less often: longer reads of keys written in many blocks). At least 1.
+    /// past height follows at most this many undo records. Lower: shorter past reads, but more
+    /// random-keyed inserts per block; higher: the reverse. `0` counts as `1`.
     pub checkpoint_every: u32,
 }
 
