@@ -24,7 +24,12 @@ const TX_HASHES: &str = "tx_hashes";
 /// written before keep answering; nothing writes them any more.
 const LEGACY_TXS: &str = "txs";
 const LEGACY_TX_POS: &str = "tx_positions";
-const TX_EVENTS: &str = "tx_events";
+/// Index store: attribute value and height -> the (tx index, attribute name tag) entries of
+/// that block's txs that carry the value in an indexed attribute ([`index_writes`]).
+const TX_ATTRS: &str = "tx_attrs";
+/// The index store's layout: an index written in another layout is rebuilt from the stored
+/// blocks. 1 had one row per attribute name and value (`tx_events`).
+pub const INDEX_LAYOUT: u64 = 2;
 
 /// How long a lookup through the tx index waits for the follower to reach the committed height.
 const INDEX_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -105,11 +110,18 @@ pub fn block_writes(block: &StoredBlock, results: &BlockResults, commit: &Commit
 }
 
 /// The index store writes for one block: each tx by hash, and by each indexed event attribute.
+///
+/// Attribute rows are keyed by value first ([`value_key`]): one row per distinct value per
+/// block lists every (tx, attribute name) that carries it. A tx's sender appears under
+/// `message.sender`, `transfer.sender`, `coin_spent.spender` and `tx.fee_payer`; keyed by value
+/// that is one random-keyed row instead of four, and random-keyed inserts are most of the
+/// index's cost.
 pub fn index_writes(block: &StoredBlock, results: &BlockResults) -> Vec<AuxWrite> {
     let h = block.block.header.height;
-    // Attribute rows are gathered in a hash map and sorted once: a block has tens of thousands
-    // of attributes but far fewer distinct ones, and long keys make every comparison costly.
-    let mut events: std::collections::HashMap<Vec<u8>, Vec<u8>> = Default::default();
+    // Rows are gathered by value in a hash map and sorted once: a block has tens of thousands
+    // of attributes but far fewer distinct values. Names are hashed once per distinct name.
+    let mut by_value: std::collections::HashMap<&str, Vec<u8>> = Default::default();
+    let mut tags: std::collections::HashMap<(&str, &str), [u8; 4]> = Default::default();
     let mut hashes = Vec::with_capacity(block.block.txs.len());
     for (i, (tx, result)) in block.block.txs.iter().zip(&results.tx_results).enumerate() {
         let hash = kumo_app::tx::tx_hash(tx);
@@ -117,20 +129,29 @@ pub fn index_writes(block: &StoredBlock, results: &BlockResults) -> Vec<AuxWrite
         let index = (i as u32).to_be_bytes();
         for ev in &result.events {
             for a in ev.attributes.iter().filter(|a| a.index) {
-                let txs = events
-                    .entry(event_key(&ev.kind, &a.key, &a.value, h))
-                    .or_default();
-                // A tx that carries the same attribute twice is listed once.
-                if !txs.ends_with(&index) {
-                    txs.extend_from_slice(&index);
+                let tag = *tags
+                    .entry((ev.kind.as_str(), a.key.as_str()))
+                    .or_insert_with(|| attribute_tag(&ev.kind, &a.key));
+                let entry = [index, tag].concat();
+                let entries = by_value.entry(a.value.as_str()).or_default();
+                // This tx's entries for the value are at the end; one carrying the same
+                // attribute twice (two transfers from one sender) is listed once.
+                let mine = entries
+                    .rchunks_exact(ENTRY_LEN)
+                    .take_while(|e| e[..4] == index);
+                if !mine.into_iter().any(|e| e == entry.as_slice()) {
+                    entries.extend_from_slice(&entry);
                 }
             }
         }
     }
-    let mut rows: Vec<(Vec<u8>, Vec<u8>)> = events.into_iter().collect();
+    let mut rows: Vec<([u8; VALUE_KEY_LEN], Vec<u8>)> = by_value
+        .into_iter()
+        .map(|(value, entries)| (value_key(value, h), entries))
+        .collect();
     rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut w = hashes;
-    w.extend(rows.into_iter().map(|(k, v)| put(TX_EVENTS, k, v)));
+    w.extend(rows.into_iter().map(|(k, v)| put(TX_ATTRS, k.to_vec(), v)));
     w
 }
 
@@ -138,27 +159,40 @@ fn position_key(height: u64, index: u32) -> Vec<u8> {
     [&height.to_be_bytes()[..], &index.to_be_bytes()].concat()
 }
 
-/// `kind.key=value` and a 0 byte: the prefix of one attribute's rows, all heights.
-fn event_prefix(kind: &str, key: &str, value: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(kind.len() + key.len() + value.len() + 3 + 8);
-    for part in [
-        kind.as_bytes(),
-        b".",
-        key.as_bytes(),
-        b"=",
-        value.as_bytes(),
-        &[0],
-    ] {
-        k.extend_from_slice(part);
-    }
+/// Bytes of an attribute value's hash that start its rows' keys: values can be long (JSON,
+/// base64 signatures), and a fixed-size key keeps the B-tree's pages full and its comparisons
+/// short. 128 bits make a collision practically impossible, and lookups check each tx's
+/// events anyway.
+const VALUE_HASH_LEN: usize = 16;
+const VALUE_KEY_LEN: usize = VALUE_HASH_LEN + 8;
+/// A row entry: the tx's index in its block, and the [`attribute_tag`] of the attribute name.
+const ENTRY_LEN: usize = 8;
+
+/// The start of every row of attribute value `value`: its truncated SHA-256.
+fn value_prefix(value: &str) -> [u8; VALUE_HASH_LEN] {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(value.as_bytes());
+    digest[..VALUE_HASH_LEN].try_into().expect("16 bytes")
+}
+
+/// The row of value `value` at height `h`: [`value_prefix`] and the height, so one value's
+/// rows run oldest first.
+fn value_key(value: &str, h: u64) -> [u8; VALUE_KEY_LEN] {
+    let mut k = [0; VALUE_KEY_LEN];
+    k[..VALUE_HASH_LEN].copy_from_slice(&value_prefix(value));
+    k[VALUE_HASH_LEN..].copy_from_slice(&h.to_be_bytes());
     k
 }
 
-/// The row of one attribute at height `h`: [`event_prefix`] and the height.
-fn event_key(kind: &str, key: &str, value: &str, h: u64) -> Vec<u8> {
-    let mut k = event_prefix(kind, key, value);
-    k.extend_from_slice(&h.to_be_bytes());
-    k
+/// A short tag for the attribute name `kind.key` in row entries. Tags of different names may
+/// collide; a lookup confirms each tx against its stored events.
+fn attribute_tag(kind: &str, key: &str) -> [u8; 4] {
+    use sha2::{Digest, Sha256};
+    let mut d = Sha256::new();
+    d.update(kind.as_bytes());
+    d.update(b".");
+    d.update(key.as_bytes());
+    d.finalize()[..4].try_into().expect("4 bytes")
 }
 
 /// Read access to stored blocks and txs. Lookups through the tx index first wait (briefly) for
@@ -294,18 +328,33 @@ impl BlockStore {
         value: &str,
     ) -> Result<Vec<IndexedTx>, StoreError> {
         self.wait_indexed(INDEX_WAIT)?;
-        let prefix = event_prefix(kind, key, value);
-        let mut end = prefix.clone();
-        *end.last_mut().expect("non-empty") = 1;
+        let start = value_key(value, 0);
+        let mut end = value_key(value, u64::MAX).to_vec();
+        end.push(0);
+        let tag = attribute_tag(kind, key);
         let mut out = Vec::new();
         for (k, v) in self
             .index
-            .range(TX_EVENTS, &prefix, Some(&end), false, usize::MAX)?
+            .range(TX_ATTRS, &start, Some(&end), false, usize::MAX)?
         {
-            let height = u64::from_be_bytes(k[prefix.len()..].try_into().expect("8-byte height"));
-            for index in v.chunks_exact(4) {
-                let index = u32::from_be_bytes(index.try_into().expect("4 bytes"));
-                out.extend(self.tx_at(height, index)?);
+            let height = u64::from_be_bytes(k[VALUE_HASH_LEN..].try_into().expect("8-byte height"));
+            let mut last = None;
+            for entry in v.chunks_exact(ENTRY_LEN).filter(|e| e[4..] == tag) {
+                let index = u32::from_be_bytes(entry[..4].try_into().expect("4 bytes"));
+                if last == Some(index) {
+                    continue;
+                }
+                last = Some(index);
+                // The tags (and, in theory, the value hashes) of other attributes can collide:
+                // only a tx whose stored events carry this indexed attribute is an answer.
+                out.extend(self.tx_at(height, index)?.filter(|t| {
+                    t.result.events.iter().any(|e| {
+                        e.kind == kind
+                            && e.attributes
+                                .iter()
+                                .any(|a| a.index && a.key == key && a.value == value)
+                    })
+                }));
             }
         }
         Ok(out)
@@ -318,6 +367,175 @@ mod tests {
     use crate::indexer::Indexer;
     use kumo_app::abci::{Event, TxResult};
     use kumo_store::StoreOptions;
+
+    /// Commits block 1 with `txs` and their `results` in the current layout.
+    fn store_with_block(txs: &[Vec<u8>], results: &[TxResult]) -> Store {
+        let store = Store::in_memory(StoreOptions::default()).unwrap();
+        let mut block = StoredBlock {
+            num_txs: txs.len() as u64,
+            ..Default::default()
+        };
+        block.block.header.height = 1;
+        block.block.txs = txs.to_vec();
+        let block_results = BlockResults {
+            height: 1,
+            tx_results: results.to_vec(),
+            ..Default::default()
+        };
+        let prepared = store.prepare(1, Default::default()).unwrap();
+        let aux = block_writes(&block, &block_results, &Commit::default());
+        store.commit(prepared, aux).unwrap();
+        store
+    }
+
+    fn indexed(store: Store, index: IndexStore) -> (BlockStore, Indexer) {
+        let progress = Arc::new(Progress::default());
+        let blocks = BlockStore::new(store, index, progress.clone());
+        let indexer = Indexer::start(blocks.clone(), progress, 1).unwrap();
+        assert!(blocks.wait_indexed(INDEX_WAIT).unwrap());
+        (blocks, indexer)
+    }
+
+    fn found(blocks: &BlockStore, attribute: &str, value: &str) -> Vec<u32> {
+        let (kind, key) = attribute.split_once('.').unwrap();
+        let txs = blocks.txs_with_event(kind, key, value).unwrap();
+        txs.into_iter().map(|t| t.index).collect()
+    }
+
+    /// One row per distinct value per block, listing each (tx, attribute) once; a lookup finds
+    /// the txs that carry the value under the attribute asked for, and only indexed ones.
+    #[test]
+    fn attribute_rows_are_keyed_by_value() {
+        let (alice, bob) = ("akash1alice", "akash1bob");
+        let mut unindexed = Event::new("coin_received").attr("receiver", bob);
+        unindexed.attributes[0].index = false;
+        let results = vec![
+            TxResult {
+                events: vec![
+                    Event::new("message").attr("sender", alice),
+                    Event::new("transfer")
+                        .attr("sender", alice)
+                        .attr("amount", "1uakt"),
+                    Event::new("transfer")
+                        .attr("sender", alice)
+                        .attr("recipient", bob),
+                    unindexed,
+                ],
+                ..Default::default()
+            },
+            TxResult {
+                events: vec![Event::new("message").attr("sender", bob)],
+                ..Default::default()
+            },
+        ];
+        let txs = vec![b"tx zero".to_vec(), b"tx one".to_vec()];
+        let store = store_with_block(&txs, &results);
+        let blocks_before = BlockStore::new(
+            store.clone(),
+            IndexStore::in_memory().unwrap(),
+            Default::default(),
+        );
+        let rows = index_writes(
+            &blocks_before.block(1).unwrap(),
+            &blocks_before.results(1).unwrap(),
+        );
+        let attr_rows: Vec<&AuxWrite> = rows.iter().filter(|w| w.table == TX_ATTRS).collect();
+        assert_eq!(rows.len() - attr_rows.len(), 2, "one hash row per tx");
+        // alice, bob and 1uakt: three values, three rows.
+        assert_eq!(attr_rows.len(), 3);
+        let row = |value: &str| {
+            let key = value_key(value, 1);
+            let w = attr_rows.iter().find(|w| w.key == key).expect("row");
+            w.value.clone().unwrap()
+        };
+        let entry = |i: u32, attribute: &str| {
+            let (kind, key) = attribute.split_once('.').unwrap();
+            [i.to_be_bytes(), attribute_tag(kind, key)].concat()
+        };
+        // transfer.sender twice in tx 0 is listed once; the unindexed receiver not at all.
+        assert_eq!(
+            row(alice),
+            [entry(0, "message.sender"), entry(0, "transfer.sender")].concat()
+        );
+        assert_eq!(
+            row(bob),
+            [entry(0, "transfer.recipient"), entry(1, "message.sender")].concat()
+        );
+
+        let (blocks, indexer) = indexed(store, IndexStore::in_memory().unwrap());
+        assert_eq!(found(&blocks, "message.sender", alice), [0]);
+        assert_eq!(found(&blocks, "transfer.sender", alice), [0]);
+        assert_eq!(found(&blocks, "transfer.recipient", bob), [0]);
+        assert_eq!(found(&blocks, "message.sender", bob), [1]);
+        assert_eq!(found(&blocks, "transfer.amount", "1uakt"), [0]);
+        assert!(found(&blocks, "coin_received.receiver", bob).is_empty());
+        assert!(found(&blocks, "transfer.recipient", alice).is_empty());
+        assert!(found(&blocks, "message.sender", "akash1carol").is_empty());
+        drop(indexer);
+    }
+
+    /// Attribute tags are 4 bytes and can collide: a lookup under a name whose tag equals an
+    /// indexed one's still answers only txs that carry the name asked for.
+    #[test]
+    fn a_tag_collision_finds_nothing_extra() {
+        // A birthday search finds two names with the same tag in ~2^16 tries.
+        let mut seen = std::collections::HashMap::new();
+        let (first, second) = (0u32..)
+            .find_map(|i| {
+                let name = format!("k{i}");
+                let tag = attribute_tag("ev", &name);
+                seen.insert(tag, name.clone()).map(|other| (other, name))
+            })
+            .unwrap();
+        let results = vec![TxResult {
+            events: vec![Event::new("ev").attr(&first, "v")],
+            ..Default::default()
+        }];
+        let store = store_with_block(&[b"tx".to_vec()], &results);
+        let (blocks, indexer) = indexed(store, IndexStore::in_memory().unwrap());
+        assert_eq!(found(&blocks, &format!("ev.{first}"), "v"), [0]);
+        assert!(found(&blocks, &format!("ev.{second}"), "v").is_empty());
+        drop(indexer);
+    }
+
+    /// An index written in an older layout (layout 1: `tx_events` rows, no layout recorded) is
+    /// cleared and rebuilt from the stored blocks when the follower starts.
+    #[test]
+    fn an_index_in_an_older_layout_is_rebuilt() {
+        let results = vec![TxResult {
+            events: vec![Event::new("transfer").attr("recipient", "akash1bob")],
+            ..Default::default()
+        }];
+        let store = store_with_block(&[b"tx".to_vec()], &results);
+        let index = IndexStore::in_memory().unwrap();
+        let old_row = put(
+            "tx_events",
+            b"transfer.recipient=akash1bob\0".to_vec(),
+            vec![0; 4],
+        );
+        index.write(1, &[old_row], true).unwrap();
+        assert_eq!(index.layout().unwrap(), 0);
+        let (blocks, indexer) = indexed(store, index.clone());
+        assert_eq!(index.layout().unwrap(), INDEX_LAYOUT);
+        assert_eq!(index.height().unwrap(), 1);
+        assert!(index
+            .range("tx_events", &[], None, false, 1)
+            .unwrap()
+            .is_empty());
+        assert_eq!(found(&blocks, "transfer.recipient", "akash1bob"), [0]);
+        drop(indexer);
+        // Reopened in the current layout, it is kept as it is.
+        index
+            .write(1, &[put("probe", b"k".to_vec(), b"v".to_vec())], true)
+            .unwrap();
+        let progress = Arc::new(Progress::default());
+        let again = BlockStore::new(blocks.store.clone(), index.clone(), progress.clone());
+        let indexer = Indexer::start(again.clone(), progress, 1).unwrap();
+        assert!(again.wait_indexed(INDEX_WAIT).unwrap());
+        assert_eq!(found(&again, "transfer.recipient", "akash1bob"), [0]);
+        assert_eq!(index.get("probe", b"k").unwrap(), Some(b"v".to_vec()));
+        drop(indexer);
+    }
 
     /// A store written in the layout before `tx_rows` (txs by hash, positions to hashes, results
     /// inline) still answers: blocks, results and txs, and its index is built from it.

@@ -9,7 +9,7 @@
 //! follower re-indexes whatever the index store lacks from the stored blocks before it takes new
 //! ones.
 
-use crate::blockstore::{index_writes, BlockStore};
+use crate::blockstore::{index_writes, BlockStore, INDEX_LAYOUT};
 use anyhow::{Context, Result};
 use kumo_store::{AuxWrite, IndexStore};
 use std::sync::mpsc;
@@ -101,6 +101,23 @@ impl Indexer {
             );
             index.clear().context("clearing the tx index")?;
             from = 0;
+        }
+        let layout = index.layout().context("reading the tx index layout")?;
+        if layout != INDEX_LAYOUT {
+            if from > 0 {
+                // Derived data in rows this version no longer reads: rebuild it.
+                tracing::info!(
+                    from = layout,
+                    to = INDEX_LAYOUT,
+                    blocks = from,
+                    "the tx index is in an older layout; rebuilding it"
+                );
+                index.clear().context("clearing the tx index")?;
+                from = 0;
+            }
+            index
+                .set_layout(INDEX_LAYOUT)
+                .context("recording the tx index layout")?;
         }
         progress.set(from);
         let (sender, receiver) = mpsc::channel::<Job>();

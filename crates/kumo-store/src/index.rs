@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("index_meta");
 const HEIGHT: &str = "height";
+const LAYOUT: &str = "layout";
 
 /// A plain key-value database of aux tables that records the height it is complete up to.
 /// Cheap to clone (shared handle).
@@ -91,14 +92,36 @@ impl IndexStore {
 
     /// The last height whose writes the index holds (0 when empty).
     pub fn height(&self) -> Result<u64, StoreError> {
-        let ctx = "reading the index height";
+        self.meta(HEIGHT, "reading the index height")
+    }
+
+    /// The layout its writer recorded with [`IndexStore::set_layout`] (0 if none): the index
+    /// is the writer's derived data, and a writer that changes its rows rebuilds an index
+    /// written in another layout.
+    pub fn layout(&self) -> Result<u64, StoreError> {
+        self.meta(LAYOUT, "reading the index layout")
+    }
+
+    /// Records the layout of the rows written from now on (durably).
+    pub fn set_layout(&self, layout: u64) -> Result<(), StoreError> {
+        let ctx = "recording the index layout";
+        let mut txn = self.db.begin_write().ctx(ctx)?;
+        txn.set_durability(Durability::Immediate);
+        txn.open_table(META)
+            .ctx(ctx)?
+            .insert(LAYOUT, layout)
+            .ctx(ctx)?;
+        txn.commit().ctx(ctx)
+    }
+
+    fn meta(&self, key: &str, ctx: &str) -> Result<u64, StoreError> {
         let txn = self.db.begin_read().ctx(ctx)?;
         let meta = match txn.open_table(META) {
             Ok(t) => t,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
             Err(e) => return Err(StoreError::io(ctx, e)),
         };
-        Ok(meta.get(HEIGHT).ctx(ctx)?.map_or(0, |v| v.value()))
+        Ok(meta.get(key).ctx(ctx)?.map_or(0, |v| v.value()))
     }
 
     /// Applies one height's writes and records the height, in one transaction. With
@@ -218,8 +241,13 @@ mod tests {
         let index = IndexStore::open(&path).unwrap();
         assert_eq!(index.height().unwrap(), 2);
         assert_eq!(index.get("t", b"b").unwrap(), Some(b"2".to_vec()));
+        assert_eq!(index.layout().unwrap(), 0);
+        index.set_layout(3).unwrap();
+        drop(index);
+        let index = IndexStore::open(&path).unwrap();
+        assert_eq!(index.layout().unwrap(), 3);
         index.clear().unwrap();
-        assert_eq!(index.height().unwrap(), 0);
+        assert_eq!((index.height().unwrap(), index.layout().unwrap()), (0, 0));
         assert_eq!(index.get("t", b"a").unwrap(), None);
     }
 }
