@@ -794,7 +794,9 @@ impl Node {
         }
         for c in &query.conditions {
             if let (Some((kind, key)), Op::Eq(v)) = (c.key.split_once('.'), &c.op) {
-                if kind == "tx" || kind == "tm" {
+                // `tm.event` and `tx.hash`/`tx.height` are not event attributes; the app's
+                // `tx` events (`tx.fee_payer`, `tx.acc_seq`, `tx.signature`) are.
+                if kind == "tm" || (kind == "tx" && matches!(key, "hash" | "height")) {
                     continue;
                 }
                 let value = match v {

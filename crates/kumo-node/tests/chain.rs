@@ -474,6 +474,18 @@ fn restart_resumes_at_the_last_commit_with_the_same_state() {
     let (found, total) = c.node.tx_search(&q, 1, 100, false).unwrap();
     assert_eq!(total, 3);
     assert_eq!(found.iter().map(|t| t.hash).collect::<Vec<_>>(), hashes);
+    // The app's `tx` events are attributes like any other: the payer finds its txs.
+    let q =
+        kumo_node::rpc::query::parse_tx_query(&format!("tx.fee_payer='{}'", a.address())).unwrap();
+    let (found, _) = c.node.tx_search(&q, 1, 100, false).unwrap();
+    assert_eq!(found.iter().map(|t| t.hash).collect::<Vec<_>>(), hashes);
+    let q =
+        kumo_node::rpc::query::parse_tx_query(&format!("tx.acc_seq='{}/1'", a.address())).unwrap();
+    let (found, _) = c.node.tx_search(&q, 1, 100, false).unwrap();
+    assert_eq!(
+        found.iter().map(|t| t.hash).collect::<Vec<_>>(),
+        [hashes[1]]
+    );
     let _ = (&c.validator, &c.node_key);
 }
 
