@@ -368,9 +368,8 @@ mod tests {
     use kumo_app::abci::{Event, TxResult};
     use kumo_store::StoreOptions;
 
-    /// Commits block 1 with `txs` and their `results` in the current layout.
-    fn store_with_block(txs: &[Vec<u8>], results: &[TxResult]) -> Store {
-        let store = Store::in_memory(StoreOptions::default()).unwrap();
+    /// Block 1 holding `txs`, and its results.
+    fn block_one(txs: &[Vec<u8>], results: &[TxResult]) -> (StoredBlock, BlockResults) {
         let mut block = StoredBlock {
             num_txs: txs.len() as u64,
             ..Default::default()
@@ -382,6 +381,13 @@ mod tests {
             tx_results: results.to_vec(),
             ..Default::default()
         };
+        (block, block_results)
+    }
+
+    /// Commits block 1 with `txs` and their `results` in the current layout.
+    fn store_with_block(txs: &[Vec<u8>], results: &[TxResult]) -> Store {
+        let store = Store::in_memory(StoreOptions::default()).unwrap();
+        let (block, block_results) = block_one(txs, results);
         let prepared = store.prepare(1, Default::default()).unwrap();
         let aux = block_writes(&block, &block_results, &Commit::default());
         store.commit(prepared, aux).unwrap();
@@ -550,17 +556,7 @@ mod tests {
                 ..Default::default()
             })
             .collect();
-        let mut block = StoredBlock {
-            num_txs: 2,
-            ..Default::default()
-        };
-        block.block.header.height = 1;
-        block.block.txs = txs.clone();
-        let block_results = BlockResults {
-            height: 1,
-            tx_results: results.clone(),
-            ..Default::default()
-        };
+        let (block, block_results) = block_one(&txs, &results);
         let mut aux = vec![
             put(BLOCKS, 1u64.to_be_bytes().to_vec(), enc(&block)),
             put(RESULTS, 1u64.to_be_bytes().to_vec(), enc(&block_results)),
