@@ -124,6 +124,7 @@ impl Indexer {
         let thread = std::thread::Builder::new()
             .name("tx-indexer".into())
             .spawn(move || {
+                lower_priority();
                 let follower = Follower {
                     blocks,
                     index,
@@ -158,6 +159,18 @@ impl Drop for Indexer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// The index is derived data: its follower yields the CPU to CheckTx and block production, and
+/// fills the gaps they leave (a block executes on one core; a commit waits on the disk).
+/// (Linux sets a nice value per thread; elsewhere this is a no-op.)
+fn lower_priority() {
+    // SAFETY: plain syscalls on the calling thread; a failure only leaves the priority as is.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
     }
 }
 
@@ -235,5 +248,62 @@ impl Follower {
         self.indexed = h;
         self.progress.set(h);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kumo_store::{Store, StoreOptions};
+
+    /// The nice value of each thread of this process named `name` (from /proc).
+    #[cfg(target_os = "linux")]
+    fn nice_of_threads(name: &str) -> Vec<i64> {
+        let mut out = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            if comm.trim_end() != name {
+                continue;
+            }
+            let stat = std::fs::read_to_string(task.path().join("stat")).unwrap();
+            // Fields after the parenthesised name: state is field 3, nice field 19.
+            let after = &stat[stat.rfind(')').unwrap() + 2..];
+            out.push(after.split(' ').nth(16).unwrap().parse().unwrap());
+        }
+        out
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_follower_runs_at_a_lower_priority() {
+        let store = Store::in_memory(StoreOptions::default()).unwrap();
+        let progress = Arc::new(Progress::default());
+        let blocks = BlockStore::new(store, IndexStore::in_memory().unwrap(), progress.clone());
+        // This thread's (and so the producer's and CheckTx's) priority stays as it is; the
+        // follower's is 10, or the process's own if that is lower already.
+        let own = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        let own: i64 = own[own.rfind(')').unwrap() + 2..]
+            .split(' ')
+            .nth(16)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let expected = own.max(10);
+        let indexer = Indexer::start(blocks, progress.clone(), 0).unwrap();
+        // The thread lowers its priority first thing; give it a moment to start.
+        let mut nices = Vec::new();
+        for _ in 0..100 {
+            nices = nice_of_threads("tx-indexer");
+            if !nices.is_empty() && nices.iter().all(|&n| n == expected) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(!nices.is_empty(), "no tx-indexer thread found");
+        assert!(
+            nices.iter().all(|&n| n == expected),
+            "nice values {nices:?}"
+        );
+        drop(indexer);
     }
 }
