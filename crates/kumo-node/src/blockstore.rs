@@ -132,14 +132,16 @@ pub fn index_writes(block: &StoredBlock, results: &BlockResults) -> Vec<AuxWrite
                 let tag = *tags
                     .entry((ev.kind.as_str(), a.key.as_str()))
                     .or_insert_with(|| attribute_tag(&ev.kind, &a.key));
-                let entry = [index, tag].concat();
+                let mut entry = [0; ENTRY_LEN];
+                entry[..4].copy_from_slice(&index);
+                entry[4..].copy_from_slice(&tag);
                 let entries = by_value.entry(a.value.as_str()).or_default();
                 // This tx's entries for the value are at the end; one carrying the same
                 // attribute twice (two transfers from one sender) is listed once.
-                let mine = entries
+                let mut mine = entries
                     .rchunks_exact(ENTRY_LEN)
                     .take_while(|e| e[..4] == index);
-                if !mine.into_iter().any(|e| e == entry.as_slice()) {
+                if !mine.any(|e| e == entry) {
                     entries.extend_from_slice(&entry);
                 }
             }
@@ -436,15 +438,8 @@ mod tests {
         ];
         let txs = vec![b"tx zero".to_vec(), b"tx one".to_vec()];
         let store = store_with_block(&txs, &results);
-        let blocks_before = BlockStore::new(
-            store.clone(),
-            IndexStore::in_memory().unwrap(),
-            Default::default(),
-        );
-        let rows = index_writes(
-            &blocks_before.block(1).unwrap(),
-            &blocks_before.results(1).unwrap(),
-        );
+        let (block, block_results) = block_one(&txs, &results);
+        let rows = index_writes(&block, &block_results);
         let attr_rows: Vec<&AuxWrite> = rows.iter().filter(|w| w.table == TX_ATTRS).collect();
         assert_eq!(rows.len() - attr_rows.len(), 2, "one hash row per tx");
         // alice, bob and 1uakt: three values, three rows.

@@ -280,13 +280,19 @@ pub fn write_private(path: &Path, contents: &str) -> Result<()> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn index_events_are_optional_and_checked() {
+    /// A home in a temp dir with a default config saved, and that config's text.
+    fn home_with_saved_config() -> (tempfile::TempDir, Home, NodeConfig, String) {
         let dir = tempfile::tempdir().unwrap();
         let home = Home::new(dir.path());
-        let mut cfg = NodeConfig::new("c", "m");
+        let cfg = NodeConfig::new("c", "m");
         home.save_config(&cfg).unwrap();
         let text = std::fs::read_to_string(home.config_file()).unwrap();
+        (dir, home, cfg, text)
+    }
+
+    #[test]
+    fn index_events_are_optional_and_checked() {
+        let (_dir, home, mut cfg, text) = home_with_saved_config();
         assert!(
             !text.contains("index_events"),
             "an empty list is not written"
@@ -305,12 +311,8 @@ mod tests {
 
     #[test]
     fn state_checkpoint_every_has_a_default_and_is_checked() {
-        let dir = tempfile::tempdir().unwrap();
-        let home = Home::new(dir.path());
-        let mut cfg = NodeConfig::new("c", "m");
-        home.save_config(&cfg).unwrap();
+        let (_dir, home, mut cfg, text) = home_with_saved_config();
         // A config written before the field existed.
-        let text = std::fs::read_to_string(home.config_file()).unwrap();
         let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
         json.as_object_mut()
             .unwrap()
