@@ -360,8 +360,10 @@ impl App {
         }
     }
 
-    /// Loads genesis state when the chain has no block yet; a no-op on a restarted node.
-    pub fn init_chain(&mut self, genesis: &Genesis) -> Result<(), AppError> {
+    /// Loads genesis state when the chain has no block yet and returns the bonded validator
+    /// set it starts with (the consensus engine's first validators); a no-op returning no
+    /// validators on a restarted node, whose set comes from its stored blocks.
+    pub fn init_chain(&mut self, genesis: &Genesis) -> Result<Vec<ValidatorUpdate>, AppError> {
         if genesis.chain_id != self.cfg.chain_id {
             return Err(AppError::Genesis(format!(
                 "genesis chain id {:?} differs from the node's chain id {:?}",
@@ -374,7 +376,7 @@ impl App {
             ));
         }
         if self.store.last_commit().height > 0 {
-            return Ok(());
+            return Ok(vec![]);
         }
         let base = self.store.snapshot();
         let mut writes = WriteSet::new();
@@ -391,11 +393,15 @@ impl App {
             GasMeter::unlimited(),
         );
         init_genesis(&mut ctx, &genesis.app_state).map_err(|e| AppError::Genesis(e.log))?;
+        let validators = crate::genutil::genesis::bonded_validators(&ctx);
         ctx.finish();
+        if validators.is_empty() {
+            return Err(AppError::Genesis(crate::genutil::NO_VALIDATOR.into()));
+        }
         // CheckTx before block 1 sees genesis accounts.
         self.checker.lock().state.writes = writes.clone();
         self.genesis_writes = Some(writes);
-        Ok(())
+        Ok(validators)
     }
 
     /// Mempool admission: size, decoding, and the ante checks on the optimistic check state.
@@ -570,6 +576,8 @@ pub fn init_genesis(ctx: &mut Ctx, s: &crate::genesis::AppState) -> SdkResult<()
     crate::authz::genesis::init(ctx, &s.authz)?;
     // After distribution: its hooks start each genesis validator's reward records.
     crate::staking::genesis::init(ctx, &s.staking)?;
+    // Last, as in the SDK: gentxs spend genesis balances and create staking validators.
+    crate::genutil::genesis::init(ctx, &s.genutil)?;
     Ok(())
 }
 

@@ -96,6 +96,9 @@ pub struct AppState {
     pub gov: crate::gov::genesis::GenesisState,
     #[serde(default)]
     pub authz: crate::authz::genesis::GenesisState,
+    /// Gentxs: the validators a new network starts with.
+    #[serde(default)]
+    pub genutil: crate::genutil::genesis::GenesisState,
     /// Sections of modules this build does not have yet; kept so exports round-trip.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,
@@ -132,6 +135,14 @@ impl Genesis {
 
     pub fn from_json(text: &str) -> Result<Genesis, String> {
         serde_json::from_str(text).map_err(|e| format!("invalid genesis file: {e}"))
+    }
+
+    /// The staking bond denom (the default params' when the file sets none).
+    pub fn bond_denom(&self) -> String {
+        self.app_state.staking.params.as_ref().map_or_else(
+            || crate::staking::state::default_params().bond_denom,
+            |p| p.bond_denom.clone(),
+        )
     }
 
     pub fn to_json(&self) -> String {

@@ -19,6 +19,7 @@ pub mod errors;
 pub mod escrow;
 pub mod gas;
 pub mod genesis;
+pub mod genutil;
 pub mod gov;
 pub mod legacy;
 pub mod market;

@@ -15,6 +15,9 @@ const BLOCK_HASHES: &str = "block_hashes"; // hash -> height
 /// `tx_rows` row, and `results` puts them back in block order (the oldest rows had them inline).
 const RESULTS: &str = "block_results";
 const COMMITS: &str = "commits"; // height -> Commit that finalized it
+/// height -> the validator set of that height (borsh `consensus::ValidatorSet`), written two
+/// heights ahead (CometBFT's H+2 rule), so block sync can check certificates of any height.
+const VALSETS: &str = "validator_sets";
 /// height index -> IndexedTx. Keyed by position so a block's txs are appended in order (a
 /// copy-on-write B-tree rewrites every page a random key lands in; appends fill fresh pages).
 const TX_ROWS: &str = "tx_rows";
@@ -107,6 +110,17 @@ pub fn block_writes(block: &StoredBlock, results: &BlockResults, commit: &Commit
         w.push(put(TX_ROWS, position_key(h, i as u32), indexed));
     }
     w
+}
+
+/// The stored validator set of `height` (written when block `height - 2` committed).
+pub fn valset_write(height: u64, set: Vec<u8>) -> AuxWrite {
+    put(VALSETS, height.to_be_bytes().to_vec(), set)
+}
+
+/// Replaces the commit stored for `height` (the local certificate) with the one block
+/// `height + 1` carries, which every node agrees on.
+pub fn commit_write(height: u64, commit: &Commit) -> AuxWrite {
+    put(COMMITS, height.to_be_bytes().to_vec(), enc(commit))
 }
 
 /// The index store writes for one block: each tx by hash, and by each indexed event attribute.
@@ -278,6 +292,12 @@ impl BlockStore {
             .into_iter()
             .filter_map(|(_, hash)| self.get(LEGACY_TXS, &hash))
             .collect()
+    }
+
+    pub fn valset_bytes(&self, height: u64) -> Option<Vec<u8>> {
+        self.store
+            .aux_get(VALSETS, &height.to_be_bytes())
+            .unwrap_or_else(|e| panic!("block store read failed: {e}"))
     }
 
     pub fn commit(&self, height: u64) -> Option<Commit> {

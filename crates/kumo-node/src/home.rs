@@ -37,6 +37,18 @@ pub struct NodeConfig {
     /// others `index: false`, and `tx_search` cannot find txs by them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub index_events: Vec<String>,
+    /// Consensus p2p listen address (Malachite's libp2p swarm, TCP). Txs are gossiped on a
+    /// swarm of our own two ports above it (`p2p_laddr` port + 2).
+    #[serde(default = "default_p2p_laddr")]
+    pub p2p_laddr: String,
+    /// Peers to keep connected, `host:port` of their `p2p_laddr`, optionally prefixed with the
+    /// CometBFT-style node id (`<40 hex>@host:port`).
+    #[serde(default)]
+    pub persistent_peers: Vec<String>,
+}
+
+fn default_p2p_laddr() -> String {
+    "127.0.0.1:26656".into()
 }
 
 impl NodeConfig {
@@ -54,6 +66,8 @@ impl NodeConfig {
             state_retention: 100_000,
             state_checkpoint_every: default_state_checkpoint_every(),
             index_events: Vec::new(),
+            p2p_laddr: default_p2p_laddr(),
+            persistent_peers: Vec::new(),
         }
     }
 

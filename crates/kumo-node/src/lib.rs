@@ -1,5 +1,8 @@
-//! Runs the app: mempool, block production, block/tx storage and index, RPC/gRPC/REST servers.
+//! Runs the app: mempool, blocks ordered by Malachite BFT, tx gossip, block/tx storage and
+//! index, RPC/gRPC/REST servers.
 pub mod blockstore;
+pub mod consensus;
+pub mod gossip;
 pub mod home;
 pub mod indexer;
 pub mod mempool;

@@ -1,8 +1,11 @@
-//! The node: a single-validator block producer over the app, a mempool, the block store and
-//! the RPC/gRPC/REST servers. Block production is one function (`produce_block`) so tests can
-//! drive blocks without timers; `run` adds the clock and the network.
+//! The node: the app, a mempool, the block store and the RPC/gRPC/REST servers, with blocks
+//! ordered by Malachite (`consensus`). A block is built (`build_block`), checked by every
+//! validator (`check_block`) and, once decided, executed and stored (`commit_block`); tests
+//! drive the same three steps in memory through `produce_block`.
 
-use crate::blockstore::{block_writes, index_writes, BlockStore};
+use crate::blockstore::{block_writes, commit_write, index_writes, valset_write, BlockStore};
+use crate::consensus::context::{Address, BlockHash, Signature, Validator, ValidatorSet};
+use crate::consensus::signing::precommit_sign_bytes;
 use crate::home::{Ed25519Key, Home, NodeConfig};
 use crate::indexer::{Indexer, Progress};
 use crate::mempool::Mempool;
@@ -19,7 +22,7 @@ use kumo_app::{App, AppConfig, Queries};
 use kumo_store::{IndexStore, Store, StoreOptions};
 use prost::Message;
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -48,9 +51,58 @@ struct Tip {
     block_id: Option<BlockId>,
     app_hash: [u8; 32],
     time: BlockTime,
+    /// The commit certificate of the tip block (the one the next proposal carries).
     last_commit: Commit,
     /// Merkle root of the tip block's tx results: the next header's `last_results_hash`.
     results_hash: [u8; 32],
+}
+
+/// `BlockIDFlag` values of a commit signature.
+pub const FLAG_ABSENT: u8 = 1;
+pub const FLAG_COMMIT: u8 = 2;
+/// How far ahead of this node's clock a proposed block's time may be.
+const MAX_CLOCK_DRIFT_SECONDS: i64 = 30;
+/// Evidence older than this many blocks is refused (CometBFT's default max age).
+const MAX_EVIDENCE_AGE_BLOCKS: u64 = 100_000;
+
+type SignedVote = malachitebft_core_types::SignedVote<crate::consensus::KumoContext>;
+type SignedProposal = malachitebft_core_types::SignedProposal<crate::consensus::KumoContext>;
+
+/// The earliest time a block after one at `t` may carry (1 ms later).
+fn time_after(t: BlockTime) -> BlockTime {
+    let nanos = t.nanos as i64 + 1_000_000;
+    BlockTime {
+        seconds: t.seconds + nanos / 1_000_000_000,
+        nanos: (nanos % 1_000_000_000) as u32,
+    }
+}
+
+fn commit_hash(c: &Commit) -> [u8; 32] {
+    sha256(&[&postcard::to_allocvec(c).expect("encodes")])
+}
+
+fn evidence_hash(e: &[Evidence]) -> [u8; 32] {
+    sha256(&[&postcard::to_allocvec(e).expect("encodes")])
+}
+
+fn consensus_hash() -> [u8; 32] {
+    sha256(&[kumo_app::genesis::default_consensus_params()
+        .to_string()
+        .as_bytes()])
+}
+
+/// The block hash: sha256 of the encoded header (which commits to the body through its
+/// data, last-commit and evidence hashes).
+pub fn header_hash(h: &Header) -> [u8; 32] {
+    sha256(&[&postcard::to_allocvec(h).expect("header encodes")])
+}
+
+pub fn block_id(block: &Block) -> BlockId {
+    BlockId {
+        hash: header_hash(&block.header),
+        parts_total: 1,
+        parts_hash: sha256(&[&postcard::to_allocvec(block).expect("block encodes")]),
+    }
 }
 
 /// The `last_results_hash` a header carries for a block with these tx results.
@@ -79,6 +131,16 @@ pub struct Node {
     info: NodeInfo,
     validator: Ed25519Key,
     genesis_json: serde_json::Value,
+    /// The bonded set InitChain reported (the validator set of heights 1 and 2).
+    genesis_valset: ValidatorSet,
+    /// Validator sets by height, read through from the block store.
+    valsets: Mutex<BTreeMap<u64, Arc<ValidatorSet>>>,
+    /// The consensus network's peers, refreshed by the consensus host.
+    peers: Mutex<Vec<Peer>>,
+    /// Where admitted txs are gossiped (set once the network is up).
+    gossip: std::sync::OnceLock<crate::gossip::TxGossip>,
+    /// Whether the node is catching up through block sync.
+    syncing: AtomicBool,
 }
 
 pub fn now() -> BlockTime {
@@ -184,7 +246,13 @@ impl Node {
             max_tx_bytes: cfg.max_tx_bytes,
         };
         let mut app = App::new(store.clone(), app_cfg);
-        app.init_chain(&genesis)?;
+        let genesis_updates = app.init_chain(&genesis)?;
+        let mut genesis_valset = ValidatorSet::default().apply(&genesis_updates);
+        if genesis_valset.validators.is_empty() {
+            // A chain with no staking validator (in-memory test chains): this node's key
+            // stands in, so blocks still carry a verifiable commit.
+            genesis_valset = ValidatorSet::new(vec![Validator::new(validator.public(), 1)]);
+        }
         let progress = Arc::new(Progress::default());
         let blocks = BlockStore::new(store.clone(), index, progress.clone());
         let last = store.last_commit();
@@ -213,7 +281,7 @@ impl Node {
             chain_id: cfg.chain_id.clone(),
             moniker: cfg.moniker.clone(),
             node_id: node_key.address(),
-            p2p_listen_addr: "tcp://127.0.0.1:26656".into(),
+            p2p_listen_addr: format!("tcp://{}", cfg.p2p_laddr),
             rpc_listen_addr: format!("tcp://{}", cfg.rpc_laddr),
             version: COMET_VERSION.into(),
         };
@@ -233,6 +301,11 @@ impl Node {
             info,
             validator,
             genesis_json,
+            genesis_valset,
+            valsets: Mutex::new(BTreeMap::new()),
+            peers: Mutex::new(Vec::new()),
+            gossip: std::sync::OnceLock::new(),
+            syncing: AtomicBool::new(false),
         })
     }
 
@@ -261,11 +334,324 @@ impl Node {
         self.mempool.lock().expect("mempool lock").len()
     }
 
-    fn validators_hash(&self) -> [u8; 32] {
-        sha256(&[&self.validator.public(), &10i64.to_be_bytes()])
+    /// The validator set of `height` (CometBFT's: updates from block `h` apply at `h + 2`).
+    pub fn valset(&self, height: u64) -> Option<Arc<ValidatorSet>> {
+        if let Some(v) = self.valsets.lock().expect("valsets lock").get(&height) {
+            return Some(v.clone());
+        }
+        let set = match self.blocks.valset_bytes(height) {
+            Some(bytes) => borsh::from_slice(&bytes).expect("stored validator set decodes"),
+            // Heights 1 and 2 use the genesis set until block 1 stores them.
+            None if height <= 2 && height >= 1 => self.genesis_valset.clone(),
+            None => return None,
+        };
+        let set = Arc::new(set);
+        let mut cache = self.valsets.lock().expect("valsets lock");
+        if cache.len() > 64 {
+            cache.pop_first();
+        }
+        cache.insert(height, set.clone());
+        Some(set)
     }
 
-    /// Builds, executes and commits one block from the mempool; returns it.
+    /// This node's consensus address.
+    pub fn validator_address(&self) -> [u8; 20] {
+        self.validator.address()
+    }
+
+    pub fn validator_key(&self) -> &Ed25519Key {
+        &self.validator
+    }
+
+    /// The height of the last committed block.
+    pub fn tip_height(&self) -> u64 {
+        self.tip.lock().expect("tip lock").height
+    }
+
+    /// Replaces the tip's commit with a larger certificate of the same block (the engine's
+    /// `Finalized` collects precommits that arrived after the decision).
+    pub fn set_tip_commit(&self, commit: Commit) {
+        let mut tip = self.tip.lock().expect("tip lock");
+        if commit.height == tip.height && commit.block_id == tip.block_id {
+            tip.last_commit = commit;
+        }
+    }
+
+    /// Builds a block for the next height from the mempool, proposed by `proposer` and
+    /// carrying the tip's commit certificate and `evidence`. Executes nothing.
+    pub fn build_block(
+        &self,
+        proposer: [u8; 20],
+        wall: BlockTime,
+        evidence: Vec<Evidence>,
+    ) -> Result<Block> {
+        let app = self.app.lock().expect("app lock");
+        let tip = self.tip.lock().expect("tip lock").clone();
+        let candidates = self
+            .mempool
+            .lock()
+            .expect("mempool lock")
+            .reap(MAX_BLOCK_BYTES);
+        let txs = app.prepare_proposal(candidates, MAX_BLOCK_BYTES);
+        drop(app);
+        let height = tip.height + 1;
+        // Block time never goes backwards, even if the wall clock does.
+        let time = if tip.height == 0 {
+            wall
+        } else {
+            wall.max(time_after(tip.time))
+        };
+        let valset = self
+            .valset(height)
+            .with_context(|| format!("no validator set for height {height}"))?;
+        let next = self
+            .valset(height + 1)
+            .with_context(|| format!("no validator set for height {}", height + 1))?;
+        let header = Header {
+            chain_id: self.cfg.chain_id.clone(),
+            height,
+            time,
+            last_block_id: tip.block_id,
+            last_commit_hash: commit_hash(&tip.last_commit),
+            data_hash: merkle_root(&txs),
+            validators_hash: valset.hash(),
+            next_validators_hash: next.hash(),
+            consensus_hash: consensus_hash(),
+            app_hash: tip.app_hash,
+            last_results_hash: tip.results_hash,
+            evidence_hash: evidence_hash(&evidence),
+            proposer_address: proposer,
+        };
+        Ok(Block {
+            header,
+            txs,
+            last_commit: tip.last_commit,
+            evidence,
+        })
+    }
+
+    /// ProcessProposal: whether `block` may be the next block on this node's chain. Checks the
+    /// header against the tip (so a node whose state diverged votes nil), that the body
+    /// matches the header's hashes, the previous block's commit certificate against the
+    /// validator set of its height, the evidence, and the app's own limits.
+    pub fn check_block(&self, block: &Block, wall: BlockTime) -> Result<(), String> {
+        let tip = self.tip.lock().expect("tip lock").clone();
+        let h = &block.header;
+        let height = tip.height + 1;
+        let expect = |ok: bool, what: &str| if ok { Ok(()) } else { Err(what.to_string()) };
+        expect(h.chain_id == self.cfg.chain_id, "wrong chain id")?;
+        expect(h.height == height, "not the next height")?;
+        expect(
+            h.last_block_id == tip.block_id,
+            "last_block_id is not our tip",
+        )?;
+        expect(h.app_hash == tip.app_hash, "app_hash differs from ours")?;
+        expect(
+            h.last_results_hash == tip.results_hash,
+            "last_results_hash differs from ours",
+        )?;
+        let valset = self
+            .valset(height)
+            .ok_or("no validator set for the height")?;
+        expect(h.validators_hash == valset.hash(), "wrong validators_hash")?;
+        let next = self
+            .valset(height + 1)
+            .ok_or("no validator set for the next height")?;
+        expect(
+            h.next_validators_hash == next.hash(),
+            "wrong next_validators_hash",
+        )?;
+        expect(
+            valset.get(&Address(h.proposer_address)).is_some(),
+            "proposer is not a validator",
+        )?;
+        expect(h.consensus_hash == consensus_hash(), "wrong consensus_hash")?;
+        expect(
+            h.data_hash == merkle_root(&block.txs),
+            "data_hash does not match the txs",
+        )?;
+        expect(
+            h.last_commit_hash == commit_hash(&block.last_commit),
+            "last_commit_hash does not match",
+        )?;
+        expect(
+            h.evidence_hash == evidence_hash(&block.evidence),
+            "evidence_hash does not match",
+        )?;
+        if tip.height > 0 {
+            expect(
+                h.time > tip.time,
+                "block time is not after the previous block's",
+            )?;
+        }
+        // Proposers' clocks may differ a little; a block from the far future is refused.
+        expect(
+            h.time.seconds <= wall.seconds + MAX_CLOCK_DRIFT_SECONDS,
+            "block time is too far in the future",
+        )?;
+        if tip.height == 0 {
+            expect(
+                block.last_commit == Commit::default(),
+                "block 1 carries a commit",
+            )?;
+        } else {
+            let prev = self
+                .valset(tip.height)
+                .ok_or("no validator set for the previous height")?;
+            self.verify_commit(&block.last_commit, &prev, tip.block_id)?;
+        }
+        for e in &block.evidence {
+            self.check_evidence(e, block.header.height)?;
+        }
+        let app = self.app.lock().expect("app lock");
+        expect(
+            app.process_proposal(&block.txs),
+            "the txs exceed the block size limit",
+        )
+    }
+
+    /// Checks that `commit` is a valid certificate for block `id`: every signature is a
+    /// precommit of a validator of `valset`, at most one each, and together they hold more
+    /// than two thirds of its power.
+    pub fn verify_commit(
+        &self,
+        commit: &Commit,
+        valset: &ValidatorSet,
+        id: Option<BlockId>,
+    ) -> Result<(), String> {
+        if commit.block_id != id || id.is_none() {
+            return Err("the commit is for another block".into());
+        }
+        let hash = BlockHash(id.expect("checked").hash);
+        let round = malachitebft_core_types::Round::new(commit.round);
+        let mut seen = std::collections::BTreeSet::new();
+        let mut power: u128 = 0;
+        for s in commit
+            .signatures
+            .iter()
+            .filter(|s| s.block_id_flag == FLAG_COMMIT)
+        {
+            let v = valset
+                .get(&Address(s.validator_address))
+                .ok_or("the commit is signed by a non-validator")?;
+            if !seen.insert(s.validator_address) {
+                return Err("the commit has two signatures of one validator".into());
+            }
+            let sig = <[u8; 64]>::try_from(&s.signature[..])
+                .map_err(|_| "a commit signature is not 64 bytes")?;
+            let bytes =
+                precommit_sign_bytes(&self.cfg.chain_id, commit.height, round, hash, v.address);
+            if !v.public_key.verify(&bytes, &Signature(sig)) {
+                return Err(format!(
+                    "bad commit signature of validator {}",
+                    hex::encode_upper(s.validator_address)
+                ));
+            }
+            power += v.voting_power as u128;
+        }
+        if power * 3 <= valset.total_power() as u128 * 2 {
+            return Err(format!(
+                "the commit holds {power} of {} voting power, not more than two thirds",
+                valset.total_power()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Evidence is valid when it holds two different messages of the same kind, height, round
+    /// and step, both signed by a validator of that height, no older than the slashing
+    /// module's evidence age.
+    fn check_evidence(&self, e: &Evidence, height: u64) -> Result<(), String> {
+        use crate::consensus::signing::{proposal_sign_bytes, vote_sign_bytes};
+        if e.height >= height || height - e.height > MAX_EVIDENCE_AGE_BLOCKS {
+            return Err("evidence height out of range".into());
+        }
+        let valset = self
+            .valset(e.height)
+            .ok_or("no validator set for the evidence height")?;
+        let v = valset
+            .get(&Address(e.validator_address))
+            .ok_or("evidence names a non-validator")?;
+        let chain = &self.cfg.chain_id;
+        let bad = || "malformed evidence".to_string();
+        let ok = match e.kind {
+            EvidenceKind::DuplicateVote => {
+                let a: SignedVote = borsh::from_slice(&e.first).map_err(|_| bad())?;
+                let b: SignedVote = borsh::from_slice(&e.second).map_err(|_| bad())?;
+                let (x, y) = (&a.message, &b.message);
+                x.height.0 == e.height
+                    && (x.height, x.round, x.vote_type, x.validator)
+                        == (y.height, y.round, y.vote_type, y.validator)
+                    && x.validator == v.address
+                    && x.value != y.value
+                    && v.public_key
+                        .verify(&vote_sign_bytes(chain, x), &a.signature)
+                    && v.public_key
+                        .verify(&vote_sign_bytes(chain, y), &b.signature)
+            }
+            EvidenceKind::DuplicateProposal => {
+                let a: SignedProposal = borsh::from_slice(&e.first).map_err(|_| bad())?;
+                let b: SignedProposal = borsh::from_slice(&e.second).map_err(|_| bad())?;
+                let (x, y) = (&a.message, &b.message);
+                x.height.0 == e.height
+                    && (x.height, x.round, x.proposer) == (y.height, y.round, y.proposer)
+                    && x.proposer == v.address
+                    && x.value != y.value
+                    && v.public_key
+                        .verify(&proposal_sign_bytes(chain, x), &a.signature)
+                    && v.public_key
+                        .verify(&proposal_sign_bytes(chain, y), &b.signature)
+            }
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err("evidence does not prove a double sign".into())
+        }
+    }
+
+    /// The commit certificate of block `block_id` at `height` in the block's format: every
+    /// validator of the height in set order, `COMMIT` with its signature if it signed, else
+    /// `ABSENT`.
+    pub fn commit_from_signatures(
+        &self,
+        height: u64,
+        round: u32,
+        block_id: BlockId,
+        time: BlockTime,
+        signatures: &[([u8; 20], [u8; 64])],
+    ) -> Commit {
+        let valset = self.valset(height).unwrap_or_default();
+        Commit {
+            height,
+            round,
+            block_id: Some(block_id),
+            signatures: valset
+                .validators
+                .iter()
+                .map(
+                    |v| match signatures.iter().find(|(a, _)| *a == v.address.0) {
+                        Some((a, sig)) => CommitSig {
+                            block_id_flag: FLAG_COMMIT,
+                            validator_address: *a,
+                            timestamp: time,
+                            signature: sig.to_vec(),
+                        },
+                        None => CommitSig {
+                            block_id_flag: FLAG_ABSENT,
+                            validator_address: v.address.0,
+                            timestamp: BlockTime::default(),
+                            signature: vec![],
+                        },
+                    },
+                )
+                .collect(),
+        }
+    }
+
+    /// Builds, executes and commits one block from the mempool as this node's key alone would:
+    /// a solo validator that signs its own commit (in-memory tests and `kumo bench apply`
+    /// drive the chain through it; a running node orders blocks with Malachite).
     pub fn produce_block(&self) -> Result<Arc<StoredBlock>> {
         self.produce_block_at(now())
     }
@@ -282,95 +668,97 @@ impl Node {
         wall: BlockTime,
         reaped: impl FnOnce(),
     ) -> Result<Arc<StoredBlock>> {
+        let block = self.build_block(self.validator.address(), wall, vec![])?;
+        reaped();
+        let id = block_id(&block);
+        let sig = self.validator.sign(&precommit_sign_bytes(
+            &self.cfg.chain_id,
+            block.header.height,
+            malachitebft_core_types::Round::new(0),
+            BlockHash(id.hash),
+            Address(self.validator.address()),
+        ));
+        let commit = self.commit_from_signatures(
+            block.header.height,
+            0,
+            id,
+            block.header.time,
+            &[(
+                self.validator.address(),
+                sig.try_into().expect("64-byte signature"),
+            )],
+        );
+        self.commit_block(block, commit)
+    }
+
+    /// FinalizeBlock + Commit of a decided block: executes it, then stores its state, the
+    /// block, its results, its commit certificate (`commit`), the canonical commit of the
+    /// previous block (the one this block carries) and the validator set of `height + 2`, in
+    /// one atomic write; re-checks the mempool; tells subscribers.
+    pub fn commit_block(&self, block: Block, commit: Commit) -> Result<Arc<StoredBlock>> {
         let mut app = self.app.lock().expect("app lock");
         let mut tip = self.tip.lock().expect("tip lock");
-        let candidates = self
-            .mempool
-            .lock()
-            .expect("mempool lock")
-            .reap(MAX_BLOCK_BYTES);
-        reaped();
-        let txs = app.prepare_proposal(candidates, MAX_BLOCK_BYTES);
-        let height = tip.height + 1;
-        // Block time never goes backwards, even if the wall clock does.
-        let min_time = BlockTime {
-            seconds: tip.time.seconds + (tip.time.nanos as i64 + 1_000_000) / 1_000_000_000,
-            nanos: ((tip.time.nanos as i64 + 1_000_000) % 1_000_000_000) as u32,
-        };
-        let time = if tip.height == 0 {
-            wall
-        } else {
-            wall.max(min_time)
-        };
-        let consensus_hash = sha256(&[kumo_app::genesis::default_consensus_params()
-            .to_string()
-            .as_bytes()]);
-        let header = Header {
-            chain_id: self.cfg.chain_id.clone(),
-            height,
-            time,
-            last_block_id: tip.block_id,
-            last_commit_hash: sha256(&[&postcard::to_allocvec(&tip.last_commit).expect("encodes")]),
-            data_hash: merkle_root(&txs),
-            validators_hash: self.validators_hash(),
-            next_validators_hash: self.validators_hash(),
-            consensus_hash,
-            app_hash: tip.app_hash,
-            last_results_hash: tip.results_hash,
-            evidence_hash: sha256(&[]),
-            proposer_address: self.validator.address(),
-        };
-        let block = Block {
-            header,
-            txs,
-            last_commit: tip.last_commit.clone(),
-        };
+        let height = block.header.height;
+        anyhow::ensure!(
+            height == tip.height + 1,
+            "block {height} does not follow the tip {}",
+            tip.height
+        );
+        let time = block.header.time;
         let block_bytes = postcard::to_allocvec(&block).expect("block encodes");
-        let block_hash = sha256(&[&postcard::to_allocvec(&block.header).expect("header encodes")]);
         let block_id = BlockId {
-            hash: block_hash,
+            hash: header_hash(&block.header),
             parts_total: 1,
             parts_hash: sha256(&[&block_bytes]),
         };
+        if commit.block_id != Some(block_id) {
+            anyhow::bail!("the commit certificate is for another block than {height}");
+        }
+        // Who signed the previous block, from the certificate this block carries (the same
+        // on every node; the local certificates differ).
+        let decided_last_commit = match self.valset(height.saturating_sub(1)) {
+            Some(prev) if height > 1 => prev
+                .validators
+                .iter()
+                .map(|v| VoteInfo {
+                    validator_address: v.address.0.to_vec(),
+                    power: v.voting_power as i64,
+                    signed: block.last_commit.signatures.iter().any(|s| {
+                        s.validator_address == v.address.0 && s.block_id_flag == FLAG_COMMIT
+                    }),
+                })
+                .collect(),
+            _ => vec![],
+        };
+        let misbehavior = block
+            .evidence
+            .iter()
+            .filter_map(|e| {
+                let set = self.valset(e.height)?;
+                let v = set.get(&Address(e.validator_address))?;
+                Some(Misbehavior {
+                    validator_address: e.validator_address.to_vec(),
+                    power: v.voting_power as i64,
+                    height: e.height,
+                    time: self
+                        .blocks
+                        .block(e.height)
+                        .map_or(time, |b| b.block.header.time),
+                    total_voting_power: set.total_power() as i64,
+                })
+            })
+            .collect();
 
         let t_finalize = std::time::Instant::now();
         let resp = app.finalize_block(&FinalizeBlockRequest {
             height,
             time,
-            hash: block_hash.to_vec(),
-            proposer_address: self.validator.address().to_vec(),
+            hash: block_id.hash.to_vec(),
+            proposer_address: block.header.proposer_address.to_vec(),
             txs: block.txs.clone(),
-            // The previous block's commit: who signed it (the app knows their powers).
-            decided_last_commit: block
-                .last_commit
-                .signatures
-                .iter()
-                .map(|s| VoteInfo {
-                    validator_address: s.validator_address.to_vec(),
-                    power: 0,
-                    signed: s.block_id_flag == 2,
-                })
-                .collect(),
-            misbehavior: vec![],
+            decided_last_commit,
+            misbehavior,
         })?;
-        // The solo validator's commit: an ed25519 signature over (chain id, height, block id).
-        let sign_bytes = [
-            self.cfg.chain_id.as_bytes(),
-            &height.to_be_bytes(),
-            &block_hash[..],
-        ]
-        .concat();
-        let commit = Commit {
-            height,
-            round: 0,
-            block_id: Some(block_id),
-            signatures: vec![CommitSig {
-                block_id_flag: 2,
-                validator_address: self.validator.address(),
-                timestamp: time,
-                signature: self.validator.sign(&sign_bytes),
-            }],
-        };
         let stored = StoredBlock {
             block_id,
             size: block_bytes.len() as u64,
@@ -388,7 +776,20 @@ impl Node {
         };
         let finalize = t_finalize.elapsed();
         let t_index = std::time::Instant::now();
-        let aux = block_writes(&stored, &results, &commit);
+        let mut aux = block_writes(&stored, &results, &commit);
+        if height > 1 {
+            aux.push(commit_write(height - 1, &stored.block.last_commit));
+        }
+        let next = self
+            .valset(height + 1)
+            .with_context(|| format!("no validator set for height {}", height + 1))?;
+        let after_next = next.apply(&results.validator_updates);
+        if height == 1 {
+            for h in [1, 2] {
+                aux.push(valset_write(h, borsh::to_vec(&self.genesis_valset)?));
+            }
+        }
+        aux.push(valset_write(height + 2, borsh::to_vec(&after_next)?));
         let index = t_index.elapsed();
         let t_commit = std::time::Instant::now();
         // The check state comes back reset and locked: no CheckTx is admitted against the new
@@ -402,6 +803,10 @@ impl Node {
         });
         let (info, mut check) = committed?;
         let commit_time = t_commit.elapsed();
+        self.valsets
+            .lock()
+            .expect("valsets lock")
+            .insert(height + 2, Arc::new(after_next));
         *tip = Tip {
             height,
             block_id: Some(block_id),
@@ -462,37 +867,6 @@ impl Node {
             results,
         });
         Ok(stored)
-    }
-
-    /// Produces blocks every `block_time` until `stop` is set. Runs on its own thread.
-    pub fn run_producer(
-        self: &Arc<Self>,
-        stop: Arc<AtomicBool>,
-    ) -> std::thread::JoinHandle<Result<()>> {
-        let node = self.clone();
-        std::thread::Builder::new()
-            .name("block-producer".into())
-            .spawn(move || {
-                let interval = node.cfg.block_time();
-                let mut next = std::time::Instant::now();
-                while !stop.load(Ordering::SeqCst) {
-                    let now = std::time::Instant::now();
-                    if now < next {
-                        std::thread::sleep((next - now).min(Duration::from_millis(50)));
-                        continue;
-                    }
-                    next = now + interval;
-                    let block = node.produce_block()?;
-                    tracing::info!(
-                        height = block.block.header.height,
-                        txs = block.num_txs,
-                        "committed block {}",
-                        hex::encode_upper(&block.block_id.hash[..6])
-                    );
-                }
-                Ok(())
-            })
-            .expect("spawn block producer")
     }
 
     fn answer(&self, value: Vec<u8>) -> QueryResult {
@@ -617,12 +991,43 @@ impl RpcBackend for Node {
     }
 
     fn validator(&self) -> ValidatorInfo {
+        let power = self
+            .valset(self.latest_height() + 1)
+            .and_then(|s| {
+                s.get(&Address(self.validator.address()))
+                    .map(|v| v.voting_power)
+            })
+            .unwrap_or(0);
         ValidatorInfo {
             address: self.validator.address(),
             pub_key: self.validator.public(),
-            voting_power: 10,
+            voting_power: power as i64,
             proposer_priority: 0,
         }
+    }
+
+    fn validators(&self, height: u64) -> Vec<ValidatorInfo> {
+        self.valset(height.max(1))
+            .map(|s| {
+                s.validators
+                    .iter()
+                    .map(|v| ValidatorInfo {
+                        address: v.address.0,
+                        pub_key: v.public_key.0,
+                        voting_power: v.voting_power as i64,
+                        proposer_priority: 0,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn peers(&self) -> Vec<Peer> {
+        self.peers.lock().expect("peers lock").clone()
+    }
+
+    fn catching_up(&self) -> bool {
+        self.syncing.load(Ordering::Relaxed)
     }
 
     fn latest_height(&self) -> u64 {
@@ -718,6 +1123,26 @@ impl RpcBackend for Node {
     }
 
     fn check_tx(&self, tx: Vec<u8>) -> Result<TxResult, MempoolError> {
+        self.admit(tx, true)
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<NodeEvent> {
+        self.events.subscribe()
+    }
+
+    fn genesis_json(&self) -> serde_json::Value {
+        self.genesis_json.clone()
+    }
+
+    fn unconfirmed_txs(&self, limit: usize) -> (Vec<Vec<u8>>, usize, usize) {
+        let m = self.mempool.lock().expect("mempool lock");
+        (m.peek(limit), m.len(), m.bytes())
+    }
+}
+
+impl Node {
+    /// CheckTx and mempool admission; `gossip`: pass an admitted tx on to peers.
+    fn admit(&self, tx: Vec<u8>, gossip: bool) -> Result<TxResult, MempoolError> {
         let hash = kumo_app::tx::tx_hash(&tx);
         {
             let mempool = self.mempool.lock().expect("mempool lock");
@@ -749,6 +1174,10 @@ impl RpcBackend for Node {
         self.checker.preverify(&decoded);
         let mut check = self.checker.lock();
         let result = check.check(&decoded);
+        let shared = (result.is_ok() && gossip)
+            .then(|| self.gossip.get())
+            .flatten()
+            .map(|g| (g, tx.clone()));
         if result.is_ok() {
             // Still under the check lock: a block's commit re-checks every admitted tx.
             self.mempool
@@ -757,24 +1186,12 @@ impl RpcBackend for Node {
                 .push(hash, tx, Arc::new(decoded));
         }
         drop(check);
+        if let Some((g, tx)) = shared {
+            g.publish(tx);
+        }
         Ok(result)
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<NodeEvent> {
-        self.events.subscribe()
-    }
-
-    fn genesis_json(&self) -> serde_json::Value {
-        self.genesis_json.clone()
-    }
-
-    fn unconfirmed_txs(&self, limit: usize) -> (Vec<Vec<u8>>, usize, usize) {
-        let m = self.mempool.lock().expect("mempool lock");
-        (m.peek(limit), m.len(), m.bytes())
-    }
-}
-
-impl Node {
     /// Txs that may match `query`, from the most selective equality condition it has.
     fn candidates(&self, query: &TxQuery) -> Result<Vec<IndexedTx>, String> {
         for c in &query.conditions {
@@ -816,10 +1233,13 @@ impl Node {
         )
     }
 
-    /// Starts the RPC, gRPC and REST servers and the block producer; returns when `shutdown`
-    /// resolves or a server fails.
+    /// Starts the RPC, gRPC and REST servers, the tx gossip and the consensus engine; returns
+    /// when `shutdown` resolves, a server fails or consensus stops (a block that cannot be
+    /// committed, e.g. a full disk, stops the node rather than leaving it serving a chain that
+    /// no longer grows).
     pub async fn run(
         self: Arc<Self>,
+        home: &Path,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> Result<()> {
         let rpc = tokio::net::TcpListener::bind(&self.cfg.rpc_laddr)
@@ -832,25 +1252,33 @@ impl Node {
             .await
             .with_context(|| format!("cannot listen for REST on {}", self.cfg.api_laddr))?;
         let backend: Arc<dyn RpcBackend> = self.clone();
-        let stop = Arc::new(AtomicBool::new(false));
-        let producer = self.run_producer(stop.clone());
-        // A producer that fails (e.g. the disk is full) must stop the node, not leave it
-        // serving a chain that no longer grows.
-        let mut producer = tokio::task::spawn_blocking(move || producer.join());
-        let result = tokio::select! {
+        let consensus = crate::consensus::start(self.clone(), home).await?;
+        tokio::select! {
             r = crate::rpc::serve_jsonrpc(backend.clone(), rpc) => r.context("RPC server"),
             r = crate::rpc::serve_grpc(backend.clone(), grpc) => r.context("gRPC server"),
             r = crate::rpc::serve_rest(backend.clone(), api) => r.context("REST server"),
-            r = &mut producer => return producer_outcome(r),
+            r = consensus => r.context("consensus stopped"),
             _ = shutdown => Ok(()),
-        };
-        stop.store(true, Ordering::SeqCst);
-        producer_outcome(producer.await)?;
-        result
+        }
+    }
+
+    /// Admits a tx that arrived through gossip (not gossiped again: the network forwards it).
+    pub fn admit_gossiped(&self, tx: Vec<u8>) -> bool {
+        matches!(self.admit(tx, false), Ok(r) if r.is_ok())
+    }
+
+    pub(crate) fn set_gossip(&self, g: crate::gossip::TxGossip) {
+        let _ = self.gossip.set(g);
+    }
+
+    pub(crate) fn set_peers(&self, peers: Vec<Peer>) {
+        *self.peers.lock().expect("peers lock") = peers;
+    }
+
+    pub(crate) fn set_syncing(&self, syncing: bool) {
+        self.syncing.store(syncing, Ordering::Relaxed);
     }
 }
-
-type ProducerJoin = Result<std::thread::Result<Result<()>>, tokio::task::JoinError>;
 
 /// Keeps the `index` mark only on the attributes named in `index_events` (`type.key`), as the
 /// Cosmos SDK's `index-events` does; an empty list leaves every mark as the app set it.
@@ -871,13 +1299,5 @@ fn mark_indexed_events(index_events: &[String], results: &mut [kumo_app::abci::T
         for a in &mut ev.attributes {
             a.index &= wanted(&ev.kind, &a.key);
         }
-    }
-}
-
-fn producer_outcome(r: ProducerJoin) -> Result<()> {
-    match r {
-        Ok(Ok(Ok(()))) => Ok(()),
-        Ok(Ok(Err(e))) => Err(e.context("block producer stopped")),
-        _ => anyhow::bail!("block producer panicked"),
     }
 }

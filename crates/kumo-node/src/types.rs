@@ -55,6 +55,27 @@ pub struct Block {
     pub txs: Vec<Vec<u8>>,
     /// The commit for the previous block.
     pub last_commit: Commit,
+    /// Proof that validators signed two conflicting messages (slashed by this block).
+    pub evidence: Vec<Evidence>,
+}
+
+/// Two conflicting consensus messages signed with one validator's key at the same height,
+/// round and step, as the engine reported them (borsh-encoded signed messages).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub kind: EvidenceKind,
+    pub validator_address: [u8; 20],
+    pub height: u64,
+    pub first: Vec<u8>,
+    pub second: Vec<u8>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EvidenceKind {
+    /// Two prevotes or two precommits.
+    DuplicateVote,
+    /// Two proposals.
+    DuplicateProposal,
 }
 
 /// A block as stored: its id, the block, and its size in bytes.
@@ -96,6 +117,16 @@ pub struct NodeInfo {
     pub rpc_listen_addr: String,
     /// CometBFT version string we report ("0.38.17": picks cosmjs's Comet38Client).
     pub version: String,
+}
+
+/// A peer of the consensus network, as `net_info` shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Peer {
+    /// CometBFT-style node id (hex of the first 20 bytes of sha256(node public key)).
+    pub node_id: String,
+    pub moniker: String,
+    pub remote_addr: String,
+    pub outbound: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,6 +13,7 @@ mod authz_cmd;
 mod bench;
 mod cert_cmd;
 mod escrow_query;
+mod genesis_cmd;
 mod keys_cmd;
 mod lease_cmd;
 mod market_cmd;
@@ -70,7 +71,7 @@ pub enum Command {
     Init(node_cmd::InitArgs),
     /// Edit the genesis file before the chain starts.
     #[command(subcommand)]
-    Genesis(node_cmd::GenesisCmd),
+    Genesis(genesis_cmd::GenesisCmd),
     /// Run a node.
     #[command(subcommand)]
     Node(node_cmd::NodeCmd),
@@ -109,6 +110,7 @@ impl Command {
         matches!(
             self,
             Command::Keys(_)
+                | Command::Genesis(_)
                 | Command::Query(_)
                 | Command::Status(_)
                 | Command::Sdl(_)
@@ -153,7 +155,7 @@ fn main() {
     }
     let result = match cli.command {
         Command::Init(a) => node_cmd::init(&cli.globals, a),
-        Command::Genesis(c) => node_cmd::genesis(&cli.globals, c),
+        Command::Genesis(c) => genesis_cmd::run(&cli.globals, c),
         Command::Node(c) => node_cmd::node(&cli.globals, c),
         Command::Devnet(a) => node_cmd::devnet(&cli.globals, a),
         Command::Keys(c) => keys_cmd::run(&cli.globals, c),

@@ -1,9 +1,8 @@
-//! `kumo init`, `kumo genesis add-account`, `kumo node start`, `kumo devnet`, `kumo bench`.
+//! `kumo init`, `kumo node start`, `kumo devnet`, `kumo bench` (`kumo genesis …` is in genesis_cmd.rs).
 
-use crate::keys_cmd::KeyringArgs;
 use crate::{Globals, Output};
 use anyhow::{bail, Context, Result};
-use kumo_app::genesis::{Genesis, GenesisValidator, PubKeyJson};
+use kumo_app::genesis::Genesis;
 use kumo_crypto::keyring::{Backend, Keyring};
 use kumo_node::home::{parse_duration, Ed25519Key, Home, NodeConfig};
 use kumo_node::Node;
@@ -22,21 +21,6 @@ pub struct InitArgs {
     /// Replace an existing config, genesis and keys (chain data is kept unless removed).
     #[arg(long)]
     pub overwrite: bool,
-}
-
-#[derive(clap::Subcommand, Debug)]
-pub enum GenesisCmd {
-    /// Add an account with a starting balance to genesis.json (before the chain starts).
-    ///
-    /// ADDRESS may be a bech32 address (akash1...) or the name of a key in the keyring.
-    AddAccount {
-        /// akash1... address or key name.
-        address: String,
-        /// Coins, e.g. 1000000000uakt or 10uakt,5uusdc.
-        coins: String,
-        #[command(flatten)]
-        keyring: KeyringArgs,
-    },
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -130,17 +114,9 @@ pub fn init(g: &Globals, a: InitArgs) -> Result<()> {
     validator.save(&home.validator_key_file(), true)?;
     let node_key = Ed25519Key::generate();
     node_key.save(&home.node_key_file(), false)?;
-    let mut genesis = Genesis::new(&a.chain_id, &now_rfc3339());
-    use base64::Engine;
-    genesis.validators.push(GenesisValidator {
-        address: hex::encode_upper(validator.address()),
-        pub_key: PubKeyJson {
-            kind: "tendermint/PubKeyEd25519".into(),
-            value: base64::engine::general_purpose::STANDARD.encode(validator.public()),
-        },
-        power: 10,
-        name: a.moniker.clone(),
-    });
+    // Validators come from staking (gentxs, or the devnet's bonded validator), not from a
+    // fixed `validators` list.
+    let genesis = Genesis::new(&a.chain_id, &now_rfc3339());
     std::fs::write(home.genesis_file(), genesis.to_json() + "\n")?;
     match g.output {
         Output::Json => println!(
@@ -155,59 +131,11 @@ pub fn init(g: &Globals, a: InitArgs) -> Result<()> {
                 hex::encode_upper(validator.address())
             );
             println!("  genesis:           {}", home.genesis_file().display());
-            println!("Next: fund accounts with `kumo genesis add-account ADDRESS COINS`, then `kumo node start`.");
+            println!("Next: fund accounts with `kumo genesis add-account ADDRESS COINS`, create a validator with");
+            println!("`kumo genesis gentx KEY AMOUNT --moniker NAME` and `kumo genesis collect-gentxs`, then `kumo node start`.");
         }
     }
     Ok(())
-}
-
-/// Resolves a bech32 address or a key name.
-fn resolve_address(home: &std::path::Path, keyring: &KeyringArgs, s: &str) -> Result<String> {
-    if s.starts_with("akash1") {
-        kumo_crypto::Address::from_bech32(s, kumo_crypto::ACCOUNT_HRP)
-            .with_context(|| format!("bad address {s}"))?;
-        return Ok(s.to_string());
-    }
-    let info = keyring
-        .open(home)?
-        .show(s)
-        .with_context(|| format!("{s:?} is neither an akash1... address nor a key name"))?;
-    Ok(info.address.to_string())
-}
-
-pub fn genesis(g: &Globals, c: GenesisCmd) -> Result<()> {
-    match c {
-        GenesisCmd::AddAccount {
-            address,
-            coins,
-            keyring,
-        } => {
-            let home = Home::new(&g.home);
-            let address = resolve_address(&g.home, &keyring, &address)?;
-            let coins = parse_app_coins(&coins)?;
-            let mut genesis =
-                Genesis::from_json(&home.load_genesis_text()?).map_err(anyhow::Error::msg)?;
-            genesis
-                .add_account(&address, &coins)
-                .map_err(anyhow::Error::msg)?;
-            std::fs::write(home.genesis_file(), genesis.to_json() + "\n")?;
-            if g.output == Output::Text {
-                println!(
-                    "Added {address} with {} to {}",
-                    kumo_app::coins::coins_to_string(&coins),
-                    home.genesis_file().display()
-                );
-            }
-            Ok(())
-        }
-    }
-}
-
-fn parse_app_coins(s: &str) -> Result<Vec<kumo_app::coins::Coin>> {
-    kumo_client::parse_coins(s)?
-        .iter()
-        .map(|c| kumo_app::coins::Coin::from_proto(c).map_err(|e| anyhow::anyhow!(e.log)))
-        .collect()
 }
 
 fn start_node(home: &std::path::Path, overrides: &StartArgs) -> Result<()> {
@@ -216,19 +144,21 @@ fn start_node(home: &std::path::Path, overrides: &StartArgs) -> Result<()> {
     overrides.apply(&mut cfg)?;
     h.save_config(&cfg)?;
     let node = Arc::new(Node::open(home)?);
+    kumo_node::consensus::check_has_validators(&node)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     eprintln!(
-        "kumo node {} on chain {}: rpc http://{}  grpc http://{}  rest http://{}  (block time {} ms)",
+        "kumo node {} on chain {}: p2p {}  rpc http://{}  grpc http://{}  rest http://{}  (block time {} ms)",
         env!("CARGO_PKG_VERSION"),
         cfg.chain_id,
+        cfg.p2p_laddr,
         cfg.rpc_laddr,
         cfg.grpc_laddr,
         cfg.api_laddr,
         cfg.block_time_ms
     );
-    runtime.block_on(node.run(shutdown_signal()))
+    runtime.block_on(node.run(home, shutdown_signal()))
 }
 
 async fn shutdown_signal() {
@@ -242,15 +172,36 @@ async fn shutdown_signal() {
 }
 
 pub fn node(g: &Globals, c: NodeCmd) -> Result<()> {
-    init_tracing();
+    init_node_tracing(&g.home);
     match c {
         NodeCmd::Start(a) => start_node(&g.home, &a),
     }
 }
 
+/// The node's log filter unless RUST_LOG says otherwise: our own info lines, the engine's
+/// warnings (its info lines narrate every step of every round).
+const DEFAULT_LOG: &str = "info,arc_malachitebft_core_consensus=warn,arc_malachitebft_engine=warn,\
+    arc_malachitebft_network=warn,arc_malachitebft_sync=warn,arc_malachitebft_discovery=warn,\
+    arc_malachitebft_wal=warn,libp2p_swarm=warn,libp2p_gossipsub=warn";
+
+/// A node with no peers to talk to (a one-validator chain) would log the engine's "no peers
+/// subscribed" errors for every message it publishes: those are muted there.
+fn init_node_tracing(home: &std::path::Path) {
+    let solo = Home::new(home)
+        .load_config()
+        .is_ok_and(|c| c.persistent_peers.is_empty());
+    if solo && std::env::var_os("RUST_LOG").is_none() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(format!("{DEFAULT_LOG},arc_malachitebft_network=off"))
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
+    init_tracing();
+}
+
 pub(crate) fn init_tracing() {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| DEFAULT_LOG.into());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -266,7 +217,7 @@ pub const DEVNET_KEYS: &[(&str, &str)] = &[
 pub const DEVNET_BALANCE: u128 = 1_000_000_000_000;
 
 pub fn devnet(g: &Globals, a: DevnetArgs) -> Result<()> {
-    init_tracing();
+    init_node_tracing(&g.home);
     let home = Home::new(&g.home);
     if a.reset && g.home.exists() {
         std::fs::remove_dir_all(&g.home)

@@ -73,6 +73,18 @@ pub struct CreateValidatorArgs {
     /// Self delegation in the bond denom, e.g. 100000000uakt.
     pub amount: String,
     #[command(flatten)]
+    pub validator: NewValidatorArgs,
+    /// Consensus public key: base64 of the 32-byte ed25519 key (default: the node's key).
+    #[arg(long)]
+    pub pubkey: Option<String>,
+    #[command(flatten)]
+    pub tx: TxFlags,
+}
+
+/// A new validator's description and commission (`create-validator`, `genesis gentx`).
+#[derive(Args, Debug)]
+pub struct NewValidatorArgs {
+    #[command(flatten)]
     pub description: DescriptionArgs,
     /// Commission rate as a decimal fraction (0.05 = 5 %; the chain's minimum is 5 %).
     #[arg(long, default_value = "0.10")]
@@ -86,11 +98,40 @@ pub struct CreateValidatorArgs {
     /// Smallest self delegation (in the bond denom's base unit) the validator keeps.
     #[arg(long, default_value = "1")]
     pub min_self_delegation: String,
-    /// Consensus public key: base64 of the 32-byte ed25519 key (default: the node's key).
-    #[arg(long)]
-    pub pubkey: Option<String>,
-    #[command(flatten)]
-    pub tx: TxFlags,
+}
+
+/// The `MsgCreateValidator` making `operator`'s account a validator that signs blocks with the
+/// ed25519 `pubkey` and bonds `amount` of its own.
+pub(crate) fn create_validator_msg(
+    operator: &Address,
+    pubkey: [u8; 32],
+    amount: ProtoCoin,
+    v: NewValidatorArgs,
+) -> Result<staking::MsgCreateValidator> {
+    if v.description.moniker.as_deref().unwrap_or("").is_empty() {
+        bail!("a new validator needs a --moniker");
+    }
+    let pubkey = cosmos_sdk_proto::cosmos::crypto::ed25519::PubKey {
+        key: pubkey.to_vec(),
+    };
+    // `delegator_address` is deprecated and left empty, as the SDK's own CLI does.
+    #[allow(deprecated)]
+    Ok(staking::MsgCreateValidator {
+        description: Some(description(v.description, None)),
+        commission: Some(staking::CommissionRates {
+            rate: dec_atomics(&v.commission_rate, "--commission-rate")?,
+            max_rate: dec_atomics(&v.commission_max_rate, "--commission-max-rate")?,
+            max_change_rate: dec_atomics(
+                &v.commission_max_change_rate,
+                "--commission-max-change-rate",
+            )?,
+        }),
+        min_self_delegation: v.min_self_delegation,
+        delegator_address: String::new(),
+        validator_address: operator.to_bech32(VALOPER_HRP),
+        pubkey: Some(to_any(&pubkey)),
+        value: Some(amount),
+    })
 }
 
 #[derive(Args, Debug)]
@@ -265,7 +306,7 @@ fn resolve_valoper(input: &str, keyring: &KeyringArgs, home: &Path) -> Result<St
     Ok(a.to_bech32(VALOPER_HRP))
 }
 
-fn one_coin(s: &str) -> Result<ProtoCoin> {
+pub(crate) fn one_coin(s: &str) -> Result<ProtoCoin> {
     let mut coins = parse_coins(s)?;
     if coins.len() != 1 {
         bail!("give one amount of the bond denom, such as 5000000uakt, not {s:?}");
@@ -305,30 +346,8 @@ pub fn run_staking_tx(g: &Globals, c: StakingTxCmd) -> Result<()> {
         }
         StakingTxCmd::CreateValidator(a) => {
             let op = key_address(g, &a.from, &a.tx.keyring)?;
-            if a.description.moniker.as_deref().unwrap_or("").is_empty() {
-                bail!("a new validator needs a --moniker");
-            }
-            let pubkey = cosmos_sdk_proto::cosmos::crypto::ed25519::PubKey {
-                key: consensus_pubkey(g, a.pubkey.as_deref())?.to_vec(),
-            };
-            // `delegator_address` is deprecated and left empty, as the SDK's own CLI does.
-            #[allow(deprecated)]
-            let msg = staking::MsgCreateValidator {
-                description: Some(description(a.description, None)),
-                commission: Some(staking::CommissionRates {
-                    rate: dec_atomics(&a.commission_rate, "--commission-rate")?,
-                    max_rate: dec_atomics(&a.commission_max_rate, "--commission-max-rate")?,
-                    max_change_rate: dec_atomics(
-                        &a.commission_max_change_rate,
-                        "--commission-max-change-rate",
-                    )?,
-                }),
-                min_self_delegation: a.min_self_delegation,
-                delegator_address: String::new(),
-                validator_address: op.to_bech32(VALOPER_HRP),
-                pubkey: Some(to_any(&pubkey)),
-                value: Some(one_coin(&a.amount)?),
-            };
+            let pubkey = consensus_pubkey(g, a.pubkey.as_deref())?;
+            let msg = create_validator_msg(&op, pubkey, one_coin(&a.amount)?, a.validator)?;
             execute(g, &a.tx, &a.from, vec![to_any(&msg)])
         }
         StakingTxCmd::EditValidator(a) => {

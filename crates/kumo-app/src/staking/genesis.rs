@@ -328,12 +328,7 @@ pub fn add_genesis_validator(
     self_bond: u128,
     commission_rate: u128,
 ) -> Result<(), String> {
-    let denom = genesis
-        .app_state
-        .staking
-        .params
-        .as_ref()
-        .map_or_else(|| default_params().bond_denom, |p| p.bond_denom.clone());
+    let denom = genesis.bond_denom();
     let account = operator.to_bech32(kumo_crypto::ACCOUNT_HRP);
     let bank = &mut genesis.app_state.bank;
     let entry = bank

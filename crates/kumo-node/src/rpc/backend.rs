@@ -7,6 +7,18 @@ use kumo_app::abci::{InfoResponse, QueryResult, TxResult};
 pub trait RpcBackend: Send + Sync + 'static {
     fn node_info(&self) -> NodeInfo;
     fn validator(&self) -> ValidatorInfo;
+    /// The validator set of `height`, in set order.
+    fn validators(&self, _height: u64) -> Vec<ValidatorInfo> {
+        vec![self.validator()]
+    }
+    /// Peers of the consensus network.
+    fn peers(&self) -> Vec<Peer> {
+        vec![]
+    }
+    /// Whether the node is catching up through block sync.
+    fn catching_up(&self) -> bool {
+        false
+    }
     /// Last committed height (0 before the first block).
     fn latest_height(&self) -> u64;
     /// Lowest height whose block is still stored.

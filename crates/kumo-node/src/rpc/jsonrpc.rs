@@ -395,7 +395,7 @@ fn status(b: &dyn RpcBackend) -> Value {
             "earliest_app_hash": ea,
             "earliest_block_height": earliest_h.to_string(),
             "earliest_block_time": et,
-            "catching_up": false,
+            "catching_up": b.catching_up(),
         },
         "validator_info": {
             "address": hex_upper(&v.address),
@@ -474,11 +474,24 @@ pub async fn call(
         "status" => Ok(status(b)),
         "net_info" => {
             let ni = b.node_info();
+            let peers = b.peers();
             Ok(json!({
                 "listening": true,
                 "listeners": [format!("Listener(@{})", ni.p2p_listen_addr)],
-                "n_peers": "0",
-                "peers": [],
+                "n_peers": peers.len().to_string(),
+                "peers": peers.iter().map(|p| json!({
+                    "node_info": {
+                        "id": p.node_id,
+                        "moniker": p.moniker,
+                        "network": ni.chain_id,
+                        "listen_addr": p.remote_addr,
+                    },
+                    "is_outbound": p.outbound,
+                    "remote_ip": p.remote_addr
+                        .split('/')
+                        .nth(2)
+                        .unwrap_or_default(),
+                })).collect::<Vec<_>>(),
             }))
         }
         "abci_info" => {
@@ -663,7 +676,7 @@ pub async fn call(
         "validators" => {
             let h = resolve_height(b, p.int("height")?)?;
             let per = per_page(p.int("per_page")?);
-            let vals = [b.validator()];
+            let vals = b.validators(h);
             let page = validate_page(p.int("page")?, per, vals.len() as u64)?;
             let skip = ((page - 1) * per) as usize;
             let shown: Vec<Value> = vals
