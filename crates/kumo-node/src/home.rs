@@ -169,12 +169,12 @@ impl Home {
         Ok(cfg)
     }
 
+    /// Writes the config atomically (a reader never sees a half-written file).
     pub fn save_config(&self, cfg: &NodeConfig) -> Result<()> {
         std::fs::create_dir_all(self.config_dir())?;
-        std::fs::write(
-            self.config_file(),
-            serde_json::to_string_pretty(cfg)? + "\n",
-        )?;
+        let tmp = self.config_dir().join("config.json.tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(cfg)? + "\n")?;
+        std::fs::rename(&tmp, self.config_file())?;
         Ok(())
     }
 

@@ -41,7 +41,7 @@ pub enum GenesisCmd {
     /// other validators how to reach this node (`<node id>@<p2p address>`).
     #[command(after_help = "Example:\n  \
         kumo genesis gentx val1 100000000uakt --moniker val1 --keyring-backend test")]
-    Gentx(GentxArgs),
+    Gentx(Box<GentxArgs>),
     /// Put the gentxs of <home>/config/gentx (or --gentx-dir) into genesis.json, check the result
     /// and print the persistent_peers list for the nodes' config.
     CollectGentxs(CollectArgs),
@@ -90,7 +90,7 @@ pub fn run(g: &Globals, c: GenesisCmd) -> Result<()> {
             coins,
             keyring,
         } => add_account(g, &address, &coins, &keyring),
-        GenesisCmd::Gentx(a) => gentx(g, a),
+        GenesisCmd::Gentx(a) => gentx(g, *a),
         GenesisCmd::CollectGentxs(a) => collect_gentxs(g, a),
         GenesisCmd::Validate(a) => validate(g, a),
     }
@@ -141,18 +141,29 @@ fn parse_app_coins(s: &str) -> Result<Vec<kumo_app::coins::Coin>> {
 /// `host:port` other nodes dial: p2p_laddr, with its host replaced by `ip` if given. A wildcard
 /// host cannot be dialled, so it needs `ip`.
 fn peer_address(p2p_laddr: &str, ip: Option<&str>) -> Result<String> {
-    let laddr = p2p_laddr.trim_start_matches("tcp://");
-    let (host, port) = laddr
-        .rsplit_once(':')
-        .with_context(|| format!("p2p_laddr {p2p_laddr:?} in config.json is not host:port"))?;
+    let laddr = match p2p_laddr.split('/').collect::<Vec<_>>().as_slice() {
+        // A libp2p multiaddr: /ip4/HOST/tcp/PORT (or ip6, dns).
+        ["", "ip4" | "dns" | "dns4" | "dns6", host, "tcp", port] => format!("{host}:{port}"),
+        ["", "ip6", host, "tcp", port] => format!("[{host}]:{port}"),
+        _ => p2p_laddr.trim_start_matches("tcp://").to_string(),
+    };
+    let (host, port) = laddr.rsplit_once(':').with_context(|| {
+        format!(
+            "p2p_laddr {p2p_laddr:?} in config.json is neither host:port nor /ip4/HOST/tcp/PORT"
+        )
+    })?;
+    let wildcard = |h: &str| matches!(h, "" | "0.0.0.0" | "::" | "[::]");
     match ip {
+        Some(ip) if wildcard(ip) => {
+            bail!("--ip {ip:?} cannot be dialled: give this node's address")
+        }
         Some(ip) if ip.contains(':') && !ip.starts_with('[') => Ok(format!("[{ip}]:{port}")),
         Some(ip) => Ok(format!("{ip}:{port}")),
-        None if matches!(host, "" | "0.0.0.0" | "::" | "[::]") => bail!(
+        None if wildcard(host) => bail!(
             "p2p_laddr {p2p_laddr:?} in config.json listens on every interface; pass --ip with \
              the address other validators should dial"
         ),
-        None => Ok(laddr.to_string()),
+        None => Ok(laddr.clone()),
     }
 }
 
@@ -382,4 +393,30 @@ fn validate(g: &Globals, a: ValidateArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::peer_address;
+
+    #[test]
+    fn peer_addresses_come_from_p2p_laddr_or_ip() {
+        let p = |laddr: &str, ip: Option<&str>| peer_address(laddr, ip).map_err(|e| e.to_string());
+        assert_eq!(p("127.0.0.1:26656", None).unwrap(), "127.0.0.1:26656");
+        assert_eq!(p("tcp://10.0.0.5:26656", None).unwrap(), "10.0.0.5:26656");
+        assert_eq!(
+            p("/ip4/10.0.0.5/tcp/26656", None).unwrap(),
+            "10.0.0.5:26656"
+        );
+        assert_eq!(
+            p("0.0.0.0:26656", Some("203.0.113.7")).unwrap(),
+            "203.0.113.7:26656"
+        );
+        assert_eq!(
+            p("0.0.0.0:26656", Some("2001:db8::1")).unwrap(),
+            "[2001:db8::1]:26656"
+        );
+        assert!(p("0.0.0.0:26656", None).unwrap_err().contains("--ip"));
+        assert!(p("127.0.0.1:26656", Some("0.0.0.0")).is_err());
+    }
 }

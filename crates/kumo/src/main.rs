@@ -23,6 +23,7 @@ mod provider_daemon_cmd;
 mod query_cmd;
 mod sdl_cmd;
 mod staking_cmd;
+mod testnet_cmd;
 mod tx_cmd;
 
 #[derive(Parser, Debug)]
@@ -77,6 +78,9 @@ pub enum Command {
     Node(node_cmd::NodeCmd),
     /// Start a local single-validator devnet with funded demo keys (init + fund + start).
     Devnet(node_cmd::DevnetArgs),
+    /// A network of N validators on this machine: `kumo testnet init`, `kumo testnet start`.
+    #[command(subcommand)]
+    Testnet(testnet_cmd::TestnetCmd),
     /// Manage the local keyring (mnemonics, addresses).
     #[command(subcommand)]
     Keys(keys_cmd::KeysCmd),
@@ -158,6 +162,7 @@ fn main() {
         Command::Genesis(c) => genesis_cmd::run(&cli.globals, c),
         Command::Node(c) => node_cmd::node(&cli.globals, c),
         Command::Devnet(a) => node_cmd::devnet(&cli.globals, a),
+        Command::Testnet(c) => testnet_cmd::run(&cli.globals, c),
         Command::Keys(c) => keys_cmd::run(&cli.globals, c),
         Command::Tx(c) => tx_cmd::run(&cli.globals, c),
         Command::Query(c) => query_cmd::run(&cli.globals, c),

@@ -47,6 +47,12 @@ pub struct StartArgs {
     /// Minimum gas prices the mempool accepts, e.g. 0.025uakt.
     #[arg(long)]
     pub min_gas_prices: Option<String>,
+    /// Consensus p2p listen address (ip:port); tx gossip listens two ports above it.
+    #[arg(long)]
+    pub p2p_laddr: Option<String>,
+    /// Peers to stay connected to, comma separated `host:port` or `<node id>@host:port`.
+    #[arg(long, value_delimiter = ',')]
+    pub persistent_peers: Option<Vec<String>>,
 }
 
 impl StartArgs {
@@ -70,6 +76,15 @@ impl StartArgs {
         }
         if let Some(p) = &self.min_gas_prices {
             cfg.min_gas_prices = p.clone();
+        }
+        if let Some(a) = &self.p2p_laddr {
+            cfg.p2p_laddr = strip(a);
+        }
+        if let Some(peers) = &self.persistent_peers {
+            for p in peers {
+                kumo_node::consensus::peer_socket(p)?;
+            }
+            cfg.persistent_peers = peers.clone();
         }
         Ok(())
     }
@@ -141,8 +156,11 @@ pub fn init(g: &Globals, a: InitArgs) -> Result<()> {
 fn start_node(home: &std::path::Path, overrides: &StartArgs) -> Result<()> {
     let h = Home::new(home);
     let mut cfg = h.load_config()?;
+    let before = serde_json::to_value(&cfg)?;
     overrides.apply(&mut cfg)?;
-    h.save_config(&cfg)?;
+    if serde_json::to_value(&cfg)? != before {
+        h.save_config(&cfg)?;
+    }
     let node = Arc::new(Node::open(home)?);
     kumo_node::consensus::check_has_validators(&node)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -28,6 +28,7 @@ struct Ports {
     rpc: u16,
     grpc: u16,
     api: u16,
+    p2p: u16,
 }
 
 /// A node process, killed when dropped so that a failing assertion never leaves it running.
@@ -67,6 +68,7 @@ fn spawn(
         .args(["--rpc-laddr", &format!("127.0.0.1:{}", ports.rpc)])
         .args(["--grpc-laddr", &format!("127.0.0.1:{}", ports.grpc)])
         .args(["--api-laddr", &format!("127.0.0.1:{}", ports.api)])
+        .args(["--p2p-laddr", &format!("127.0.0.1:{}", ports.p2p)])
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .stdin(Stdio::null())
@@ -192,6 +194,8 @@ fn kill_9_mid_load_then_restart_resumes_at_the_last_commit() {
         rpc: free_port(),
         grpc: free_port(),
         api: free_port(),
+        // Tx gossip takes the port two above.
+        p2p: free_port(),
     };
     let client = RpcClient::new(&format!("http://127.0.0.1:{}", ports.rpc));
     let alice = PrivKey::from_mnemonic(ALICE, "").unwrap();

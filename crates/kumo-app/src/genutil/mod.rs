@@ -295,10 +295,14 @@ pub fn genesis_validators(genesis: &Genesis) -> Result<Vec<ValidatorUpdate>, Str
     let store = kumo_store::Store::in_memory(kumo_store::StoreOptions::default())
         .map_err(|e| format!("cannot open an in-memory store: {e}"))?;
     let mut app = App::new(store, AppConfig::new(id));
-    app.init_chain(genesis).map_err(|e| match e {
+    let set = app.init_chain(genesis).map_err(|e| match e {
         AppError::Genesis(why) => why,
         other => other.to_string(),
-    })
+    })?;
+    if set.is_empty() {
+        return Err(NO_VALIDATOR.into());
+    }
+    Ok(set)
 }
 
 /// Checks that `genesis` starts a chain: every module's genesis loads, every gentx runs, and
