@@ -552,9 +552,16 @@ fn coin(c: &Option<ProtoCoin>) -> Value {
     )
 }
 
+/// A protobuf timestamp as the SDK's JSON writes it (RFC 3339, UTC).
 fn time(t: &Option<cosmos_sdk_proto::Timestamp>) -> Value {
-    t.as_ref()
-        .map_or(Value::Null, |t| json!(t.seconds.to_string() + "s"))
+    t.as_ref().map_or(Value::Null, |t| {
+        json!(kumo_node::rpc::format::rfc3339_proto(
+            kumo_app::abci::BlockTime {
+                seconds: t.seconds,
+                nanos: t.nanos.max(0) as u32,
+            }
+        ))
+    })
 }
 
 fn validator_json(v: &staking::Validator) -> Value {

@@ -16,6 +16,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const KUMO: &str = env!("CARGO_BIN_EXE_kumo");
+
+/// One network at a time: two of them on two cores would starve each other's timeouts.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 const CHAIN: &str = "kumo-testnet";
 
 /// A node process, killed when dropped so that a failing assertion never leaves it running.
@@ -79,7 +82,9 @@ fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
         if let Some(v) = f() {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out after {secs}s: {what}");
+        if Instant::now() > deadline {
+            panic!("timed out after {secs}s: {what}");
+        }
         std::thread::sleep(Duration::from_millis(250));
     }
 }
@@ -286,6 +291,7 @@ fn send(home: &Path, from: &str, to: &str, amount: &str, node: &RpcClient) -> St
 
 #[test]
 fn four_validators() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let mut net = Net::init(4, 41_000, |_| {});
     for i in 0..4 {
         net.start(i);
@@ -383,13 +389,14 @@ fn four_validators() {
         );
     }
     net.wait_height(full, tip + 3, 60);
-    let status = net.rpc(full).call("status", serde_json::json!({})).unwrap();
-    assert_eq!(status["sync_info"]["catching_up"], false, "{status}");
-    let peers = net
-        .rpc(full)
-        .call("net_info", serde_json::json!({}))
-        .unwrap();
-    assert_eq!(peers["n_peers"], "4", "{peers}");
+    wait_for("the full node reports it has caught up", 30, || {
+        let status = net.rpc(full).call("status", serde_json::json!({})).ok()?;
+        (status["sync_info"]["catching_up"] == false).then_some(())
+    });
+    wait_for("the full node lists its four peers in net_info", 30, || {
+        let peers = net.rpc(full).call("net_info", serde_json::json!({})).ok()?;
+        (peers["n_peers"] == "4").then_some(())
+    });
 
     // The full node becomes a validator at runtime (its own consensus key), then unbonds.
     let home = net.homes[full].clone();
@@ -397,7 +404,7 @@ fn four_validators() {
     let op: Value = serde_json::from_str(op.trim()).unwrap();
     let op = op["address"].as_str().unwrap().to_string();
     let hash = send(&net.homes[0], "alice", &op, "200000000000uakt", &net.rpc(0));
-    net.rpc(0)
+    net.rpc(full)
         .wait_for_tx(&hash, Duration::from_secs(30))
         .unwrap();
     let address = consensus_address(&home);
@@ -487,6 +494,7 @@ fn valcons(home: &Path) -> String {
 
 #[test]
 fn slashing() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     // A short signing window: more than 5 of 10 blocks missed is downtime.
     let mut net = Net::init(4, 42_000, |g| {
         g["app_state"]["slashing"]["params"] = serde_json::json!({
@@ -509,7 +517,12 @@ fn slashing() {
     let info = wait_for("node3 is jailed for downtime", 90, || {
         signing_infos(&net.homes[0], &net.rpc(0))
             .into_iter()
-            .find(|i| i["address"] == down.as_str() && i["jailed_until"] != "1970-01-01T00:00:00Z")
+            .find(|i| {
+                i["address"] == down.as_str()
+                    && i["jailed_until"]
+                        .as_str()
+                        .is_some_and(|t| !t.starts_with("1970"))
+            })
     });
     assert_eq!(info["tombstoned"], false, "{info}");
     let node3 = consensus_address(&net.homes[3]);
@@ -533,5 +546,10 @@ fn slashing() {
             .into_iter()
             .find(|i| i["address"] == doubled.as_str() && i["tombstoned"] == true)
     });
-    assert_eq!(info["jailed_until"], "9999-12-31T23:59:59Z", "{info}");
+    assert!(
+        info["jailed_until"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("9999-12-31T23:59:59")),
+        "{info}"
+    );
 }

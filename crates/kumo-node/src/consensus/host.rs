@@ -60,6 +60,8 @@ pub struct Host {
     timeouts: LinearTimeouts,
     target_time: Duration,
     address: Address,
+    /// Heights whose block came through block sync (not yet decided).
+    synced: std::collections::BTreeSet<u64>,
 }
 
 fn round_u32(r: Round) -> u32 {
@@ -88,6 +90,7 @@ impl Host {
             timeouts: LinearTimeouts::default(),
             target_time,
             address,
+            synced: Default::default(),
         }
     }
 
@@ -514,6 +517,10 @@ impl Host {
             &sigs,
         );
         let included: Vec<Evidence> = block.evidence.clone();
+        // Catching up while decisions come from block sync; following once they come from
+        // consensus rounds.
+        self.node.set_syncing(self.synced.remove(&h));
+        self.synced.retain(|s| *s > h);
         let stored = tokio::task::block_in_place(|| self.node.commit_block(block, commit))?;
         self.evidence.retain(|e| !included.contains(e));
         let signed = cert.commit_signatures.len();
@@ -626,7 +633,7 @@ impl Host {
         if height.0 != self.node.tip_height() + 1 {
             return Ok(SyncedValueOutcome::LocalTransientError);
         }
-        self.node.set_syncing(true);
+        self.synced.insert(height.0);
         let v = self.check_and_store(round, Round::Nil, proposer, block)?;
         Ok(SyncedValueOutcome::Verdict(v))
     }
