@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run all tests: the Rust workspace tests, then unchanged Cosmos clients (cosmjs 0.39, cosmjs 0.32.4,
-# cosmpy 0.12.2) against a freshly started `kumo devnet` on loopback.
+# cosmpy 0.12.2) against a freshly started `kumo devnet` on loopback, then the cosmjs send suite
+# against one node of a 4-validator `kumo testnet`.
 #
 # Environment (all optional):
 #   KUMO_RPC_PORT / KUMO_GRPC_PORT / KUMO_API_PORT   loopback ports for the devnet (26657 / 9090 / 1317)
@@ -177,4 +178,9 @@ if ! kill -0 "$NODE_PID" 2>/dev/null; then
   echo "!! the node died during the tests; last 40 lines of $WORK/node.log:"; tail -n 40 "$WORK/node.log"
   record "node alive after client tests" FAIL "$(date +%s)"
 fi
+stop_node
+
+# ---------------------------------------------------------------- (f) a 4-validator network
+run_step "4-validator testnet (Malachite): cosmjs send suite against node1" 300 \
+  "$ROOT/scripts/testnet-compat.sh" "$KUMO" "$WORK" "${KUMO_TESTNET_BASE_PORT:-46656}"
 exit

@@ -389,7 +389,7 @@ async fn status_has_the_exact_cometbft_shape() {
         "validator_info": {
             "address": hexu(&net.validator.address()),
             "pub_key": {"type": "tendermint/PubKeyEd25519", "value": b64(&net.validator.public())},
-            "voting_power": "10"
+            "voting_power": "1"
         }
     });
     assert_eq!(v["result"], expected);
@@ -723,7 +723,7 @@ async fn other_read_methods() {
         v["result"],
         json!({"block_height": "2", "validators": [{"address": hexu(&net.validator.address()),
                "pub_key": {"type": "tendermint/PubKeyEd25519", "value": b64(&net.validator.public())},
-               "voting_power": "10", "proposer_priority": "0"}], "count": "1", "total": "1"})
+               "voting_power": "1", "proposer_priority": "0"}], "count": "1", "total": "1"})
     );
     let genesis: Value = serde_json::from_str(&net.genesis).unwrap();
     assert_eq!(

@@ -58,6 +58,23 @@ pub struct RpcArgs {
     /// Sending threads (each owns its accounts).
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
+    /// More RPC endpoints of the same network (e.g. every node of `kumo testnet`): the sending
+    /// threads are spread over --node and these, so txs enter through every node and reach
+    /// the proposer by gossip.
+    #[arg(long, value_delimiter = ',')]
+    pub also: Vec<String>,
+    /// Send at this many tx/s in all (0: as fast as the node admits them). A paced run
+    /// measures a sustained load; an unpaced one, a burst.
+    #[arg(long, default_value_t = 0)]
+    pub rate: u64,
+}
+
+/// The `p`-th percentile (0-100) of sorted durations.
+fn percentile(sorted: &[Duration], p: usize) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
 }
 
 /// A deterministic key per index, so runs are comparable.
@@ -474,32 +491,56 @@ pub fn rpc(g: &Globals, a: RpcArgs) -> Result<()> {
         plans.push(txs);
     }
     let total: usize = plans.iter().map(|p| p.len()).sum();
+    let nodes: Vec<String> = std::iter::once(a.node.clone())
+        .chain(a.also.iter().cloned())
+        .collect();
+    // Each thread's share of the rate: one tx every `gap`.
+    let gap = (a.rate > 0).then(|| Duration::from_secs_f64(plans.len() as f64 / a.rate as f64));
     let start_height = client.status()?.latest_height;
     let t0 = Instant::now();
-    let refused: usize = std::thread::scope(|s| {
+    let results: Vec<(usize, Vec<([u8; 32], Instant)>)> = std::thread::scope(|s| {
         let handles: Vec<_> = plans
             .iter()
-            .map(|txs| {
-                let node = a.node.clone();
+            .enumerate()
+            .map(|(i, txs)| {
+                let node = nodes[i % nodes.len()].clone();
                 s.spawn(move || {
                     let c = RpcClient::new(&node);
-                    txs.iter()
-                        .filter(|tx| c.broadcast_tx_sync(tx).map_or(true, |r| r.code != 0))
-                        .count()
+                    let mut refused = 0;
+                    let mut sent = Vec::with_capacity(txs.len());
+                    for (n, tx) in txs.iter().enumerate() {
+                        if let Some(gap) = gap {
+                            let due = t0 + gap.mul_f64(n as f64 + i as f64 / plans.len() as f64);
+                            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                                std::thread::sleep(wait);
+                            }
+                        }
+                        match c.broadcast_tx_sync(tx) {
+                            Ok(r) if r.code == 0 => {
+                                sent.push((Sha256::digest(tx).into(), Instant::now()))
+                            }
+                            _ => refused += 1,
+                        }
+                    }
+                    (refused, sent)
                 })
             })
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().expect("sender thread"))
-            .sum()
+            .collect()
     });
     let sent_in = t0.elapsed();
+    let refused: usize = results.iter().map(|(r, _)| r).sum();
     if refused > 0 {
         bail!("{refused} of {total} txs were refused at broadcast");
     }
-    // Wait until all txs are in committed blocks.
-    let mut committed = 0usize;
+    let sent_at: std::collections::HashMap<[u8; 32], Instant> =
+        results.into_iter().flat_map(|(_, s)| s).collect();
+    // Wait until all txs are in committed blocks; a tx's latency runs from its broadcast to
+    // the moment its block is seen committed (polled every 20 ms).
+    let mut latencies = Vec::with_capacity(total);
     let mut height = start_height;
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut done_at = None;
@@ -507,28 +548,42 @@ pub fn rpc(g: &Globals, a: RpcArgs) -> Result<()> {
         let latest = client.status()?.latest_height;
         while height < latest {
             height += 1;
-            committed += client.block(Some(height))?.txs.len();
+            let seen = Instant::now();
+            for tx in client.block(Some(height))?.txs {
+                let hash: [u8; 32] = Sha256::digest(&tx).into();
+                if let Some(at) = sent_at.get(&hash) {
+                    latencies.push(seen.saturating_duration_since(*at));
+                }
+            }
         }
-        if committed >= total {
+        if latencies.len() >= total {
             done_at = Some(t0.elapsed());
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+    let committed = latencies.len();
     let Some(done) = done_at else {
         bail!("only {committed} of {total} txs committed within 120 s")
     };
+    latencies.sort();
+    let (p50, p95) = (percentile(&latencies, 50), percentile(&latencies, 95));
     let rate = total as f64 / done.as_secs_f64();
     match g.output {
         Output::Json => println!(
             "{}",
-            serde_json::json!({"txs": total, "broadcast_s": sent_in.as_secs_f64(), "committed_s": done.as_secs_f64(), "tx_per_s": rate.round()})
+            serde_json::json!({"txs": total, "broadcast_s": sent_in.as_secs_f64(), "committed_s": done.as_secs_f64(),
+                "tx_per_s": rate.round(), "latency_p50_ms": p50.as_millis(), "latency_p95_ms": p95.as_millis(),
+                "nodes": nodes.len()})
         ),
         Output::Text => println!(
-            "rpc: {total} txs broadcast in {:.2}s, all committed after {:.2}s: {rate:.0} tx/s end-to-end ({} senders)",
+            "rpc: {total} txs broadcast in {:.2}s through {} node(s), all committed after {:.2}s: {rate:.0} tx/s end-to-end ({} senders); broadcast to committed block p50 {} ms, p95 {} ms",
             sent_in.as_secs_f64(),
+            nodes.len(),
             done.as_secs_f64(),
-            accounts
+            accounts,
+            p50.as_millis(),
+            p95.as_millis()
         ),
     }
     Ok(())

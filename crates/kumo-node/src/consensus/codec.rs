@@ -146,7 +146,7 @@ impl Codec<ValidatorProof<KumoContext>> for BorshCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use malachitebft_app_channel::app::types::streaming::{StreamContent, StreamId};
+    use malachitebft_app_channel::app::streaming::{StreamContent, StreamId};
     use malachitebft_core_types::Round;
 
     #[test]
