@@ -704,6 +704,16 @@ impl Node {
             "block {height} does not follow the tip {}",
             tip.height
         );
+        // A decided block whose app hash is not ours means this node's state diverged from the
+        // network's: stop rather than build on a different state.
+        anyhow::ensure!(
+            block.header.app_hash == tip.app_hash,
+            "this node's state diverged from the network's: after block {} our app hash is {}, \
+             the network's is {}; restore the home from a good copy or resync it",
+            tip.height,
+            hex::encode_upper(tip.app_hash),
+            hex::encode_upper(block.header.app_hash)
+        );
         let time = block.header.time;
         let block_bytes = postcard::to_allocvec(&block).expect("block encodes");
         let block_id = BlockId {

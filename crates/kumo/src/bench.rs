@@ -495,7 +495,8 @@ pub fn rpc(g: &Globals, a: RpcArgs) -> Result<()> {
         .chain(a.also.iter().cloned())
         .collect();
     // Each thread's share of the rate: one tx every `gap`.
-    let gap = (a.rate > 0).then(|| Duration::from_secs_f64(plans.len() as f64 / a.rate as f64));
+    let senders = plans.len();
+    let gap = (a.rate > 0).then(|| Duration::from_secs_f64(senders as f64 / a.rate as f64));
     let start_height = client.status()?.latest_height;
     let t0 = Instant::now();
     let results: Vec<(usize, Vec<([u8; 32], Instant)>)> = std::thread::scope(|s| {
@@ -510,7 +511,7 @@ pub fn rpc(g: &Globals, a: RpcArgs) -> Result<()> {
                     let mut sent = Vec::with_capacity(txs.len());
                     for (n, tx) in txs.iter().enumerate() {
                         if let Some(gap) = gap {
-                            let due = t0 + gap.mul_f64(n as f64 + i as f64 / plans.len() as f64);
+                            let due = t0 + gap.mul_f64(n as f64 + i as f64 / senders as f64);
                             if let Some(wait) = due.checked_duration_since(Instant::now()) {
                                 std::thread::sleep(wait);
                             }

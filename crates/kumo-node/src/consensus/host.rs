@@ -415,10 +415,10 @@ impl Host {
             return Ok(None);
         }
         if height.0 > tip + 1 {
-            self.ahead
-                .entry(height.0)
-                .or_default()
-                .push((round, pol_round, proposer, block));
+            let early = self.ahead.entry(height.0).or_default();
+            if early.len() < MAX_STREAMS {
+                early.push((round, pol_round, proposer, block));
+            }
             return Ok(None);
         }
         self.check_and_store(round, pol_round, proposer, block)
