@@ -499,72 +499,83 @@ pub fn rpc(g: &Globals, a: RpcArgs) -> Result<()> {
     let gap = (a.rate > 0).then(|| Duration::from_secs_f64(senders as f64 / a.rate as f64));
     let start_height = client.status()?.latest_height;
     let t0 = Instant::now();
-    let results: Vec<(usize, Vec<([u8; 32], Instant)>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = plans
-            .iter()
-            .enumerate()
-            .map(|(i, txs)| {
-                let node = nodes[i % nodes.len()].clone();
-                s.spawn(move || {
-                    let c = RpcClient::new(&node);
-                    let mut refused = 0;
-                    let mut sent = Vec::with_capacity(txs.len());
-                    for (n, tx) in txs.iter().enumerate() {
-                        if let Some(gap) = gap {
-                            let due = t0 + gap.mul_f64(n as f64 + i as f64 / senders as f64);
-                            if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                                std::thread::sleep(wait);
-                            }
-                        }
-                        match c.broadcast_tx_sync(tx) {
-                            Ok(r) if r.code == 0 => {
-                                sent.push((Sha256::digest(tx).into(), Instant::now()))
-                            }
-                            _ => refused += 1,
-                        }
+    // A watcher notes when each block is first seen committed (polled every 20 ms), while
+    // the senders send; it stops once it has seen `total` txs or after 120 s without them.
+    let watcher_client = RpcClient::new(&a.node);
+    let (results, watched): (Vec<(usize, Vec<([u8; 32], Instant)>)>, Result<_>) =
+        std::thread::scope(|s| {
+            let watcher = s.spawn(move || -> Result<(std::collections::HashMap<[u8; 32], Instant>, Option<Duration>)> {
+            let mut seen = std::collections::HashMap::with_capacity(total);
+            let mut height = start_height;
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while Instant::now() < deadline {
+                let latest = watcher_client.status()?.latest_height;
+                while height < latest {
+                    height += 1;
+                    let at = Instant::now();
+                    for tx in watcher_client.block(Some(height))?.txs {
+                        seen.insert(Sha256::digest(&tx).into(), at);
                     }
-                    (refused, sent)
+                }
+                if seen.len() >= total {
+                    return Ok((seen, Some(t0.elapsed())));
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Ok((seen, None))
+        });
+            let handles: Vec<_> = plans
+                .iter()
+                .enumerate()
+                .map(|(i, txs)| {
+                    let node = nodes[i % nodes.len()].clone();
+                    s.spawn(move || {
+                        let c = RpcClient::new(&node);
+                        let mut refused = 0;
+                        let mut sent = Vec::with_capacity(txs.len());
+                        for (n, tx) in txs.iter().enumerate() {
+                            if let Some(gap) = gap {
+                                let due = t0 + gap.mul_f64(n as f64 + i as f64 / senders as f64);
+                                if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                                    std::thread::sleep(wait);
+                                }
+                            }
+                            match c.broadcast_tx_sync(tx) {
+                                Ok(r) if r.code == 0 => {
+                                    sent.push((Sha256::digest(tx).into(), Instant::now()))
+                                }
+                                _ => refused += 1,
+                            }
+                        }
+                        (refused, sent)
+                    })
                 })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("sender thread"))
-            .collect()
-    });
-    let sent_in = t0.elapsed();
+                .collect();
+            let sent = handles
+                .into_iter()
+                .map(|h| h.join().expect("sender thread"))
+                .collect();
+            (sent, watcher.join().expect("watcher thread"))
+        });
+    let sent_in = results
+        .iter()
+        .flat_map(|(_, s)| s.iter().map(|(_, at)| *at))
+        .max()
+        .map_or(Duration::ZERO, |last| last.duration_since(t0));
     let refused: usize = results.iter().map(|(r, _)| r).sum();
     if refused > 0 {
         bail!("{refused} of {total} txs were refused at broadcast");
     }
     let sent_at: std::collections::HashMap<[u8; 32], Instant> =
         results.into_iter().flat_map(|(_, s)| s).collect();
-    // Wait until all txs are in committed blocks; a tx's latency runs from its broadcast to
-    // the moment its block is seen committed (polled every 20 ms).
-    let mut latencies = Vec::with_capacity(total);
-    let mut height = start_height;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut done_at = None;
-    while Instant::now() < deadline {
-        let latest = client.status()?.latest_height;
-        while height < latest {
-            height += 1;
-            let seen = Instant::now();
-            for tx in client.block(Some(height))?.txs {
-                let hash: [u8; 32] = Sha256::digest(&tx).into();
-                if let Some(at) = sent_at.get(&hash) {
-                    latencies.push(seen.saturating_duration_since(*at));
-                }
-            }
-        }
-        if latencies.len() >= total {
-            done_at = Some(t0.elapsed());
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // A tx's latency runs from its broadcast to the moment its block was seen committed.
+    let (seen, done_at) = watched?;
+    let mut latencies: Vec<Duration> = sent_at
+        .iter()
+        .filter_map(|(hash, at)| Some(seen.get(hash)?.saturating_duration_since(*at)))
+        .collect();
     let committed = latencies.len();
-    let Some(done) = done_at else {
+    let Some(done) = done_at.filter(|_| committed >= total) else {
         bail!("only {committed} of {total} txs committed within 120 s")
     };
     latencies.sort();
