@@ -541,11 +541,24 @@ fn slashing() {
     .unwrap();
     net.start(twin);
     let doubled = valcons(&net.homes[2]);
-    let info = wait_for("node2 is tombstoned for double signing", 120, || {
-        signing_infos(&net.homes[0], &net.rpc(0))
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let info = loop {
+        let found = signing_infos(&net.homes[0], &net.rpc(0))
             .into_iter()
-            .find(|i| i["address"] == doubled.as_str() && i["tombstoned"] == true)
-    });
+            .find(|i| i["address"] == doubled.as_str() && i["tombstoned"] == true);
+        if let Some(info) = found {
+            break info;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "node2 was not tombstoned for double signing within 180 s; node0's log ends:\n{}\n\
+                 the twin's log ends:\n{}",
+                net.log_tail(0),
+                net.log_tail(twin)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
     assert!(
         info["jailed_until"]
             .as_str()
