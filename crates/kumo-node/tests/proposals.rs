@@ -113,3 +113,109 @@ fn sha(bytes: &[u8]) -> [u8; 32] {
     use sha2::{Digest, Sha256};
     Sha256::digest(bytes).into()
 }
+
+/// The evidence path end to end in memory: two conflicting precommits signed with the
+/// validator's consensus key go into a block, every node's check accepts them, and executing
+/// the block slashes and tombstones the validator (the engine's part, noticing the double sign
+/// on the network, is exercised by the network tests).
+#[test]
+fn double_sign_evidence_in_a_block_tombstones_the_validator() {
+    use borsh::BorshSerialize;
+    use cosmos_sdk_proto::cosmos::slashing::v1beta1 as slashing;
+    use kumo_node::consensus::context::{Address, BlockHash, Height, Signature, Vote};
+    use kumo_node::consensus::signing::vote_sign_bytes;
+    use kumo_node::rpc::backend::RpcBackend;
+    use malachitebft_core_types::{NilOrVal, Round, SignedMessage, VoteType};
+    use prost::Message;
+
+    let consensus = Ed25519Key::generate();
+    let operator = kumo_crypto::Address([9; 20]);
+    let mut g = Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
+    g.add_account(
+        &operator.to_string(),
+        &[kumo_app::coins::Coin::new("uakt", 2_000_000_000)],
+    )
+    .unwrap();
+    kumo_app::staking::genesis::add_genesis_validator(
+        &mut g,
+        &operator,
+        &consensus.public(),
+        "v",
+        1_000_000_000,
+        kumo_proto::math::DEC_ONE / 10,
+    )
+    .unwrap();
+    let node = Node::with_parts(
+        NodeConfig::new(CHAIN, "test"),
+        &g.to_json(),
+        consensus.clone(),
+        &Ed25519Key::generate(),
+        Store::in_memory(StoreOptions::default()).unwrap(),
+    )
+    .unwrap();
+    let me = node.validator_address();
+    assert_eq!(node.valset(1).unwrap().validators[0].voting_power, 1_000);
+    for t in 0..3 {
+        node.produce_block_at(at(1_000 + t)).unwrap();
+    }
+    let vote = |value: u8| {
+        let v = Vote {
+            vote_type: VoteType::Precommit,
+            height: Height(2),
+            round: Round::new(0),
+            value: NilOrVal::Val(BlockHash([value; 32])),
+            validator: Address(me),
+            extension: None,
+        };
+        let sig = consensus.sign(&vote_sign_bytes(CHAIN, &v));
+        let signed: SignedMessage<kumo_node::consensus::KumoContext, Vote> =
+            SignedMessage::new(v, Signature(sig.try_into().unwrap()));
+        let mut out = Vec::new();
+        signed.serialize(&mut out).unwrap();
+        out
+    };
+    let evidence = Evidence {
+        kind: EvidenceKind::DuplicateVote,
+        validator_address: me,
+        height: 2,
+        first: vote(1),
+        second: vote(2),
+    };
+    // The same vote twice is no double sign.
+    let same = Evidence {
+        second: vote(1),
+        ..evidence.clone()
+    };
+    let b = node.build_block(me, at(1_003), vec![same]).unwrap();
+    refused(&node, &b, 1_003, "does not prove a double sign");
+
+    let block = node.build_block(me, at(1_003), vec![evidence]).unwrap();
+    node.check_block(&block, at(1_003)).unwrap();
+    let id = kumo_node::node::block_id(&block);
+    let sig = consensus.sign(&kumo_node::consensus::signing::precommit_sign_bytes(
+        CHAIN,
+        4,
+        Round::new(0),
+        BlockHash(id.hash),
+        Address(me),
+    ));
+    let commit = node.commit_from_signatures(
+        4,
+        0,
+        id,
+        block.header.time,
+        &[(me, sig.try_into().unwrap())],
+    );
+    node.commit_block(block, commit).unwrap();
+
+    let r = node.abci_query(
+        "/cosmos.slashing.v1beta1.Query/SigningInfos",
+        &slashing::QuerySigningInfosRequest::default().encode_to_vec(),
+        0,
+    );
+    assert_eq!(r.code, 0, "{}", r.log);
+    let infos = slashing::QuerySigningInfosResponse::decode(&r.value[..]).unwrap();
+    let info = &infos.info[0];
+    assert!(info.tombstoned, "{info:?}");
+    assert_eq!(info.jailed_until.as_ref().unwrap().seconds, 253_402_300_799);
+}
