@@ -133,6 +133,9 @@ pub struct Node {
     genesis_json: serde_json::Value,
     /// The bonded set InitChain reported (the validator set of heights 1 and 2).
     genesis_valset: ValidatorSet,
+    /// Genesis bonds no validator and this node's key stands in (in-memory test chains only:
+    /// a real node refuses to start such a chain).
+    stand_in: bool,
     /// Validator sets by height, read through from the block store.
     valsets: Mutex<BTreeMap<u64, Arc<ValidatorSet>>>,
     /// The consensus network's peers, refreshed by the consensus host.
@@ -248,7 +251,8 @@ impl Node {
         let mut app = App::new(store.clone(), app_cfg);
         let genesis_updates = app.init_chain(&genesis)?;
         let mut genesis_valset = ValidatorSet::default().apply(&genesis_updates);
-        if genesis_valset.validators.is_empty() {
+        let stand_in = genesis_valset.validators.is_empty() && store.last_commit().height == 0;
+        if stand_in {
             // A chain with no staking validator (in-memory test chains): this node's key
             // stands in, so blocks still carry a verifiable commit.
             genesis_valset = ValidatorSet::new(vec![Validator::new(validator.public(), 1)]);
@@ -302,6 +306,7 @@ impl Node {
             validator,
             genesis_json,
             genesis_valset,
+            stand_in,
             valsets: Mutex::new(BTreeMap::new()),
             peers: Mutex::new(Vec::new()),
             gossip: std::sync::OnceLock::new(),
@@ -352,6 +357,11 @@ impl Node {
         }
         cache.insert(height, set.clone());
         Some(set)
+    }
+
+    /// Whether genesis bonds no validator (this node's key stands in for tests).
+    pub fn has_no_genesis_validator(&self) -> bool {
+        self.stand_in
     }
 
     /// This node's consensus address.

@@ -269,6 +269,12 @@ fn peer_node_id(id: &libp2p::PeerId) -> Option<String> {
 
 /// Refuses to start a node whose chain has no validator to make blocks.
 pub fn check_has_validators(node: &Node) -> Result<()> {
+    if node.has_no_genesis_validator() {
+        bail!(
+            "genesis has no bonded validator: create one with `kumo genesis gentx` and \
+             `kumo genesis collect-gentxs` before starting"
+        );
+    }
     match node.valset(node.tip_height() + 1) {
         Some(v) if !v.validators.is_empty() => Ok(()),
         _ => bail!(
