@@ -144,7 +144,13 @@ pub struct Node {
     gossip: std::sync::OnceLock<crate::gossip::TxGossip>,
     /// Whether the node is catching up through block sync.
     syncing: AtomicBool,
+    /// Double signs this node knows of (seen by its engine or gossiped by peers), for the next
+    /// block it proposes.
+    evidence: Mutex<Vec<Evidence>>,
 }
+
+/// Evidence travels on the tx gossip topic, tagged so it is never taken for a tx.
+const EVIDENCE_TAG: &[u8] = b"kumo/evidence/v1:";
 
 pub fn now() -> BlockTime {
     let d = SystemTime::now()
@@ -311,6 +317,7 @@ impl Node {
             peers: Mutex::new(Vec::new()),
             gossip: std::sync::OnceLock::new(),
             syncing: AtomicBool::new(false),
+            evidence: Mutex::new(Vec::new()),
         })
     }
 
@@ -571,7 +578,7 @@ impl Node {
     /// Evidence is valid when it holds two different messages of the same kind, height, round
     /// and step, both signed by a validator of that height, no older than the slashing
     /// module's evidence age.
-    fn check_evidence(&self, e: &Evidence, height: u64) -> Result<(), String> {
+    pub fn check_evidence(&self, e: &Evidence, height: u64) -> Result<(), String> {
         use crate::consensus::signing::{proposal_sign_bytes, vote_sign_bytes};
         if e.height >= height || height - e.height > MAX_EVIDENCE_AGE_BLOCKS {
             return Err("evidence height out of range".into());
@@ -827,6 +834,10 @@ impl Node {
             .lock()
             .expect("valsets lock")
             .insert(height + 2, Arc::new(after_next));
+        self.evidence
+            .lock()
+            .expect("evidence lock")
+            .retain(|e| !stored.block.evidence.contains(e));
         *tip = Tip {
             height,
             block_id: Some(block_id),
@@ -1282,9 +1293,54 @@ impl Node {
         }
     }
 
-    /// Admits a tx that arrived through gossip (not gossiped again: the network forwards it).
+    /// Admits a tx that arrived through gossip (not gossiped again: the network forwards it),
+    /// or keeps gossiped evidence that checks out.
     pub fn admit_gossiped(&self, tx: Vec<u8>) -> bool {
+        if let Some(bytes) = tx.strip_prefix(EVIDENCE_TAG) {
+            let Ok(e) = postcard::from_bytes::<Evidence>(bytes) else {
+                tracing::warn!("a peer gossiped undecodable evidence");
+                return false;
+            };
+            return match self.check_evidence(&e, self.tip_height() + 1) {
+                Ok(()) => {
+                    self.add_evidence(e, false);
+                    true
+                }
+                Err(why) => {
+                    tracing::warn!("a peer gossiped bad evidence: {why}");
+                    false
+                }
+            };
+        }
         matches!(self.admit(tx, false), Ok(r) if r.is_ok())
+    }
+
+    /// Keeps a double sign for the next block this node proposes; `gossip`: tell peers too, so
+    /// whoever proposes next can include it.
+    pub fn add_evidence(&self, e: Evidence, gossip: bool) {
+        let mut pending = self.evidence.lock().expect("evidence lock");
+        if pending.contains(&e) || pending.len() >= 100 {
+            return;
+        }
+        tracing::warn!(
+            validator = %hex::encode_upper(e.validator_address),
+            height = e.height,
+            kind = ?e.kind,
+            "double sign; it goes into the next block proposed"
+        );
+        if gossip {
+            if let Some(g) = self.gossip.get() {
+                let mut tagged = EVIDENCE_TAG.to_vec();
+                tagged.extend(postcard::to_allocvec(&e).expect("evidence encodes"));
+                g.publish(tagged);
+            }
+        }
+        pending.push(e);
+    }
+
+    /// The evidence a proposal of ours carries.
+    pub fn pending_evidence(&self) -> Vec<Evidence> {
+        self.evidence.lock().expect("evidence lock").clone()
     }
 
     pub(crate) fn set_gossip(&self, g: crate::gossip::TxGossip) {

@@ -55,8 +55,6 @@ pub struct Host {
     streams: BTreeMap<(Vec<u8>, StreamId), PartStream>,
     /// Complete blocks for a height above ours, checked once we get there.
     ahead: BTreeMap<u64, Vec<(Round, Round, Address, Block)>>,
-    /// Double signs reported by the engine, for our next proposal.
-    evidence: Vec<Evidence>,
     timeouts: LinearTimeouts,
     target_time: Duration,
     address: Address,
@@ -86,7 +84,6 @@ impl Host {
             network,
             streams: BTreeMap::new(),
             ahead: BTreeMap::new(),
-            evidence: Vec::new(),
             timeouts: LinearTimeouts::default(),
             target_time,
             address,
@@ -259,7 +256,7 @@ impl Host {
         }
         let block = tokio::task::block_in_place(|| {
             self.node
-                .build_block(self.address.0, now(), self.evidence.clone())
+                .build_block(self.address.0, now(), self.node.pending_evidence())
         })?;
         anyhow::ensure!(
             block.header.height == height,
@@ -516,13 +513,11 @@ impl Host {
             block.header.time,
             &sigs,
         );
-        let included: Vec<Evidence> = block.evidence.clone();
         // Catching up while decisions come from block sync; following once they come from
         // consensus rounds.
         self.node.set_syncing(self.synced.remove(&h));
         self.synced.retain(|s| *s > h);
         let stored = tokio::task::block_in_place(|| self.node.commit_block(block, commit))?;
-        self.evidence.retain(|e| !included.contains(e));
         let signed = cert.commit_signatures.len();
         tracing::info!(
             height = h,
@@ -571,17 +566,16 @@ impl Host {
         let (Ok(first), Ok(second)) = (first, second) else {
             return;
         };
-        tracing::warn!(validator = %addr, %height, ?kind, "double sign seen; it goes into our next proposal");
-        let e = Evidence {
-            kind,
-            validator_address: addr.0,
-            height: height.0,
-            first,
-            second,
-        };
-        if !self.evidence.contains(&e) && self.evidence.len() < 100 {
-            self.evidence.push(e);
-        }
+        self.node.add_evidence(
+            Evidence {
+                kind,
+                validator_address: addr.0,
+                height: height.0,
+                first,
+                second,
+            },
+            true,
+        );
     }
 
     fn decided_values(&self, from: u64, to: u64) -> Vec<RawDecidedValue<KumoContext>> {
