@@ -534,12 +534,13 @@ fn slashing() {
 
 /// A second process signing with a validator's consensus key is slashed and tombstoned.
 ///
-/// Ignored by default: whether the twin's messages conflict with the original's depends on
-/// timing (seen at the twin's start, when it votes before it has the round's proposal), so a
-/// run can go minutes without one. The evidence path itself (a block carrying the double sign,
-/// checked by every node, slashing and tombstoning) is tested deterministically in
-/// `crates/kumo-node/tests/proposals.rs`. Run with `cargo test --release -p kumo --test network
-/// -- --ignored double_sign`.
+/// Ignored by default: the engine sees the conflict only when the twin's votes differ from the
+/// original's, which depends on timing (seen while the twin catches up, when it votes before it
+/// has the round's proposal); by hand it happened within 30 s, in test runs sometimes not within
+/// 180 s. Once seen, the evidence is gossiped and lands in the next block. The evidence path
+/// itself (a block carrying the double sign, checked by every node, slashing and tombstoning)
+/// is tested deterministically in `crates/kumo-node/tests/proposals.rs`. Run with
+/// `cargo test --release -p kumo --test network -- --ignored double_sign`.
 #[test]
 #[ignore]
 fn double_sign_twin() {
