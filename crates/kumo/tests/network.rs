@@ -266,28 +266,27 @@ fn validator_set(c: &RpcClient) -> Vec<String> {
         .collect()
 }
 
-fn send(home: &Path, from: &str, to: &str, amount: &str, node: &RpcClient) -> String {
-    let out = kumo(
-        home,
-        &[
-            "tx",
-            "bank",
-            "send",
-            from,
-            to,
-            amount,
-            "--node",
-            node.url(),
-            "--chain-id",
-            CHAIN,
-            "--yes",
-            "--output",
-            "json",
-        ],
-    );
+/// Runs `kumo tx ARGS` against `node` (sync broadcast) and returns the tx hash.
+fn tx(home: &Path, args: &[&str], node: &RpcClient) -> String {
+    let mut all = vec!["tx"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&[
+        "--node",
+        node.url(),
+        "--chain-id",
+        CHAIN,
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    let out = kumo(home, &all);
     let v: Value = serde_json::from_str(out.trim()).unwrap_or_else(|_| panic!("{out}"));
     assert_eq!(v["code"], 0, "{out}");
     v["txhash"].as_str().unwrap().to_string()
+}
+
+fn send(home: &Path, from: &str, to: &str, amount: &str, node: &RpcClient) -> String {
+    tx(home, &["bank", "send", from, to, amount], node)
 }
 
 #[test]
@@ -409,28 +408,20 @@ fn four_validators() {
         .wait_for_tx(&hash, Duration::from_secs(30))
         .unwrap();
     let address = consensus_address(&home);
-    let created = kumo(
+    let created = tx(
         &home,
         &[
-            "tx",
             "staking",
             "create-validator",
             "op",
             "100000000000uakt",
             "--moniker",
             "late",
-            "--node",
-            net.rpc(full).url(),
-            "--chain-id",
-            CHAIN,
-            "--yes",
-            "--output",
-            "json",
         ],
+        &net.rpc(full),
     );
-    let created: Value = serde_json::from_str(created.trim()).unwrap();
     net.rpc(0)
-        .wait_for_tx(created["txhash"].as_str().unwrap(), Duration::from_secs(30))
+        .wait_for_tx(&created, Duration::from_secs(30))
         .unwrap();
     wait_for("the new validator signs blocks", 60, || {
         let tip = net.height(0)?;
@@ -440,27 +431,13 @@ fn four_validators() {
     let valoper = kumo_crypto::Address::from_bech32(&op, "akash")
         .unwrap()
         .to_bech32("akashvaloper");
-    let unbond = kumo(
+    let unbond = tx(
         &home,
-        &[
-            "tx",
-            "staking",
-            "unbond",
-            "op",
-            &valoper,
-            "100000000000uakt",
-            "--node",
-            net.rpc(full).url(),
-            "--chain-id",
-            CHAIN,
-            "--yes",
-            "--output",
-            "json",
-        ],
+        &["staking", "unbond", "op", &valoper, "100000000000uakt"],
+        &net.rpc(full),
     );
-    let unbond: Value = serde_json::from_str(unbond.trim()).unwrap();
     net.rpc(0)
-        .wait_for_tx(unbond["txhash"].as_str().unwrap(), Duration::from_secs(30))
+        .wait_for_tx(&unbond, Duration::from_secs(30))
         .unwrap();
     wait_for("the unbonded validator leaves the set", 60, || {
         (!validator_set(&net.rpc(0)).contains(&address)).then_some(())
