@@ -45,6 +45,14 @@ pub struct NodeConfig {
     /// CometBFT-style node id (`<40 hex>@host:port`).
     #[serde(default)]
     pub persistent_peers: Vec<String>,
+    /// How long a validator waits for the round's proposal before it prevotes nil (CometBFT's
+    /// `timeout_propose`; each further round waits 500 ms more).
+    #[serde(default = "default_timeout_propose_ms")]
+    pub timeout_propose_ms: u64,
+}
+
+fn default_timeout_propose_ms() -> u64 {
+    3000
 }
 
 fn default_p2p_laddr() -> String {
@@ -68,11 +76,16 @@ impl NodeConfig {
             index_events: Vec::new(),
             p2p_laddr: default_p2p_laddr(),
             persistent_peers: Vec::new(),
+            timeout_propose_ms: default_timeout_propose_ms(),
         }
     }
 
     pub fn block_time(&self) -> Duration {
         Duration::from_millis(self.block_time_ms)
+    }
+
+    pub fn timeout_propose(&self) -> Duration {
+        Duration::from_millis(self.timeout_propose_ms)
     }
 }
 
@@ -164,6 +177,13 @@ impl Home {
                 "invalid node config {}: state_checkpoint_every must be at least 1 (default {})",
                 path.display(),
                 default_state_checkpoint_every()
+            );
+        }
+        if cfg.timeout_propose_ms == 0 {
+            bail!(
+                "invalid node config {}: timeout_propose_ms must be at least 1 (default {})",
+                path.display(),
+                default_timeout_propose_ms()
             );
         }
         Ok(cfg)

@@ -78,13 +78,17 @@ impl Host {
         target_time: Duration,
     ) -> Host {
         let address = Address(node.validator_address());
+        let timeouts = LinearTimeouts {
+            propose: node.config().timeout_propose(),
+            ..LinearTimeouts::default()
+        };
         Host {
             node,
             proposals,
             network,
             streams: BTreeMap::new(),
             ahead: BTreeMap::new(),
-            timeouts: LinearTimeouts::default(),
+            timeouts,
             target_time,
             address,
             synced: Default::default(),
@@ -246,12 +250,7 @@ impl Host {
     /// restart), else a new one from the mempool, stored before it is returned.
     fn own_proposal(&mut self, height: u64, round: Round) -> Result<([u8; 32], Vec<u8>)> {
         let r = round_u32(round);
-        if let Some((hash, p)) = self
-            .proposals
-            .at_round(height, r)?
-            .into_iter()
-            .find(|(_, p)| p.proposer == self.address.0)
-        {
+        if let Some((hash, p)) = self.proposals.own_at(height, r)? {
             return Ok((hash, p.block));
         }
         let block = tokio::task::block_in_place(|| {
@@ -265,7 +264,7 @@ impl Host {
         );
         let hash = header_hash(&block.header);
         let bytes = encode_block(&block);
-        self.proposals.put(
+        self.proposals.put_own(
             height,
             r,
             &hash,

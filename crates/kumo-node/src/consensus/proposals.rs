@@ -9,6 +9,10 @@ use std::path::Path;
 
 /// (height, round, block hash) -> StoredProposal.
 const PROPOSALS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("proposals");
+/// (height, round) -> hash of the block this node built for it. Only these are re-offered on a
+/// repeated `GetValue`: a block streamed by another process holding our key (a twin) is not ours
+/// to re-sign, and signing it would hide the twin's double sign from the network.
+const OWN: TableDefinition<&[u8], &[u8]> = TableDefinition::new("own_proposals");
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredProposal {
@@ -42,6 +46,7 @@ impl ProposalStore {
             .with_context(|| format!("cannot open the proposal store {}", path.display()))?;
         let txn = db.begin_write()?;
         txn.open_table(PROPOSALS)?;
+        txn.open_table(OWN)?;
         txn.commit()?;
         Ok(ProposalStore { db })
     }
@@ -58,6 +63,47 @@ impl ProposalStore {
         }
         txn.commit()?;
         Ok(())
+    }
+
+    /// Stores a block this node built, durably, and remembers it as our proposal for the round.
+    pub fn put_own(
+        &self,
+        height: u64,
+        round: u32,
+        hash: &[u8; 32],
+        p: &StoredProposal,
+    ) -> Result<()> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut t = txn.open_table(PROPOSALS)?;
+            t.insert(
+                &key(height, round, hash)[..],
+                &postcard::to_allocvec(p).expect("encodes")[..],
+            )?;
+            let mut own = txn.open_table(OWN)?;
+            own.insert(&key(height, round, &[0; 32])[..12], &hash[..])?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The block this node built for `(height, round)`, if any.
+    pub fn own_at(&self, height: u64, round: u32) -> Result<Option<([u8; 32], StoredProposal)>> {
+        let hash: [u8; 32] = {
+            let txn = self.db.begin_read()?;
+            let t = txn.open_table(OWN)?;
+            let Some(v) = t.get(&key(height, round, &[0; 32])[..12])? else {
+                return Ok(None);
+            };
+            match v.value().try_into() {
+                Ok(h) => h,
+                Err(_) => return Ok(None),
+            }
+        };
+        Ok(self
+            .at_round(height, round)?
+            .into_iter()
+            .find(|(h, _)| *h == hash))
     }
 
     fn scan(&self, from: [u8; 44], to: [u8; 44]) -> Result<Vec<([u8; 32], u32, StoredProposal)>> {
@@ -104,6 +150,8 @@ impl ProposalStore {
             let mut t = txn.open_table(PROPOSALS)?;
             let end = key(height, 0, &[0; 32]);
             t.retain_in(..&end[..], |_, _| false)?;
+            let mut own = txn.open_table(OWN)?;
+            own.retain_in(..&end[..12], |_, _| false)?;
         }
         txn.commit()?;
         Ok(())
@@ -135,8 +183,13 @@ mod tests {
         assert_eq!(s.at_round(5, 1).unwrap(), vec![([2; 32], p(2))]);
         assert_eq!(s.by_hash(5, &[2; 32]).unwrap(), Some(p(2)));
         assert_eq!(s.by_hash(6, &[2; 32]).unwrap(), None);
+        // Only a block we built counts as ours, even if another one names our address.
+        assert_eq!(s.own_at(5, 1).unwrap(), None);
+        s.put_own(5, 1, &[4; 32], &p(2)).unwrap();
+        assert_eq!(s.own_at(5, 1).unwrap(), Some(([4; 32], p(2))));
         s.prune_below(6).unwrap();
         assert!(s.at_round(5, 0).unwrap().is_empty());
+        assert_eq!(s.own_at(5, 1).unwrap(), None);
         assert_eq!(s.at_round(6, 0).unwrap().len(), 1);
     }
 }
