@@ -167,6 +167,14 @@ pub enum Decline {
     ScriptBusy {
         limit: usize,
     },
+    /// A unit asks for a leased IP endpoint (SDL `ip:`); this provider has no IP leasing.
+    LeasedIpUnsupported {
+        unit: u32,
+    },
+    /// The order asks for GPUs and this provider's containers run without a GPU runtime.
+    NoGpuRuntime {
+        asked: u128,
+    },
 }
 
 impl fmt::Display for Decline {
@@ -298,6 +306,16 @@ impl fmt::Display for Decline {
                 f,
                 "all {limit} pricing script slots stayed busy for the whole timeout \
                  (pricing.script.process_limit)"
+            ),
+            LeasedIpUnsupported { unit } => write!(
+                f,
+                "resource unit {unit} asks for a leased IP endpoint (`ip:` in the SDL); this \
+                 provider does not offer leased IPs"
+            ),
+            NoGpuRuntime { asked } => write!(
+                f,
+                "the order asks for {asked} GPU(s), but this provider runs containers without a \
+                 GPU runtime (install the NVIDIA container runtime and set runtime.gpu = true)"
             ),
         }
     }

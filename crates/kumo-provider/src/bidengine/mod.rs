@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin;
 use kumo_proto::akash::base::attributes::v1::Attribute;
+use kumo_proto::akash::base::resources::v1beta4::endpoint::Kind;
 use kumo_proto::akash::base::resources::v1beta4::Gpu;
 use kumo_proto::akash::deployment::v1beta4::GroupSpec;
 use kumo_proto::akash::market::v1::OrderId;
@@ -243,6 +244,10 @@ pub fn should_bid(group: &GroupSpec, p: &ProviderState) -> Result<String, Declin
                 return Err(Decline::StorageClassNotAdvertised { class });
             }
         }
+        // kumo has no IP leasing: the runtime refuses `ip:` endpoints, so never bid on them.
+        if r.endpoints.iter().any(|e| e.kind == Kind::LeasedIp as i32) {
+            return Err(Decline::LeasedIpUnsupported { unit: r.id });
+        }
         if let Some(Gpu { units, attributes }) = &r.gpu {
             let n = units.as_ref().map(|v| v.val.as_slice()).unwrap_or_default();
             let has_units = !n.is_empty() && n != b"0";
@@ -296,7 +301,7 @@ pub fn should_bid(group: &GroupSpec, p: &ProviderState) -> Result<String, Declin
 }
 
 /// One decision, as the status shows it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DecisionRecord {
     pub order: String,
     pub bid: bool,
@@ -325,30 +330,54 @@ impl BidEngine {
         }
     }
 
-    /// `shouldBid` → reserve → price → ceiling. A decline after the reservation releases it.
+    /// `shouldBid` → GPU runtime → reserve → price → ceiling. A decline after the reservation
+    /// releases it.
     pub fn decide(&mut self, order: &OrderId, group: &GroupSpec) -> Decision {
-        let denom = match should_bid(group, &self.provider) {
-            Ok(d) => d,
-            Err(e) => return Decision::Decline(e),
+        decide_in(
+            &self.provider,
+            &mut self.inventory,
+            &self.pricing,
+            order,
+            group,
+        )
+    }
+
+    /// What [`BidEngine::decide`] would answer for this order now, without reserving anything
+    /// or logging (the gateway's public `/orders/…/decision`). An order the provider already
+    /// reserved for is judged as if that reservation were free. A pricing script is not run:
+    /// such a decision is `unknown` once everything but the price fits.
+    pub fn evaluate(&self, order: &OrderId, group: &GroupSpec) -> Evaluation {
+        let mut inventory = self.inventory.clone();
+        inventory.unreserve(order);
+        let decision = decide_in(&self.provider, &mut inventory, &self.pricing, order, group);
+        let key = order_key(order);
+        let (decision, reason, price) = match decision {
+            Decision::Bid(b) => ("bid", String::new(), Some(b.price)),
+            Decision::Decline(d) => ("decline", d.to_string(), None),
+            Decision::NeedsScript { .. } => (
+                "unknown",
+                "everything but the price fits; the price comes from this provider's pricing \
+                 script, which runs only for real bids"
+                    .to_string(),
+                None,
+            ),
         };
-        let max = match max_price(group) {
-            Ok(m) => m,
-            Err(e) => return Decision::Decline(e),
-        };
-        let units = match self.inventory.reserve(order, group) {
-            Ok(r) => r.units.clone(),
-            Err(e) => return Decision::Decline(e),
-        };
-        let priced = match &self.pricing {
-            Pricing::Scale(s) => s.price(&units),
-            Pricing::Script(_) => {
-                return Decision::NeedsScript {
-                    input: pricing::script_input(&units, &denom, max),
-                    denom,
-                }
-            }
-        };
-        self.conclude(order, &units, priced, max, &denom)
+        Evaluation {
+            order: key.clone(),
+            decision: decision.into(),
+            reason,
+            price: price.map(|p| PriceJson {
+                price: format!(
+                    "{}{}",
+                    dec_from_wire(&p.amount).unwrap_or_default(),
+                    p.denom
+                ),
+                denom: p.denom,
+                amount: p.amount,
+            }),
+            attributes: self.provider.attributes.clone(),
+            recorded: self.log.iter().rev().find(|r| r.order == key).cloned(),
+        }
     }
 
     /// Completes a decision whose price came from the script.
@@ -366,36 +395,7 @@ impl BidEngine {
                 reason: "the reservation made before pricing is gone".into(),
             });
         };
-        self.conclude(order, &units, price, max, &denom)
-    }
-
-    fn conclude(
-        &mut self,
-        order: &OrderId,
-        units: &[crate::inventory::Allocated],
-        price: Result<Dec, Decline>,
-        max: Dec,
-        denom: &str,
-    ) -> Decision {
-        let decision = match price {
-            Err(e) => Decision::Decline(e),
-            Ok(p) if p.is_zero() => Decision::Decline(Decline::ZeroPrice),
-            Ok(p) if p > max => Decision::Decline(Decline::PriceAboveCeiling {
-                price: format!("{p}{denom}"),
-                max: format!("{max}{denom}"),
-            }),
-            Ok(p) => Decision::Bid(Bid {
-                price: DecCoin {
-                    denom: denom.to_string(),
-                    amount: p.atomics().to_string(),
-                },
-                resources_offer: units.iter().map(pricing::offer).collect(),
-            }),
-        };
-        if matches!(decision, Decision::Decline(_)) {
-            self.inventory.unreserve(order);
-        }
-        decision
+        conclude(&mut self.inventory, order, &units, price, max, &denom)
     }
 
     /// Logs the decision (tracing, with the order id) and keeps it for the status.
@@ -445,6 +445,149 @@ impl BidEngine {
             "orders": orders,
             "decisions": self.log.iter().rev().collect::<Vec<_>>(),
         })
+    }
+}
+
+/// [`BidEngine::decide`] on any inventory (the engine's own, or a copy for [`BidEngine::evaluate`]).
+fn decide_in(
+    provider: &ProviderState,
+    inventory: &mut Inventory,
+    pricing: &Pricing,
+    order: &OrderId,
+    group: &GroupSpec,
+) -> Decision {
+    let denom = match should_bid(group, provider) {
+        Ok(d) => d,
+        Err(e) => return Decision::Decline(e),
+    };
+    if !inventory.gpu_runtime() {
+        let asked = gpus_asked(group);
+        if asked > 0 {
+            return Decision::Decline(Decline::NoGpuRuntime { asked });
+        }
+    }
+    let max = match max_price(group) {
+        Ok(m) => m,
+        Err(e) => return Decision::Decline(e),
+    };
+    let units = match inventory.reserve(order, group) {
+        Ok(r) => r.units.clone(),
+        Err(e) => return Decision::Decline(e),
+    };
+    let priced = match pricing {
+        Pricing::Scale(s) => s.price(&units),
+        Pricing::Script(_) => {
+            return Decision::NeedsScript {
+                input: pricing::script_input(&units, &denom, max),
+                denom,
+            }
+        }
+    };
+    conclude(inventory, order, &units, priced, max, &denom)
+}
+
+/// GPUs the group asks for in all: Σ units × count (unparsable counts count as one).
+fn gpus_asked(group: &GroupSpec) -> u128 {
+    group
+        .resources
+        .iter()
+        .filter_map(|u| {
+            let g = u.resource.as_ref()?.gpu.as_ref()?;
+            let v = g.units.as_ref()?.val.as_slice();
+            let n = std::str::from_utf8(v)
+                .ok()
+                .and_then(|s| s.parse::<u128>().ok())
+                .unwrap_or(u128::from(!v.is_empty()));
+            Some(n * u128::from(u.count))
+        })
+        .sum()
+}
+
+fn conclude(
+    inventory: &mut Inventory,
+    order: &OrderId,
+    units: &[crate::inventory::Allocated],
+    price: Result<Dec, Decline>,
+    max: Dec,
+    denom: &str,
+) -> Decision {
+    let decision = match price {
+        Err(e) => Decision::Decline(e),
+        Ok(p) if p.is_zero() => Decision::Decline(Decline::ZeroPrice),
+        Ok(p) if p > max => Decision::Decline(Decline::PriceAboveCeiling {
+            price: format!("{p}{denom}"),
+            max: format!("{max}{denom}"),
+        }),
+        Ok(p) => Decision::Bid(Bid {
+            price: DecCoin {
+                denom: denom.to_string(),
+                amount: p.atomics().to_string(),
+            },
+            resources_offer: units.iter().map(pricing::offer).collect(),
+        }),
+    };
+    if matches!(decision, Decision::Decline(_)) {
+        inventory.unreserve(order);
+    }
+    decision
+}
+
+/// A price as the decision endpoint shows it: the wire `DecCoin` plus a readable form.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PriceJson {
+    pub denom: String,
+    /// LegacyDec atomics (value × 10^18), as in `MsgCreateBid.price`.
+    pub amount: String,
+    /// e.g. `10.6144uakt` (per block).
+    pub price: String,
+}
+
+/// The provider's answer to "would you bid on this order?" (`GET /orders/{owner}/{dseq}/{gseq}/
+/// {oseq}/decision`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Evaluation {
+    pub order: String,
+    /// `bid`, `decline` or `unknown`.
+    pub decision: String,
+    /// Why not (empty for `bid`).
+    pub reason: String,
+    /// What it would bid, per block.
+    pub price: Option<PriceJson>,
+    /// The provider's on-chain attributes.
+    #[serde(with = "attributes_json")]
+    pub attributes: Vec<Attribute>,
+    /// The decision the daemon logged when the order was created, if it still keeps it.
+    pub recorded: Option<DecisionRecord>,
+}
+
+mod attributes_json {
+    use kumo_proto::akash::base::attributes::v1::Attribute;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Kv {
+        key: String,
+        value: String,
+    }
+
+    pub fn serialize<S: Serializer>(a: &[Attribute], s: S) -> Result<S::Ok, S::Error> {
+        a.iter()
+            .map(|a| Kv {
+                key: a.key.clone(),
+                value: a.value.clone(),
+            })
+            .collect::<Vec<_>>()
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Attribute>, D::Error> {
+        Ok(Vec::<Kv>::deserialize(d)?
+            .into_iter()
+            .map(|k| Attribute {
+                key: k.key,
+                value: k.value,
+            })
+            .collect())
     }
 }
 

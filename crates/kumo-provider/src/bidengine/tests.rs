@@ -334,13 +334,35 @@ fn orders_to_bid_on_and_not() {
             }),
         ),
         (
-            "endpoints and a leased IP",
+            "endpoints",
             provider(),
             group(vec![web(1, "100")
                 .endpoint(Kind::SharedHttp, 0)
-                .endpoint(Kind::RandomPort, 0)
-                .endpoint(Kind::LeasedIp, 1)]),
-            Bid("23.6144uakt"),
+                .endpoint(Kind::RandomPort, 0)]),
+            Bid("12.6144uakt"),
+        ),
+        (
+            "a leased IP (kumo has no IP leasing)",
+            provider(),
+            group(vec![
+                web(1, "100"),
+                Unit::new(1, 100, 64 * MI, GI, "100")
+                    .endpoint(Kind::SharedHttp, 0)
+                    .endpoint(Kind::LeasedIp, 1),
+            ]),
+            No(Decline::LeasedIpUnsupported { unit: 2 }),
+        ),
+        (
+            "GPU without a GPU runtime",
+            provider(),
+            group(vec![web(2, "1000").gpu(1, &["vendor/nvidia/model/a100"])]),
+            No(Decline::NoGpuRuntime { asked: 2 }),
+        ),
+        (
+            "no GPU runtime: CPU-only orders still get bids",
+            provider(),
+            group(vec![web(1, "100")]),
+            Bid("10.6144uakt"),
         ),
         (
             "denom not accepted",
@@ -369,9 +391,16 @@ fn orders_to_bid_on_and_not() {
             }),
         ),
     ];
+    // Rows for a provider whose containers run without a GPU runtime (runtime.gpu = false).
+    let without_gpu_runtime = [
+        "GPU without a GPU runtime",
+        "no GPU runtime: CPU-only orders still get bids",
+    ];
     let mut failures = Vec::new();
     for (name, p, g, want) in rows {
         let mut e = engine(p);
+        e.inventory
+            .set_gpu_runtime(!without_gpu_runtime.contains(&name));
         let o = order(7);
         let got = e.decide(&o, &g);
         e.record(&o, 42, &got);
@@ -523,4 +552,32 @@ async fn script_pricing_through_the_engine() {
         })
     );
     assert!(e.inventory.is_idle());
+}
+
+#[test]
+fn evaluate_answers_without_reserving() {
+    let mut e = engine(provider());
+    let g = group(vec![web(3, "100")]);
+    let ev = e.evaluate(&order(1), &g);
+    assert_eq!(ev.decision, "bid");
+    assert_eq!(ev.price.as_ref().unwrap().price, "31.8432uakt");
+    assert_eq!(ev.price.as_ref().unwrap().amount, "31843200000000000000");
+    assert!(ev.recorded.is_none());
+    assert!(e.inventory.is_idle(), "evaluating reserves nothing");
+    // After the real decision (which reserves), the order is still judged on its own, and the
+    // logged decision comes along.
+    let d = e.decide(&order(1), &g);
+    e.record(&order(1), 9, &d);
+    let ev = e.evaluate(&order(1), &g);
+    assert_eq!(ev.decision, "bid");
+    assert_eq!(ev.recorded.as_ref().unwrap().height, 9);
+    // Another order of the same size no longer fits next to the reservation.
+    let ev = e.evaluate(&order(2), &g);
+    assert_eq!(ev.decision, "decline");
+    assert!(ev.reason.starts_with("not enough CPU"), "{}", ev.reason);
+    assert!(ev.price.is_none());
+    let v = serde_json::to_value(&ev).unwrap();
+    assert_eq!(v["attributes"][0]["key"], "region");
+    let back: Evaluation = serde_json::from_value(v).unwrap();
+    assert_eq!(back, ev);
 }

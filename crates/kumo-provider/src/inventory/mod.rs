@@ -298,6 +298,9 @@ pub struct Inventory {
     overcommit: Overcommit,
     used: Usage,
     reservations: BTreeMap<String, Reservation>,
+    /// Whether GPU workloads can run (`runtime.gpu`: the NVIDIA container runtime). Without it
+    /// GPU orders get no bid, whatever GPUs the host has.
+    gpu_runtime: bool,
 }
 
 /// The order's string form `owner/dseq/gseq/oseq`, the reservation key.
@@ -316,7 +319,18 @@ impl Inventory {
             overcommit,
             used,
             reservations: BTreeMap::new(),
+            gpu_runtime: true,
         }
+    }
+
+    /// Sets whether GPU workloads can run (the daemon passes `runtime.gpu`). A new inventory
+    /// assumes they can.
+    pub fn set_gpu_runtime(&mut self, on: bool) {
+        self.gpu_runtime = on;
+    }
+
+    pub fn gpu_runtime(&self) -> bool {
+        self.gpu_runtime
     }
 
     pub fn capacity(&self) -> &Capacity {
