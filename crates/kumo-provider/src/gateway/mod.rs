@@ -3,6 +3,8 @@
 //!
 //! Routes (§3.3; JSON errors are `{"message": "..."}`):
 //! - `GET /version`, `GET /address`, `GET /status` (no authentication);
+//! - `GET /orders/{owner}/{dseq}/{gseq}/{oseq}/decision` (no authentication, **a kumo
+//!   addition**): whether the bid engine would bid on that order now, and why not;
 //! - `PUT /deployment/{dseq}/manifest` (scope `send-manifest`): the manifest must hash to the
 //!   deployment's on-chain version and fit each lease's on-chain group; each lease this provider
 //!   won for the deployment then gets its group deployed;
@@ -42,6 +44,18 @@ use crate::workload::Workloads;
 /// The `/status` body the daemon provides (`ProviderStatus`, §3.4; `address` is added here).
 pub type StatusFn = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
 
+/// The bid engine's answer for an order (`BidEngine::evaluate`), served publicly at
+/// `GET /orders/{owner}/{dseq}/{gseq}/{oseq}/decision`. Without one, that route answers
+/// `"decision": "unknown"`.
+pub type DecideFn = Arc<
+    dyn Fn(
+            &kumo_proto::akash::market::v1::OrderId,
+            &kumo_proto::akash::deployment::v1beta4::GroupSpec,
+        ) -> crate::bidengine::Evaluation
+        + Send
+        + Sync,
+>;
+
 #[derive(Clone, Debug)]
 pub struct GatewayConfig {
     /// Where to listen (Akash's port: 8443).
@@ -80,11 +94,18 @@ pub struct BoundGateway {
     config: GatewayConfig,
     listener: tls::TlsListener,
     local: SocketAddr,
+    decide: Option<DecideFn>,
 }
 
 impl BoundGateway {
     pub fn local_addr(&self) -> SocketAddr {
         self.local
+    }
+
+    /// Serves the bid engine's decisions on `/orders/…/decision`.
+    pub fn with_decisions(mut self, decide: DecideFn) -> BoundGateway {
+        self.decide = Some(decide);
+        self
     }
 
     /// Serves until `shutdown` resolves (open websockets get 5 s to finish, then are dropped).
@@ -103,6 +124,7 @@ impl BoundGateway {
             status,
             provider: self.config.provider.clone(),
             manifest_timeout: self.config.manifest_timeout,
+            decisions: routes::Decisions::new(self.decide),
         };
         let app = routes::router(state).into_make_service_with_connect_info::<tls::ConnInfo>();
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -163,6 +185,7 @@ pub async fn bind(config: GatewayConfig) -> Result<BoundGateway> {
         config,
         listener,
         local,
+        decide: None,
     })
 }
 

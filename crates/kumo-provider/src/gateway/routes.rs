@@ -34,6 +34,7 @@ pub struct AppState {
     pub status: StatusFn,
     pub provider: String,
     pub manifest_timeout: Duration,
+    pub decisions: Decisions,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -41,6 +42,10 @@ pub fn router(state: AppState) -> Router {
         .route("/version", get(version))
         .route("/address", get(address))
         .route("/status", get(status))
+        .route(
+            "/orders/{owner}/{dseq}/{gseq}/{oseq}/decision",
+            get(order_decision),
+        )
         .route("/deployment/{dseq}/manifest", put(send_manifest))
         .route("/lease/{dseq}/{gseq}/{oseq}/manifest", get(get_manifest))
         .route("/lease/{dseq}/{gseq}/{oseq}/status", get(lease_status))
@@ -190,6 +195,158 @@ async fn status(State(s): State<AppState>) -> Json<serde_json::Value> {
         o.insert("address".into(), json!(s.provider));
     }
     Json(v)
+}
+
+// ---------------------------------------------------------------- order decisions
+
+/// How long a decision is served from the cache (the order's spec never changes; capacity does).
+const DECISION_TTL: Duration = Duration::from_secs(5);
+/// Most cached decisions (the cache is emptied when full).
+const DECISION_CACHE: usize = 4096;
+/// Chain lookups for decisions in flight at once; more requests wait.
+const DECISION_LOOKUPS: usize = 4;
+
+/// The public decision route's engine hook, cache and lookup limit.
+#[derive(Clone)]
+pub struct Decisions {
+    decide: Option<super::DecideFn>,
+    cache: Arc<std::sync::Mutex<BTreeMap<String, (tokio::time::Instant, serde_json::Value)>>>,
+    lookups: Arc<tokio::sync::Semaphore>,
+}
+
+impl Decisions {
+    pub fn new(decide: Option<super::DecideFn>) -> Decisions {
+        Decisions {
+            decide,
+            cache: Arc::default(),
+            lookups: Arc::new(tokio::sync::Semaphore::new(DECISION_LOOKUPS)),
+        }
+    }
+
+    fn cached(&self, key: &str) -> Option<serde_json::Value> {
+        let cache = self.cache.lock().expect("decision cache");
+        cache
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < DECISION_TTL)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn keep(&self, key: String, v: &serde_json::Value) {
+        let mut cache = self.cache.lock().expect("decision cache");
+        if cache.len() >= DECISION_CACHE {
+            cache.clear();
+        }
+        cache.insert(key, (tokio::time::Instant::now(), v.clone()));
+    }
+}
+
+#[derive(Deserialize)]
+struct OrderPath {
+    owner: String,
+    dseq: u64,
+    gseq: u32,
+    oseq: u32,
+}
+
+fn unknown(order: &str, reason: impl Into<String>) -> serde_json::Value {
+    json!({
+        "order": order,
+        "decision": "unknown",
+        "reason": reason.into(),
+        "price": null,
+        "attributes": [],
+        "recorded": null,
+    })
+}
+
+/// `GET /orders/{owner}/{dseq}/{gseq}/{oseq}/decision`: the bid engine's decision on the order's
+/// on-chain GroupSpec, as [`crate::bidengine::Evaluation`] JSON (plus `order_state`), or
+/// `"decision": "unknown"` with the reason when it cannot be made. Public and read-only; answers
+/// are cached for 5 s.
+async fn order_decision(
+    State(s): State<AppState>,
+    Path(p): Path<OrderPath>,
+) -> ApiResult<Response> {
+    if p.owner.parse::<kumo_crypto::Address>().is_err() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("{:?} is not an akash1… address", p.owner),
+        ));
+    }
+    let id = kumo_proto::akash::market::v1::OrderId {
+        owner: p.owner,
+        dseq: p.dseq,
+        gseq: p.gseq,
+        oseq: p.oseq,
+    };
+    let key = crate::inventory::order_key(&id);
+    let body = match s.decisions.cached(&key) {
+        Some(v) => v,
+        None => {
+            let v = decide_order(&s, &id, &key).await?;
+            s.decisions.keep(key, &v);
+            v
+        }
+    };
+    Ok((
+        [(axum::http::header::CACHE_CONTROL, "public, max-age=5")],
+        Json(body),
+    )
+        .into_response())
+}
+
+async fn decide_order(
+    s: &AppState,
+    id: &kumo_proto::akash::market::v1::OrderId,
+    key: &str,
+) -> ApiResult<serde_json::Value> {
+    use kumo_proto::akash::market::v1beta5 as mv1b5;
+    let Some(decide) = s.decisions.decide.clone() else {
+        return Ok(unknown(
+            key,
+            "this provider daemon does not evaluate orders on request",
+        ));
+    };
+    let _permit = s
+        .decisions
+        .lookups
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
+    let client = s.chain.client();
+    let req = mv1b5::QueryOrderRequest {
+        id: Some(id.clone()),
+    };
+    let r = tokio::task::spawn_blocking(move || {
+        client
+            .query_proto::<_, mv1b5::QueryOrderResponse>("/akash.market.v1beta5.Query/Order", &req)
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let order = match r {
+        Ok(r) => r.order,
+        Err(e) if format!("{e:#}").contains("not found") => None,
+        Err(e) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                format!("cannot read order {key} from the chain: {e:#}"),
+            ))
+        }
+    };
+    let Some((spec, state)) = order.and_then(|o| o.spec.map(|sp| (sp, o.state))) else {
+        return Ok(unknown(
+            key,
+            format!("order {key} is not on chain (as this provider's node sees it)"),
+        ));
+    };
+    let state = mv1b5::order::State::try_from(state)
+        .map(|st| st.as_str_name().to_string())
+        .unwrap_or_else(|_| state.to_string());
+    let mut v = serde_json::to_value(decide(id, &spec)).map_err(ApiError::internal)?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("order_state".into(), json!(state));
+    }
+    Ok(v)
 }
 
 // ---------------------------------------------------------------- manifest
