@@ -5,7 +5,8 @@
 #   scripts/devnet.sh                 # fresh chain under $KUMO_HOME (default ~/.kumo-devnet)
 #   scripts/devnet.sh --block-time 2s # extra args go to `kumo devnet`
 # Stops everything on Ctrl-C. Needs cargo; the provider and demo need a running dockerd and
-# Debian's busybox-static (the demo image is built locally from it: no public registry is needed).
+# Debian's busybox-static (the demo image is built locally from it: no public registry is needed):
+# scripts/setup.sh installs them (as root, with apt) and starts dockerd when they are missing.
 # KUMO_SKIP_BUILD=1 reuses an existing target/release/kumo; KUMO_NO_PROVIDER=1 runs the node only.
 set -euo pipefail
 
@@ -13,6 +14,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 HOME_DIR="${KUMO_HOME:-$HOME/.kumo-devnet}"
 KUMO="${KUMO_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/kumo}"
+
+if [[ "${KUMO_NO_PROVIDER:-0}" != 1 ]] && ! "$ROOT/scripts/setup.sh"; then
+  echo "!! the set-up above failed: the node runs, without the provider and the demo"
+  KUMO_NO_PROVIDER=1
+fi
 
 if [[ -z "${KUMO_BIN:-}" && ( "${KUMO_SKIP_BUILD:-0}" != 1 || ! -x "$KUMO" ) ]]; then
   echo "==> building kumo (release)"
@@ -50,10 +56,6 @@ trap 'exit 0' INT TERM
 RPC="http://127.0.0.1:26657"
 for _ in $(seq 1 60); do curl -sf "$RPC/status" >/dev/null 2>&1 && break; sleep 0.5; done
 
-if ! docker info >/dev/null 2>&1; then
-  echo "==> no Docker daemon: running the node only (start dockerd for the provider and the demo)"
-  wait "$NODE_PID"; exit
-fi
 echo "==> demo image (built locally from busybox): $("$ROOT/scripts/demo-image.sh")"
 echo "==> provider: kumo provider run (log $HOME_DIR/provider/provider.log)"
 PROVIDER_PID="$("$ROOT/scripts/provider-up.sh" "$KUMO" "$HOME_DIR" "$RPC" "$HOME_DIR/provider" 8443 8080 | tail -n 1)"

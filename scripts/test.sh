@@ -71,6 +71,15 @@ on_exit() { summary; [[ $FAILED -eq 0 ]] && rm -rf "$WORK"; exit $FAILED; }
 trap on_exit EXIT
 trap 'echo "interrupted"; FAILED=1; exit 1' INT TERM
 
+# ---------------------------------------------------------------- set-up
+# docker.io, busybox-static and a running dockerd (the provider tests run real containers), and
+# the client test dependencies: installed or started when missing (scripts/setup.sh).
+if [[ "${KUMO_SKIP_COMPAT:-0}" == 1 ]]; then
+  run_step "set-up: Docker, busybox" 1800 "$ROOT/scripts/setup.sh"
+else
+  run_step "set-up: Docker, busybox, client test dependencies" 1800 "$ROOT/scripts/setup.sh" --compat
+fi
+
 # ---------------------------------------------------------------- (a) Rust tests
 if [[ "${KUMO_SKIP_CARGO:-0}" != 1 ]]; then
   run_step "cargo test --workspace --release" 3000 cargo test --workspace --release
@@ -170,7 +179,7 @@ if docker info >/dev/null 2>&1; then
     "$ROOT/scripts/provider-e2e.sh" "$KUMO" "$WORK/home" "$RPC" "$WORK/provider" \
     "${KUMO_GATEWAY_PORT:-8443}" "${KUMO_INGRESS_PORT:-8080}"
 else
-  echo "!! no Docker daemon: the provider end-to-end test cannot run (CI starts dockerd; see .ci/run)"
+  echo "!! no Docker daemon: the provider end-to-end test cannot run (see the set-up step above)"
   record "provider e2e on Docker (dockerd not running)" FAIL "$(date +%s)"
 fi
 

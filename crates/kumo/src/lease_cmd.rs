@@ -62,9 +62,15 @@ pub struct DeployArgs {
     /// Escrow deposit for the deployment.
     #[arg(long, default_value = "5000000uakt", value_name = "COINS")]
     pub deposit: String,
-    /// Longest to wait for bids, in seconds.
+    /// How long bids are collected, in seconds. Deploy takes the cheapest bid per group when
+    /// the window ends, or earlier once every active provider on chain has bid on every group
+    /// (with --provider: once that provider has bid).
     #[arg(long, default_value_t = 60, value_name = "SECS")]
     pub bid_wait: u64,
+    /// Longest to keep retrying the manifest while a provider cannot be reached (it may be
+    /// restarting), in seconds. The lease is paid meanwhile.
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    pub manifest_wait: u64,
     /// Longest to wait for the services to be up once the manifest is sent, in seconds.
     #[arg(long, default_value_t = 300, value_name = "SECS")]
     pub up_wait: u64,
@@ -298,13 +304,7 @@ pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
         .map(|p| resolve_address(p, &a.tx.keyring, &g.home))
         .transpose()?;
     let creds = credentials(g, &a.gw, &key)?;
-    let deposit = {
-        let mut c = parse_coins(&a.deposit)?;
-        if c.len() != 1 {
-            bail!("--deposit must be one coin such as 5000000uakt");
-        }
-        c.remove(0)
-    };
+    let deposit = create_deposit_of(&a.deposit)?;
     let chain = RpcClient::new(&a.tx.node);
     let dseq = chain
         .status()
@@ -329,7 +329,7 @@ pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
         groups: sdl.groups.clone(),
         hash: sdl.manifest_version.to_vec(),
         deposit: Some(Deposit {
-            amount: Some(deposit),
+            amount: Some(deposit.clone()),
             sources: vec![Source::Balance as i32],
         }),
         reclamation: None,
@@ -360,6 +360,11 @@ pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
         a.bid_wait,
     )
     .map_err(hinted)?;
+
+    // The deposit's runway at the accepted prices.
+    if let Some(line) = runway_text(&deposit, &chosen) {
+        progress(g, &line);
+    }
 
     // 3. Leases.
     let msgs: Vec<_> = chosen
@@ -399,9 +404,22 @@ pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
         leases.iter().map(|l| l.provider.clone()).collect();
     let mut clients = BTreeMap::new();
     for p in &providers {
-        let c = provider_client(&a.tx.node, p, creds.clone()).map_err(hinted)?;
-        rt.block_on(send_manifest_retrying(g, &c, dseq, &sdl.manifest))
-            .map_err(hinted)?;
+        // The lease exists and is paid from here on: a failure says so and what to run next.
+        let lease_hint = |e: anyhow::Error| {
+            anyhow::anyhow!(
+                "{e:#}\n{}",
+                lease_state_hint(&chain, &leases, p, &a.file, dseq, &a.gw.from)
+            )
+        };
+        let c = provider_client(&a.tx.node, p, creds.clone()).map_err(lease_hint)?;
+        rt.block_on(send_manifest_retrying(
+            g,
+            &c,
+            dseq,
+            &sdl.manifest,
+            Duration::from_secs(a.manifest_wait),
+        ))
+        .map_err(lease_hint)?;
         progress(g, &format!("manifest accepted by {p}"));
         clients.insert(p.clone(), c);
     }
@@ -438,7 +456,23 @@ pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
     Ok(())
 }
 
-/// Polls open bids until each group has one (from `want` if given), then picks per group.
+/// The number of providers registered on chain.
+fn active_provider_count(chain: &RpcClient) -> Result<usize> {
+    use kumo_proto::akash::provider::v1beta4 as pv1b4;
+    let r: pv1b4::QueryProvidersResponse = chain.query_proto(
+        "/akash.provider.v1beta4.Query/Providers",
+        &pv1b4::QueryProvidersRequest {
+            pagination: Some(PageRequest {
+                limit: 10_000,
+                ..Default::default()
+            }),
+        },
+    )?;
+    Ok(r.providers.len().max(1))
+}
+
+/// Collects open bids for `wait_secs` (until each group has one from every provider, or from
+/// `want` if given), then picks the cheapest per group.
 fn wait_for_bids(
     g: &Globals,
     chain: &RpcClient,
@@ -450,8 +484,14 @@ fn wait_for_bids(
 ) -> Result<Vec<mv1b5::Bid>> {
     let groups = sdl.groups.len() as u32;
     let deadline = Instant::now() + Duration::from_secs(wait_secs);
-    progress(g, &format!("waiting up to {wait_secs} s for bids…"));
-    let mut first_complete: Option<Instant> = None;
+    // Every provider that could still bid: once all have bid on every group, nothing is left
+    // to wait for.
+    let providers = active_provider_count(chain).unwrap_or(usize::MAX);
+    progress(
+        g,
+        &format!("collecting bids for up to {wait_secs} s (--bid-wait)…"),
+    );
+    let mut announced = false;
     let bids = loop {
         let r: mv1b5::QueryBidsResponse = chain.query_proto(
             "/akash.market.v1beta5.Query/Bids",
@@ -469,18 +509,28 @@ fn wait_for_bids(
             },
         )?;
         let bids: Vec<mv1b5::Bid> = r.bids.into_iter().filter_map(|b| b.bid).collect();
-        let covered = (1..=groups).all(|gseq| {
-            bids.iter().any(|b| {
-                b.id.as_ref()
-                    .is_some_and(|i| i.gseq == gseq && want.is_none_or(|w| i.provider == w))
-            })
-        });
-        if covered {
-            // The wanted provider is all we need; otherwise give other providers a moment.
-            let since = *first_complete.get_or_insert_with(Instant::now);
-            if want.is_some() || since.elapsed() >= Duration::from_secs(5) {
-                break bids;
-            }
+        let bidders = |gseq: u32| {
+            bids.iter()
+                .filter_map(|b| b.id.as_ref())
+                .filter(|i| i.gseq == gseq && want.is_none_or(|w| i.provider == w))
+                .map(|i| i.provider.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        let covered = (1..=groups).all(|gseq| !bidders(gseq).is_empty());
+        let everyone = (1..=groups).all(|gseq| bidders(gseq).len() >= providers);
+        if covered && (want.is_some() || everyone) {
+            break bids;
+        }
+        if covered && !announced {
+            announced = true;
+            let left = deadline.saturating_duration_since(Instant::now()).as_secs();
+            progress(
+                g,
+                &format!(
+                    "every group has a bid; collecting more for {left} s (until --bid-wait \
+                     ends, or every provider has bid)"
+                ),
+            );
         }
         if Instant::now() >= deadline {
             if covered {
@@ -577,39 +627,144 @@ fn print_bids(g: &Globals, bids: &[mv1b5::Bid]) {
     }
 }
 
-fn is_no_lease(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<GatewayError>()
-        .is_some_and(|ge| ge.status == 404)
-}
-
-/// PUT the manifest; a 404 (the provider has not seen the lease yet) is retried a few times.
+/// PUT the manifest. Retried with back-off for at most `limit`: a 404 (the provider has not
+/// seen the lease yet), a provider that cannot be reached (restarting), or a 5xx. Other
+/// refusals (a manifest that does not match the deployment, 422) fail at once.
 async fn send_manifest_retrying(
     g: &Globals,
     c: &ProviderClient,
     dseq: u64,
     manifest: &[kumo_sdl::manifest::Group],
+    limit: Duration,
 ) -> Result<()> {
-    const TRIES: u32 = 8;
-    for attempt in 1..=TRIES {
-        match c.send_manifest(dseq, manifest).await {
+    let deadline = Instant::now() + limit;
+    let mut pause = Duration::from_secs(1);
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let err = match c.send_manifest(dseq, manifest).await {
             Ok(()) => return Ok(()),
-            Err(e) if is_no_lease(&e) && attempt < TRIES => {
-                progress(
-                    g,
-                    &format!(
-                        "provider {} has not seen the lease yet; retrying ({attempt}/{TRIES})",
-                        c.provider
-                    ),
-                );
-                tokio::time::sleep(Duration::from_secs(3)).await;
-            }
-            Err(e) => {
-                return Err(e)
+            Err(e) => e,
+        };
+        let why = match err.downcast_ref::<GatewayError>() {
+            Some(ge) if ge.status == 404 => "has not seen the lease yet".to_string(),
+            Some(ge) if ge.status >= 500 => format!("answered {}", ge.status),
+            Some(_) => {
+                return Err(err)
                     .with_context(|| format!("provider {} refused the manifest", c.provider))
             }
+            None => format!("cannot be reached ({err:#})"),
+        };
+        if Instant::now() + pause > deadline {
+            return Err(err).with_context(|| {
+                format!(
+                    "provider {} did not take the manifest within {} s ({attempt} attempts; \
+                     it {why})",
+                    c.provider,
+                    limit.as_secs()
+                )
+            });
         }
+        progress(
+            g,
+            &format!(
+                "provider {} {why}; retrying the manifest in {} s (attempt {attempt})",
+                c.provider,
+                pause.as_secs()
+            ),
+        );
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(10));
     }
-    unreachable!("the last attempt returns")
+}
+
+/// What a failed manifest leaves behind, read from the chain: the lease's state and what to
+/// run next.
+fn lease_state_hint(
+    chain: &RpcClient,
+    leases: &[mv1::LeaseId],
+    provider: &str,
+    sdl: &std::path::Path,
+    dseq: u64,
+    from: &str,
+) -> String {
+    let mut lines = Vec::new();
+    for l in leases.iter().filter(|l| l.provider == provider) {
+        let state = chain
+            .query_proto::<_, mv1b5::QueryLeaseResponse>(
+                "/akash.market.v1beta5.Query/Lease",
+                &mv1b5::QueryLeaseRequest {
+                    id: Some(l.clone()),
+                },
+            )
+            .ok()
+            .and_then(|r| r.lease)
+            .map(|l| match mv1::lease::State::try_from(l.state) {
+                Ok(mv1::lease::State::Active) => {
+                    "active: it is paid from the deposit every block".to_string()
+                }
+                Ok(s) => format!("{}", s.as_str_name().to_ascii_lowercase()),
+                Err(_) => format!("in state {}", l.state),
+            })
+            .unwrap_or_else(|| "in an unknown state (the node did not answer)".into());
+        lines.push(format!(
+            "lease {}/{}/{} with {provider} is {state}",
+            l.dseq, l.gseq, l.oseq
+        ));
+    }
+    lines.push(format!(
+        "hint: once the provider is back, send the manifest with `kumo lease send-manifest {} \
+         --dseq {dseq} --from {from}`; to stop paying, close the deployment with \
+         `kumo tx deployment close {from} {dseq}`",
+        sdl.display()
+    ));
+    lines.join("\n")
+}
+
+/// Blocks below which a deposit's runway earns a warning: one day of 6 s blocks.
+const LOW_RUNWAY_BLOCKS: u128 = 24 * 3600 / 6;
+
+fn create_deposit_of(text: &str) -> Result<kumo_client::Coin> {
+    let mut c = parse_coins(text)?;
+    if c.len() != 1 {
+        bail!("--deposit must be one coin such as 5000000uakt");
+    }
+    Ok(c.remove(0))
+}
+
+/// How long `deposit` pays for the chosen bids: blocks and hours (6 s blocks, as the monthly
+/// prices assume), with a warning under [`LOW_RUNWAY_BLOCKS`]. None when the bids are priced
+/// in another denomination than the deposit.
+fn runway_text(deposit: &kumo_client::Coin, chosen: &[mv1b5::Bid]) -> Option<String> {
+    let mut per_block: u128 = 0;
+    for b in chosen {
+        let (amt, denom) = price_of(b);
+        if denom != deposit.denom {
+            return None;
+        }
+        per_block = per_block.checked_add(amt)?;
+    }
+    if per_block == 0 {
+        return None;
+    }
+    let dep: u128 = deposit.amount.parse().ok()?;
+    // Prices are LegacyDec atomics (18 decimals).
+    let blocks = dep.checked_mul(10u128.pow(18))? / per_block;
+    let hours = blocks * 6 / 3600;
+    let base = format!(
+        "the deposit of {}{} lasts about {blocks} blocks (~{hours} h) at {}/block",
+        deposit.amount,
+        deposit.denom,
+        per_block_text(per_block, &deposit.denom)
+    );
+    Some(if blocks < LOW_RUNWAY_BLOCKS {
+        format!(
+            "warning: {base}, less than a day; add funds with `kumo tx deployment deposit KEY DSEQ AMOUNT` \
+             or the lease closes when the escrow runs dry"
+        )
+    } else {
+        base
+    })
 }
 
 fn all_up(st: &LeaseStatus) -> bool {
@@ -803,48 +958,133 @@ fn send_manifest(g: &Globals, a: SendManifestArgs) -> Result<()> {
     let chain = RpcClient::new(&a.chain.node);
     let providers: Vec<String> = match &a.provider {
         Some(p) => vec![resolve_address(p, &a.chain.keyring, &g.home)?],
-        None => {
-            let r: mv1b5::QueryLeasesResponse = chain.query_proto(
-                "/akash.market.v1beta5.Query/Leases",
-                &mv1b5::QueryLeasesRequest {
-                    filters: Some(mv1::LeaseFilters {
-                        owner: owner.clone(),
-                        dseq: a.dseq,
-                        state: "active".into(),
-                        ..Default::default()
-                    }),
-                    pagination: Some(PageRequest {
-                        limit: 1000,
-                        ..Default::default()
-                    }),
-                },
-            )?;
-            let set: std::collections::BTreeSet<String> = r
-                .leases
-                .into_iter()
-                .filter_map(|l| l.lease.and_then(|l| l.id))
-                .map(|id| id.provider)
-                .collect();
-            if set.is_empty() {
-                bail!(
-                    "deployment {owner}/{} has no active lease; create one first",
-                    a.dseq
-                );
-            }
-            set.into_iter().collect()
-        }
+        None => active_lease_providers(&chain, &owner, a.dseq)?,
     };
+    if providers.is_empty() {
+        bail!(
+            "deployment {owner}/{} has no active lease; create one first",
+            a.dseq
+        );
+    }
     let creds = credentials(g, &a.gw, &key)?;
+    let out = deliver_manifest(g, &a.chain.node, creds, &providers, a.dseq, &sdl.manifest)?;
+    if g.output == Output::Json {
+        print_json(&json!({"dseq": a.dseq.to_string(), "accepted_by": out}));
+    }
+    Ok(())
+}
+
+/// The providers of a deployment's active leases.
+fn active_lease_providers(chain: &RpcClient, owner: &str, dseq: u64) -> Result<Vec<String>> {
+    let r: mv1b5::QueryLeasesResponse = chain.query_proto(
+        "/akash.market.v1beta5.Query/Leases",
+        &mv1b5::QueryLeasesRequest {
+            filters: Some(mv1::LeaseFilters {
+                owner: owner.to_string(),
+                dseq,
+                state: "active".into(),
+                ..Default::default()
+            }),
+            pagination: Some(PageRequest {
+                limit: 1000,
+                ..Default::default()
+            }),
+        },
+    )?;
+    let set: std::collections::BTreeSet<String> = r
+        .leases
+        .into_iter()
+        .filter_map(|l| l.lease.and_then(|l| l.id))
+        .map(|id| id.provider)
+        .collect();
+    Ok(set.into_iter().collect())
+}
+
+/// Sends the manifest to each provider (retrying while one restarts); the providers that took it.
+fn deliver_manifest(
+    g: &Globals,
+    node: &str,
+    creds: Credentials,
+    providers: &[String],
+    dseq: u64,
+    manifest: &[kumo_sdl::manifest::Group],
+) -> Result<Vec<Value>> {
     let rt = runtime()?;
     let mut out = Vec::new();
     for p in providers {
-        let c = provider_client(&a.chain.node, &p, creds.clone())?;
-        rt.block_on(send_manifest_retrying(g, &c, a.dseq, &sdl.manifest))?;
+        let c = provider_client(node, p, creds.clone())?;
+        rt.block_on(send_manifest_retrying(
+            g,
+            &c,
+            dseq,
+            manifest,
+            Duration::from_secs(60),
+        ))?;
         progress(g, &format!("manifest accepted by {p}"));
-        out.push(Value::String(p));
+        out.push(Value::String(p.clone()));
     }
+    Ok(out)
+}
+
+/// `kumo tx deployment update FROM DSEQ FILE.yaml`: the SDL's manifest version goes on chain
+/// (MsgUpdateDeployment), then its manifest to every provider with an active lease, as
+/// Akash's CLI does.
+pub fn update_from_sdl(
+    g: &Globals,
+    from: &str,
+    dseq: u64,
+    file: &std::path::Path,
+    auth_type: AuthType,
+    tx: &TxFlags,
+) -> Result<()> {
+    let sdl = kumo_sdl::parse_file(file).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let key = signer(g, &tx.keyring, from)?;
+    let owner = key.address().to_string();
+    let chain = RpcClient::new(&tx.node);
+    let version = hex::encode(sdl.manifest_version);
+    let msg = dv1b4::MsgUpdateDeployment {
+        id: Some(dv1::DeploymentId {
+            owner: owner.clone(),
+            dseq,
+        }),
+        hash: sdl.manifest_version.to_vec(),
+    };
+    let info = sign_send_wait(tx, from, &key, vec![to_any(&msg)])?;
+    progress(
+        g,
+        &format!(
+            "deployment {owner}/{dseq} updated to manifest version {version} at height {} (tx {})",
+            info.height, info.hash
+        ),
+    );
+    let providers = active_lease_providers(&chain, &owner, dseq)?;
+    if providers.is_empty() {
+        progress(
+            g,
+            "the deployment has no active lease: no provider to send the manifest to",
+        );
+    }
+    let gw = GatewayFlags {
+        from: from.to_string(),
+        auth_type,
+    };
+    let creds = credentials(g, &gw, &key)?;
+    let out =
+        deliver_manifest(g, &tx.node, creds, &providers, dseq, &sdl.manifest).map_err(|e| {
+            anyhow::anyhow!(
+                "{e:#}\nthe new version is on chain; send its manifest again with \
+                 `kumo lease send-manifest {} --dseq {dseq} --from {from}`",
+                file.display()
+            )
+        })?;
     if g.output == Output::Json {
-        print_json(&json!({"dseq": a.dseq.to_string(), "accepted_by": out}));
+        print_json(&json!({
+            "txhash": info.hash,
+            "height": info.height.to_string(),
+            "dseq": dseq.to_string(),
+            "manifest_version": version,
+            "accepted_by": out,
+        }));
     }
     Ok(())
 }
@@ -911,6 +1151,44 @@ async fn shell(client: &ProviderClient, lease: &mv1::LeaseId, a: &ShellArgs) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bid(gseq: u32, atomics: u128, denom: &str) -> mv1b5::Bid {
+        mv1b5::Bid {
+            id: Some(mv1::BidId {
+                gseq,
+                ..Default::default()
+            }),
+            price: Some(cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin {
+                denom: denom.into(),
+                amount: atomics.to_string(),
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn runway_of_the_deposit() {
+        let one = 10u128.pow(18);
+        let dep = kumo_client::Coin {
+            denom: "uakt".into(),
+            amount: "5000000".into(),
+        };
+        // 100 + 25 uakt/block: 40,000 blocks, 66 h of 6 s blocks; no warning.
+        let t = runway_text(&dep, &[bid(1, 100 * one, "uakt"), bid(2, 25 * one, "uakt")]).unwrap();
+        assert_eq!(
+            t,
+            "the deposit of 5000000uakt lasts about 40000 blocks (~66 h) at 125uakt/block"
+        );
+        // 1000 uakt/block: 5,000 blocks, under a day: a warning with what to do.
+        let t = runway_text(&dep, &[bid(1, 1000 * one, "uakt")]).unwrap();
+        assert!(
+            t.starts_with("warning: the deposit of 5000000uakt lasts about 5000 blocks (~8 h)"),
+            "{t}"
+        );
+        assert!(t.contains("kumo tx deployment deposit"), "{t}");
+        // Priced in another denomination: no figure rather than a wrong one.
+        assert_eq!(runway_text(&dep, &[bid(1, one, "uact")]), None);
+    }
 
     #[test]
     fn monthly_prices() {

@@ -504,8 +504,14 @@ pub struct DepositArgs {
 pub struct UpdateArgs {
     pub from: String,
     pub dseq: u64,
-    /// New manifest hash: 64 hex digits (SHA-256).
+    /// The new SDL file (its manifest version goes on chain, then its manifest to the
+    /// providers of the deployment's active leases), or a manifest hash of 64 hex digits
+    /// (SHA-256; on chain only).
+    #[arg(value_name = "SDL_OR_HASH")]
     pub hash: String,
+    /// How to authenticate to the providers when sending the manifest.
+    #[arg(long, value_enum, default_value_t = crate::lease_cmd::AuthType::Jwt)]
+    pub auth_type: crate::lease_cmd::AuthType,
     #[command(flatten)]
     pub tx: TxFlags,
 }
@@ -750,11 +756,28 @@ pub fn tx_deployment(g: &Globals, c: DeploymentTxCmd) -> Result<()> {
             execute(g, &a.tx, &a.from, vec![to_any(&msg)])
         }
         DeploymentTxCmd::Update(a) => {
+            let path = std::path::Path::new(&a.hash);
+            if path.is_file() {
+                return crate::lease_cmd::update_from_sdl(
+                    g,
+                    &a.from,
+                    a.dseq,
+                    path,
+                    a.auth_type,
+                    &a.tx,
+                );
+            }
+            if a.hash.ends_with(".yaml") || a.hash.ends_with(".yml") {
+                bail!("SDL file {} not found", a.hash);
+            }
             let hash = hex::decode(&a.hash)
                 .ok()
                 .filter(|h| h.len() == 32)
                 .with_context(|| {
-                    format!("HASH must be 64 hex digits (SHA-256), got {:?}", a.hash)
+                    format!(
+                        "SDL_OR_HASH must be an SDL file or 64 hex digits (SHA-256), got {:?}",
+                        a.hash
+                    )
                 })?;
             let owner = key_address(g, &a.tx, &a.from)?;
             let msg = dv1b4::MsgUpdateDeployment {

@@ -477,9 +477,11 @@ pub struct PairQ {
 pub enum StakingQueryCmd {
     /// All validators (bonded first in power order is not implied; see `status`).
     Validators(Q),
+    /// One validator (akashvaloper1… or a key name).
     Validator(AddrQ),
     /// A delegator's delegations.
     Delegations(AddrQ),
+    /// One delegation of a delegator to a validator.
     Delegation(PairQ),
     /// A delegator's unbonding delegations.
     UnbondingDelegations(AddrQ),
@@ -487,6 +489,7 @@ pub enum StakingQueryCmd {
     Redelegations(AddrQ),
     /// Bonded and not-bonded tokens.
     Pool(Q),
+    /// Staking parameters (bond denom, unbonding time, max validators…).
     Params(Q),
 }
 
@@ -498,20 +501,25 @@ pub enum DistributionQueryCmd {
     Commission(AddrQ),
     /// A validator's outstanding (not yet withdrawn) rewards.
     OutstandingRewards(AddrQ),
+    /// The community pool's balance.
     CommunityPool(Q),
+    /// Distribution parameters (community tax, withdraw address rules).
     Params(Q),
 }
 
 #[derive(Subcommand, Debug)]
 pub enum MintQueryCmd {
+    /// Mint parameters (inflation bounds and rate of change, goal bonded, blocks per year).
     Params(Q),
     /// The current annual inflation.
     Inflation(Q),
+    /// Tokens minted per year at the current inflation.
     AnnualProvisions(Q),
 }
 
 #[derive(Subcommand, Debug)]
 pub enum SlashingQueryCmd {
+    /// Slashing parameters (signing window, downtime and double-sign penalties).
     Params(Q),
     /// Liveness records of all validators.
     SigningInfos(Q),
@@ -1178,9 +1186,11 @@ pub struct IdQ {
 pub enum GovQueryCmd {
     /// All proposals.
     Proposals(Q),
+    /// One proposal by id.
     Proposal(IdQ),
     /// The current (or final) tally of a proposal.
     Tally(IdQ),
+    /// Governance parameters (deposits, voting period, quorum and thresholds).
     Params(Q),
 }
 
