@@ -91,11 +91,22 @@ pub struct ChainConfig {
     pub gas_prices: String,
     /// Multiplier on simulated gas.
     pub gas_adjustment: String,
-    /// Fixed fee per tx, e.g. `5000uakt` (empty: from gas prices).
+    /// Fixed fee per tx, e.g. `5000uakt` (empty: from gas prices). Every tx is simulated
+    /// anyway; see `raise_low_fees` for when this is below what a tx needs.
     pub fees: String,
     /// How long to wait for a broadcast tx to be included.
     #[serde(with = "duration_str")]
     pub tx_timeout: Duration,
+
+    // ---- fixed fees below what a tx needs (issue 15) ----
+    /// With a fixed `fees`: every tx is still simulated, and when `gas limit × gas_prices` (the
+    /// gas limit being simulated gas × `gas_adjustment`) comes to more than `fees`, `true`
+    /// (default) pays that needed amount instead and logs a warning with both amounts, so that
+    /// no tx, above all the withdrawal that settles and closes an overdrawn lease, is stuck on
+    /// "insufficient fees"; `false` sends `fees` anyway and logs a warning with the needed
+    /// amount (the node may accept it if its minimum gas price is below `gas_prices`). `fees`
+    /// is paid as it is whenever it covers the need.
+    pub raise_low_fees: bool,
 }
 
 impl Default for ChainConfig {
@@ -107,6 +118,7 @@ impl Default for ChainConfig {
             gas_adjustment: "1.4".into(),
             fees: String::new(),
             tx_timeout: Duration::from_secs(30),
+            raise_low_fees: true,
         }
     }
 }
@@ -627,6 +639,18 @@ impl Config {
             .unwrap_or(kumo_crypto::keyring::Backend::File)
     }
 
+    /// What the daemon does when a fixed fee is below what a tx needs (`chain.raise_low_fees`).
+    pub fn fee_policy(&self) -> crate::chain::FeePolicy {
+        let mut p = crate::chain::FeePolicy {
+            raise_low_fees: self.chain.raise_low_fees,
+            ..Default::default()
+        };
+        if let Ok(price) = self.chain.gas_prices.parse() {
+            p.gas_price = price;
+        }
+        p
+    }
+
     /// Fee options of the daemon's transactions.
     pub fn fee_opts(&self) -> kumo_client::FeeOpts {
         let fees = if self.chain.fees.is_empty() {
@@ -832,6 +856,7 @@ chain_id = ""                   # empty: read from the node
 gas_prices = "0.025uakt"
 gas_adjustment = "1.4"
 fees = ""                       # a fixed fee per tx instead of gas prices, e.g. "5000uakt"
+raise_low_fees = true           # a fixed fee below gas × gas_prices is raised (false: warn only)
 tx_timeout = "30s"
 
 [bid]

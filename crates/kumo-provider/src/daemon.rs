@@ -134,7 +134,8 @@ pub async fn start(
             config.fee_opts(),
             config.chain.tx_timeout,
         )
-        .await?,
+        .await?
+        .with_fee_policy(config.fee_policy()),
     );
     let address = chain.address().to_string();
     let attributes = chain.provider_attributes().await?.ok_or_else(|| {
@@ -170,11 +171,13 @@ pub async fn start(
     let tip = chain.latest_height().await?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let (money_tx, money_rx) = mpsc::channel(1024);
+    let (dry_tx, dry_rx) = mpsc::channel(64);
     tokio::spawn(money::run(
         chain.clone(),
         config.money.withdrawal_period,
         config.money.funds_monitor_interval,
         money_rx,
+        dry_tx,
         stop_rx.clone(),
     ));
     let shared = Arc::new(Shared {
@@ -200,7 +203,7 @@ pub async fn start(
         shared: shared.clone(),
         stop: Arc::new(stop_tx),
     };
-    let task = tokio::spawn(event_loop(shared, heights, blocks_rx));
+    let task = tokio::spawn(event_loop(shared, heights, blocks_rx, dry_rx));
     Ok((daemon, task))
 }
 
@@ -319,6 +322,7 @@ async fn event_loop(
     sh: Arc<Shared>,
     heights: HeightFile,
     mut blocks: mpsc::Receiver<chain::BlockEvents>,
+    mut closed_by_chain: mpsc::Receiver<LeaseId>,
 ) -> anyhow::Result<()> {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut shutdown = sh.shutdown.clone();
@@ -332,6 +336,12 @@ async fn event_loop(
                     on_event(&sh, ev, b.height).await;
                 }
                 heights.write(b.height).context("cannot save the last processed height")?;
+                let _ = sh.money.try_send(MoneyCmd::Height(b.height));
+            }
+            Some(id) = closed_by_chain.recv() => {
+                // The money loop saw the chain close the lease (escrow dry): stop its workloads
+                // now, whether or not the close event was seen already.
+                lease_closed(&sh, id, "insufficient_funds (seen by the escrow check)", false);
             }
             _ = tick.tick() => {
                 bid_timeouts(&sh);
@@ -413,19 +423,32 @@ async fn on_event(sh: &Arc<Shared>, ev: ChainEvent, height: u64) {
             }
         }
         ChainEvent::LeaseClosed { id, reason } if id.provider == me => {
-            let oid = chain::order_of_lease(&id);
-            {
-                let mut s = sh.state.lock().expect("state lock");
-                s.leases.remove(&lease_key(&id));
-                s.orders.remove(&order_key(&oid));
-                s.engine.inventory.unreserve(&oid);
-            }
-            tracing::info!(lease = %lease_key(&id), reason = reason.as_str_name(), "lease closed");
-            let _ = sh.money.try_send(MoneyCmd::Closed(id.clone()));
-            tokio::spawn(teardown(sh.clone(), id));
+            lease_closed(sh, id, reason.as_str_name(), true);
         }
         _ => {}
     }
+}
+
+/// A lease of ours closed on chain: release it and remove its workloads. From a close event
+/// (`always`) the teardown always runs (a restart may have left workloads of a lease this run
+/// never adopted); from the escrow check only when the event has not handled it yet.
+fn lease_closed(sh: &Arc<Shared>, id: LeaseId, reason: &str, always: bool) {
+    let oid = chain::order_of_lease(&id);
+    let known = {
+        let mut s = sh.state.lock().expect("state lock");
+        let known = s.leases.remove(&lease_key(&id)).is_some();
+        if known || always {
+            s.orders.remove(&order_key(&oid));
+            s.engine.inventory.unreserve(&oid);
+        }
+        known
+    };
+    if !known && !always {
+        return;
+    }
+    tracing::info!(lease = %lease_key(&id), reason, "lease closed");
+    let _ = sh.money.try_send(MoneyCmd::Closed(id.clone()));
+    tokio::spawn(teardown(sh.clone(), id));
 }
 
 /// Decides on an order and, for a bid, broadcasts it in a task.

@@ -80,12 +80,18 @@ pub enum MoneyCmd {
     Watch(LeaseId),
     /// The lease closed: stop, after a last withdrawal.
     Closed(LeaseId),
+    /// The daemon processed this height: checks scheduled by height are due.
+    Height(u64),
 }
 
 struct Watched {
     id: LeaseId,
     next_withdraw: Instant,
     next_check: Instant,
+    /// The height at which the escrow is predicted to run dry (0: none known): the funds
+    /// check runs then, whatever the block time, so a dry escrow is settled within a block or
+    /// two of running out.
+    check_height: u64,
 }
 
 fn key(l: &LeaseId) -> String {
@@ -95,16 +101,20 @@ fn key(l: &LeaseId) -> String {
     )
 }
 
-/// The money loop: one pass per second over the watched leases; stops on shutdown.
+/// The money loop: one pass per second (and one per processed block) over the watched leases;
+/// stops on shutdown. A lease the chain closed when its escrow ran dry is reported on `closed`
+/// so the daemon removes its workloads even if it missed the close event.
 pub async fn run(
     chain: Arc<ChainClient>,
     withdrawal_period: Duration,
     check_interval: Duration,
     mut cmds: mpsc::Receiver<MoneyCmd>,
+    closed: mpsc::Sender<LeaseId>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut leases: BTreeMap<String, Watched> = BTreeMap::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut height = 0u64;
     loop {
         tokio::select! {
             _ = shutdown.changed() => return,
@@ -116,6 +126,7 @@ pub async fn run(
                         id,
                         next_withdraw: now + withdrawal_period,
                         next_check: now,
+                        check_height: 0,
                     });
                 }
                 Some(MoneyCmd::Closed(id)) => {
@@ -128,58 +139,116 @@ pub async fn run(
                         tracing::info!(lease = %key(&id), "withdrew the closed lease's earnings");
                     }
                 }
-            },
-            _ = tick.tick() => {
-                let now = Instant::now();
-                let due: Vec<String> = leases
-                    .iter()
-                    .filter(|(_, w)| w.next_withdraw <= now || w.next_check <= now)
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                for k in due {
-                    let Some(w) = leases.get_mut(&k) else { continue };
-                    if w.next_withdraw <= now {
-                        match chain.withdraw_lease(&w.id).await {
-                            Ok(tx) => {
-                                tracing::info!(lease = %k, tx = %tx.hash, "withdrew lease earnings");
-                                w.next_withdraw = now + withdrawal_period;
-                            }
-                            Err(e) => {
-                                tracing::warn!(lease = %k, "withdrawal failed: {e:#}; retrying in 1m");
-                                w.next_withdraw = now + RETRY;
-                            }
-                        }
-                    }
-                    if w.next_check <= now {
-                        w.next_check = now + match check_funds(&chain, &w.id).await {
-                            Ok(Funds::Dry) => {
-                                tracing::warn!(lease = %k, "the deployment's escrow ran dry; withdrawing so the chain closes the lease");
-                                if let Err(e) = chain.withdraw_lease(&w.id).await {
-                                    tracing::warn!(lease = %k, "withdrawal failed: {e:#}");
-                                }
-                                AFTER_DRY
-                            }
-                            Ok(f) => next_check(f, check_interval),
-                            Err(e) => {
-                                tracing::warn!(lease = %k, "escrow check failed: {e:#}; retrying in 1m");
-                                RETRY
-                            }
-                        };
+                Some(MoneyCmd::Height(h)) => {
+                    height = height.max(h);
+                    if leases.values().any(|w| w.check_height != 0 && w.check_height <= height) {
+                        pass(&chain, &mut leases, height, withdrawal_period, check_interval, &closed).await;
                     }
                 }
+            },
+            _ = tick.tick() => {
+                pass(&chain, &mut leases, height, withdrawal_period, check_interval, &closed).await;
             }
         }
     }
 }
 
-/// Reads the deployment's escrow and every active lease of the deployment.
-pub async fn check_funds(chain: &ChainClient, lease: &LeaseId) -> anyhow::Result<Funds> {
-    if chain.catching_up().await? {
-        return Ok(Funds::Remaining(1));
+/// Withdraws from and checks the escrow of every lease that is due.
+async fn pass(
+    chain: &ChainClient,
+    leases: &mut BTreeMap<String, Watched>,
+    height: u64,
+    withdrawal_period: Duration,
+    check_interval: Duration,
+    closed: &mpsc::Sender<LeaseId>,
+) {
+    let now = Instant::now();
+    let due: Vec<String> = leases
+        .iter()
+        .filter(|(_, w)| {
+            w.next_withdraw <= now
+                || w.next_check <= now
+                || (w.check_height != 0 && w.check_height <= height)
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in due {
+        let Some(w) = leases.get_mut(&k) else {
+            continue;
+        };
+        if w.next_withdraw <= now {
+            match chain.withdraw_lease(&w.id).await {
+                Ok(tx) => {
+                    tracing::info!(lease = %k, tx = %tx.hash, "withdrew lease earnings");
+                    w.next_withdraw = now + withdrawal_period;
+                }
+                Err(e) => {
+                    tracing::warn!(lease = %k, "withdrawal failed: {e:#}; retrying in 1m");
+                    w.next_withdraw = now + RETRY;
+                }
+            }
+        }
+        let check_due = w.next_check <= now || (w.check_height != 0 && w.check_height <= height);
+        if !check_due {
+            continue;
+        }
+        match check_funds(chain, &w.id).await {
+            Ok((Funds::Dry, at)) => {
+                tracing::warn!(lease = %k, height = at, "the deployment's escrow ran dry; withdrawing so the chain settles and closes the lease");
+                match chain.withdraw_lease(&w.id).await {
+                    Ok(tx) => tracing::info!(lease = %k, tx = %tx.hash, "settled the dry lease"),
+                    Err(e) => {
+                        tracing::warn!(lease = %k, "settling withdrawal failed: {e:#}; retrying next block")
+                    }
+                }
+                // Whether it went through or not, look again at the next block: a lease the
+                // chain closed is reported (its workloads go), one still open is settled again.
+                match lease_closed(chain, &w.id).await {
+                    Ok(true) => {
+                        tracing::info!(lease = %k, "the chain closed the lease (insufficient funds)");
+                        let id = w.id.clone();
+                        leases.remove(&k);
+                        let _ = closed.send(id).await;
+                        continue;
+                    }
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(lease = %k, "cannot read the lease: {e:#}"),
+                }
+                w.check_height = at + 1;
+                w.next_check = now + AFTER_DRY;
+            }
+            Ok((f, at)) => {
+                w.next_check = now + next_check(f, check_interval);
+                w.check_height = match f {
+                    Funds::Remaining(n) => at.saturating_add(u64::try_from(n).unwrap_or(u64::MAX)),
+                    Funds::Dry => at + 1,
+                };
+            }
+            Err(e) => {
+                tracing::warn!(lease = %k, "escrow check failed: {e:#}; retrying in 1m");
+                w.next_check = now + RETRY;
+            }
+        }
     }
+}
+
+/// Whether the lease is no longer active on chain (closed, or gone).
+async fn lease_closed(chain: &ChainClient, id: &LeaseId) -> anyhow::Result<bool> {
+    Ok(match chain.lease(id).await? {
+        None => true,
+        Some(l) => l.state != kumo_proto::akash::market::v1::lease::State::Active as i32,
+    })
+}
+
+/// Reads the deployment's escrow and every active lease of the deployment; returns the funds
+/// left and the height they were computed at.
+pub async fn check_funds(chain: &ChainClient, lease: &LeaseId) -> anyhow::Result<(Funds, u64)> {
     let height = chain.latest_height().await?;
+    if chain.catching_up().await? {
+        return Ok((Funds::Remaining(1), height));
+    }
     let Some(account) = chain.deployment_escrow(&lease.owner, lease.dseq).await? else {
-        return Ok(Funds::Dry);
+        return Ok((Funds::Dry, height));
     };
     let leases = chain
         .leases(LeaseFilters {
@@ -199,7 +268,7 @@ pub async fn check_funds(chain: &ChainClient, lease: &LeaseId) -> anyhow::Result
         .filter_map(|p| dec_from_wire(&p.amount).ok())
         .collect();
     let (balance, settled_at) = account_balance(&account, &denom);
-    Ok(funds_left(balance, settled_at, height, &prices))
+    Ok((funds_left(balance, settled_at, height, &prices), height))
 }
 
 #[cfg(test)]

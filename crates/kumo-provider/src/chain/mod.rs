@@ -15,7 +15,7 @@ use anyhow::{anyhow, bail, Context};
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
 use cosmos_sdk_proto::Any;
 use futures::{SinkExt, StreamExt};
-use kumo_client::{FeeOpts, Gas, RpcClient, TxBuilder, TxInfo};
+use kumo_client::{Coin, FeeOpts, Gas, GasPrice, RpcClient, TxBuilder, TxInfo};
 use kumo_crypto::PrivKey;
 use kumo_proto::akash::audit::v1 as audit;
 use kumo_proto::akash::base::attributes::v1::Attribute;
@@ -43,12 +43,98 @@ struct Account {
     sequence: u64,
 }
 
+/// What the daemon does when a fixed fee (`chain.fees`) is below what a tx needs.
+///
+/// Every tx is simulated first (`FeeOpts::gas` is `Auto`), so its gas limit is known; the fee it
+/// needs is `gas limit × gas_price`. A fixed fee at or above that is paid as it is. Below it
+/// (an overdrawn lease's settling withdrawal costs far more gas than a bid), the fixed fee is
+/// raised to the needed amount when `raise_low_fees` is set, and a warning names both amounts;
+/// otherwise the fixed fee is sent anyway with a warning naming the needed amount (the node may
+/// accept it when its own minimum gas price is lower).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeePolicy {
+    /// The price the needed fee is computed with (the node's minimum gas price, normally).
+    pub gas_price: GasPrice,
+    pub raise_low_fees: bool,
+}
+
+impl Default for FeePolicy {
+    fn default() -> Self {
+        FeePolicy {
+            gas_price: kumo_client::coins::DEFAULT_GAS_PRICE
+                .parse()
+                .expect("the default gas price is valid"),
+            raise_low_fees: true,
+        }
+    }
+}
+
+/// The fee of a tx with gas limit `gas` under `opts` and `policy`, and a warning when a fixed
+/// fee was found too low (raised or not).
+pub fn choose_fee(
+    opts: &FeeOpts,
+    policy: &FeePolicy,
+    gas: u64,
+) -> anyhow::Result<(Vec<Coin>, Option<String>)> {
+    let Some(fixed) = &opts.fees else {
+        return Ok((opts.fee_for(gas)?, None));
+    };
+    let needed = policy
+        .gas_price
+        .fee_for_gas(gas)
+        .ok_or_else(|| anyhow!("the fee for {gas} gas at {} overflows", policy.gas_price))?;
+    let denom = &policy.gas_price.denom;
+    let have = fixed
+        .iter()
+        .filter(|c| &c.denom == denom)
+        .map(|c| kumo_client::coins::parse_amount(&c.amount))
+        .sum::<kumo_client::Result<u128>>()?;
+    if have >= needed {
+        return Ok((fixed.clone(), None));
+    }
+    let fixed_str = kumo_client::format_coins(fixed);
+    let needed_str = format!("{needed}{denom}");
+    if policy.raise_low_fees {
+        let mut fee: Vec<Coin> = fixed
+            .iter()
+            .filter(|c| &c.denom != denom)
+            .cloned()
+            .collect();
+        fee.push(Coin {
+            denom: denom.clone(),
+            amount: needed.to_string(),
+        });
+        fee.sort_by(|a, b| a.denom.cmp(&b.denom));
+        Ok((
+            fee,
+            Some(format!(
+                "the fixed fee chain.fees = {fixed_str} is below the {needed_str} this tx needs \
+                 ({gas} gas × {}); paying {needed_str} (chain.raise_low_fees = true). Raise \
+                 chain.fees to at least {needed_str} to silence this",
+                policy.gas_price
+            )),
+        ))
+    } else {
+        Ok((
+            fixed.clone(),
+            Some(format!(
+                "the fixed fee chain.fees = {fixed_str} is below the {needed_str} this tx needs \
+                 ({gas} gas × {}); sending it anyway (chain.raise_low_fees = false), the node \
+                 may refuse it: raise chain.fees to at least {needed_str} or set \
+                 chain.raise_low_fees = true",
+                policy.gas_price
+            )),
+        ))
+    }
+}
+
 pub struct ChainClient {
     rpc: RpcClient,
     key: Arc<PrivKey>,
     address: String,
     chain_id: String,
     fee: FeeOpts,
+    fee_policy: FeePolicy,
     tx_timeout: Duration,
     account: Mutex<Option<Account>>,
 }
@@ -84,9 +170,16 @@ impl ChainClient {
             key: Arc::new(key),
             chain_id,
             fee,
+            fee_policy: FeePolicy::default(),
             tx_timeout,
             account: Mutex::new(None),
         })
+    }
+
+    /// Sets what happens when a fixed fee is below what a tx needs (default: raise it).
+    pub fn with_fee_policy(mut self, policy: FeePolicy) -> ChainClient {
+        self.fee_policy = policy;
+        self
     }
 
     pub fn address(&self) -> &str {
@@ -323,14 +416,15 @@ impl ChainClient {
                     }
                 }
             };
-            let (r, key, chain_id, fee, msgs2) = (
+            let (r, key, chain_id, fee, policy, msgs2) = (
                 self.rpc.clone(),
                 self.key.clone(),
                 self.chain_id.clone(),
                 self.fee.clone(),
+                self.fee_policy.clone(),
                 msgs.clone(),
             );
-            let res = blocking(move || {
+            let res = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let builder = TxBuilder::new(chain_id, acc.number, acc.sequence).msgs(msgs2);
                 let gas = match &fee.gas {
                     Gas::Fixed(g) => *g,
@@ -342,10 +436,16 @@ impl ChainClient {
                             .unwrap_or(u64::MAX)
                     }
                 };
-                let signed = builder.gas_limit(gas).fee(fee.fee_for(gas)?).sign(&key);
-                r.broadcast_tx_sync(&signed.tx_bytes)
+                let (coins, warning) = choose_fee(&fee, &policy, gas)?;
+                if let Some(w) = warning {
+                    tracing::warn!("{w}");
+                }
+                let signed = builder.gas_limit(gas).fee(coins).sign(&key);
+                Ok(r.broadcast_tx_sync(&signed.tx_bytes)?)
             })
-            .await;
+            .await
+            .map_err(anyhow::Error::from)
+            .and_then(|r| r);
             let res = match res {
                 Ok(r) => r,
                 Err(e) => {
@@ -704,6 +804,43 @@ mod tests {
         assert_eq!(f.read().unwrap(), Some(42));
         std::fs::write(dir.path().join("state/last_height"), "x").unwrap();
         assert!(f.read().unwrap_err().to_string().contains("delete it"));
+    }
+
+    #[test]
+    fn fixed_fees_too_low_are_raised_or_warned() {
+        let fixed = FeeOpts {
+            fees: Some(kumo_client::parse_coins("5000uakt").unwrap()),
+            ..Default::default()
+        };
+        let raise = FeePolicy::default();
+        // Enough: the fixed fee as it is, silently.
+        let (fee, warn) = choose_fee(&fixed, &raise, 200_000).unwrap();
+        assert_eq!(kumo_client::format_coins(&fee), "5000uakt");
+        assert!(warn.is_none());
+        // The overdrawn lease's withdrawal of the incident: 270 222 gas needs 6 756uakt.
+        let (fee, warn) = choose_fee(&fixed, &raise, 270_222).unwrap();
+        assert_eq!(kumo_client::format_coins(&fee), "6756uakt");
+        let warn = warn.unwrap();
+        assert!(
+            warn.contains("5000uakt") && warn.contains("6756uakt"),
+            "{warn}"
+        );
+        // Not allowed to raise: the fixed fee, and a warning with the needed amount.
+        let keep = FeePolicy {
+            raise_low_fees: false,
+            ..FeePolicy::default()
+        };
+        let (fee, warn) = choose_fee(&fixed, &keep, 270_222).unwrap();
+        assert_eq!(kumo_client::format_coins(&fee), "5000uakt");
+        let warn = warn.unwrap();
+        assert!(
+            warn.contains("6756uakt") && warn.contains("raise chain.fees"),
+            "{warn}"
+        );
+        // Gas prices (no fixed fee): gas × price, no warning.
+        let (fee, warn) = choose_fee(&FeeOpts::default(), &raise, 270_222).unwrap();
+        assert_eq!(kumo_client::format_coins(&fee), "6756uakt");
+        assert!(warn.is_none());
     }
 
     #[test]
