@@ -5,7 +5,8 @@
 #   stream the worker's output; a shell runs `echo`; the provider is killed with -9 and restarted
 #   (the lease is adopted, nothing duplicated); the lease is closed while the provider is down and
 #   its containers are gone after the restart; the provider's balance rose by the payment minus
-#   the take rate.
+#   the take rate; the provider is killed while `kumo deploy` sends a manifest and deploy succeeds
+#   once it is back.
 # Usage: scripts/provider-e2e.sh KUMO_BIN DEVNET_HOME RPC_URL WORK_DIR [GATEWAY_PORT] [INGRESS_PORT]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,6 +56,21 @@ say "shell runs echo inside the web service"
 out="$(timeout 30 "$KUMO" --home "$H" lease shell "${L[@]}" --service web -- echo hello-from-shell)"
 [[ "$out" == *hello-from-shell* ]] || fail "shell printed: $out"
 
+say "kumo tx deployment update with an SDL: new version on chain, manifest to the provider"
+sed 's/GREETING=hello/GREETING=updated/' "$ROOT/examples/demo.yaml" >"$W/demo-v2.yaml"
+k tx deployment update alice "$DSEQ" "$W/demo-v2.yaml" "${KR[@]}" --node "$RPC" -y --output json \
+  >"$W/update.json" || fail "tx deployment update with an SDL"
+json "d['accepted_by']" <"$W/update.json" | grep -q "$PROV" || fail "update: manifest not accepted: $(cat "$W/update.json")"
+greeting=""
+for _ in $(seq 1 30); do
+  greeting="$(timeout 20 "$KUMO" --home "$H" lease shell "${L[@]}" --service worker -- sh -c 'echo $GREETING' 2>/dev/null || true)"
+  [[ "$greeting" == *updated* ]] && break; sleep 1
+done
+[[ "$greeting" == *updated* ]] || fail "the worker does not run the updated manifest (GREETING=$greeting)"
+for _ in $(seq 1 30); do
+  [[ "$(k lease status "${L[@]}" --output json | json "d['services']['web']['available']")" == 1 ]] && break; sleep 1
+done
+
 say "kill -9 the provider mid-lease, restart it: the lease is adopted, nothing duplicated"
 before="$(containers "$DSEQ")"
 kill -9 "$PROVIDER_PID"; wait "$PROVIDER_PID" 2>/dev/null || true
@@ -94,4 +110,21 @@ print(f"payment {w}uakt, minus 4 % take = {expected}; the provider received {rec
 assert w > 0, "nothing was paid"
 assert abs(received - expected) <= max(ntx, 1) + 1, "provider balance change != payment - take"
 PY
+say "the provider dies while kumo deploy sends the manifest: deploy retries, and succeeds once it is back"
+open_bids() { k query market bid list --owner "$ALICE" --state open --node "$RPC" --output json \
+  | json "sum(1 for b in d['bids'] if int(b['bid']['id']['dseq']) > $DSEQ)"; }
+k deploy "$ROOT/examples/demo.yaml" --from alice "${KR[@]}" --node "$RPC" -y --provider "$PROV" \
+  --bid-wait 60 --manifest-wait 90 --up-wait 120 --output json >"$W/deploy2.json" 2>"$W/deploy2.err" &
+DEPLOY_PID=$!
+# Killed as soon as it has bid: the lease is created while it is down.
+for _ in $(seq 1 120); do [[ "$(open_bids)" -ge 1 ]] && break; sleep 0.25; done
+kill -9 "$PROVIDER_PID"; wait "$PROVIDER_PID" 2>/dev/null || true; PROVIDER_PID=""
+sleep 8
+PROVIDER_PID="$("$ROOT/scripts/provider-up.sh" "$KUMO" "$H" "$RPC" "$W" "$GW_PORT" "$IN_PORT" | tail -n 1)"
+wait "$DEPLOY_PID" || { cat "$W/deploy2.err"; fail "kumo deploy did not survive the provider's restart"; }
+grep -E "retrying the manifest|manifest accepted" "$W/deploy2.err" | head -n 3
+DSEQ2="$(json "d['dseq']" <"$W/deploy2.json")"
+[[ "$(json "d['leases'][0]['status']['services']['web']['available']" <"$W/deploy2.json")" == 1 ]] \
+  || fail "deployment $DSEQ2 not up after the provider's restart"
+
 echo "provider e2e: all checks passed"

@@ -440,7 +440,8 @@ pub enum DeploymentTxCmd {
     Create(CreateArgs),
     /// Top up a deployment's escrow account (escrow MsgAccountDeposit).
     Deposit(DepositArgs),
-    /// Replace the deployment's manifest hash.
+    /// A new version of the deployment: from an SDL (on chain, then the manifest to its
+    /// providers) or a bare manifest hash.
     Update(UpdateArgs),
     /// Close a deployment: pays providers what accrued, refunds the rest.
     Close(DseqArgs),
@@ -502,7 +503,9 @@ pub struct DepositArgs {
 
 #[derive(Args, Debug)]
 pub struct UpdateArgs {
+    /// Key name of the tenant (the deployment owner).
     pub from: String,
+    /// Deployment sequence.
     pub dseq: u64,
     /// The new SDL file (its manifest version goes on chain, then its manifest to the
     /// providers of the deployment's active leases), or a manifest hash of 64 hex digits
