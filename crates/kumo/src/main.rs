@@ -13,6 +13,7 @@ mod authz_cmd;
 mod bench;
 mod cert_cmd;
 mod escrow_query;
+mod explain_cmd;
 mod genesis_cmd;
 mod keys_cmd;
 mod lease_cmd;
@@ -97,6 +98,9 @@ pub enum Command {
     Sdl(sdl_cmd::SdlCmd),
     /// Deploy an SDL: create the deployment, take a bid, lease, send the manifest, wait until up.
     Deploy(lease_cmd::DeployArgs),
+    /// Deployments: `kumo deployment explain DSEQ` (why its orders get no bids).
+    #[command(subcommand)]
+    Deployment(explain_cmd::DeploymentCmd),
     /// Talk to the provider of a lease: manifest, status, events, logs, shell, restart; close it.
     #[command(subcommand)]
     Lease(lease_cmd::LeaseCmd),
@@ -171,6 +175,7 @@ fn main() {
         Command::Sdl(c) => sdl_cmd::run(&cli.globals, c),
         Command::Deploy(a) => lease_cmd::deploy(&cli.globals, a),
         Command::Lease(c) => lease_cmd::run(&cli.globals, c),
+        Command::Deployment(c) => explain_cmd::run(&cli.globals, c),
         Command::Provider(c) => provider_daemon_cmd::run(&cli.globals, c),
     };
     if let Err(e) = result {

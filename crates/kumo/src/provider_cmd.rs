@@ -391,3 +391,185 @@ mod tests {
         assert!(key_value("=x").is_err());
     }
 }
+
+// ---------------------------------------------------------------- kumo provider status
+
+/// `kumo provider status`: a provider daemon's public `/status`.
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Provider: an akash1… address or a key name (its gateway is its on-chain host URI).
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// The gateway URL (`https://host:8443`), instead of the on-chain host URI; without
+    /// --provider, the provider is the one registered with this host URI.
+    #[arg(long, value_name = "URL")]
+    pub gateway: Option<String>,
+    /// How many of the latest bid decisions to print.
+    #[arg(long, default_value_t = 20)]
+    pub decisions: usize,
+    #[command(flatten)]
+    pub query: QueryFlags,
+    #[command(flatten)]
+    pub keyring: KeyringArgs,
+}
+
+fn same_uri(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
+pub fn provider_status(g: &Globals, a: StatusArgs) -> Result<()> {
+    use kumo_provider::gateway::client::{Credentials, ProviderClient};
+    let chain = a.query.client();
+    let provider = match (&a.provider, &a.gateway) {
+        (Some(p), _) => resolve_address(p, &a.keyring, &g.home)?,
+        (None, Some(url)) => {
+            let r: provider::QueryProvidersResponse = chain.query_proto(
+                "/akash.provider.v1beta4.Query/Providers",
+                &provider::QueryProvidersRequest {
+                    pagination: page(10_000, 0),
+                },
+            )?;
+            r.providers
+                .into_iter()
+                .find(|p| same_uri(&p.host_uri, url))
+                .map(|p| p.owner)
+                .with_context(|| {
+                    format!(
+                        "no provider on chain has host URI {url}; give the provider with \
+                         --provider (its certificate is checked against the chain)"
+                    )
+                })?
+        }
+        (None, None) => bail!("give the provider with --provider ADDRESS or its --gateway URL"),
+    };
+    let client = match &a.gateway {
+        None => ProviderClient::from_chain(&chain, &provider, Credentials::Anonymous)?,
+        Some(url) => {
+            use kumo_proto::akash::cert::v1 as cert;
+            let r: cert::QueryCertificatesResponse = chain.query_proto(
+                "/akash.cert.v1.Query/Certificates",
+                &cert::QueryCertificatesRequest {
+                    filter: Some(cert::CertificateFilter {
+                        owner: provider.clone(),
+                        serial: String::new(),
+                        state: "valid".into(),
+                    }),
+                    pagination: page(1000, 0),
+                },
+            )?;
+            let certs = r
+                .certificates
+                .into_iter()
+                .filter_map(|c| c.certificate)
+                .filter(|c| c.state == cert::State::Valid as i32)
+                .filter_map(|c| kumo_provider::gateway::chain::cert_der(&c.cert))
+                .collect();
+            ProviderClient::new(&provider, url, certs, Credentials::Anonymous)?
+        }
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let status = rt
+        .block_on(async {
+            tokio::time::timeout(std::time::Duration::from_secs(10), client.status()).await
+        })
+        .map_err(|_| anyhow::anyhow!("provider {provider} did not answer within 10 s"))??;
+    match g.output {
+        crate::Output::Json => print_json(&status),
+        crate::Output::Text => print!("{}", status_text(&provider, &status, a.decisions)),
+    }
+    Ok(())
+}
+
+/// The readable form of a provider's `/status`.
+pub fn status_text(provider: &str, s: &serde_json::Value, decisions: usize) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+    let _ = writeln!(out, "provider   {provider}");
+    if let Some(h) = s["cluster_public_hostname"]
+        .as_str()
+        .filter(|h| !h.is_empty())
+    {
+        let _ = writeln!(out, "hostname   {h}");
+    }
+    let _ = writeln!(out, "leases     {}", n(&s["cluster"]["leases"]));
+    let inv = &s["cluster"]["inventory"];
+    if let Some(node) = inv["available"]["nodes"].get(0) {
+        let (al, av) = (&node["allocatable"], &node["available"]);
+        let gib = |v: &serde_json::Value| n(v) as f64 / (1u64 << 30) as f64;
+        let _ = writeln!(
+            out,
+            "cpu        {:.3} of {:.3} cores free",
+            n(&av["cpu"]) as f64 / 1000.0,
+            n(&al["cpu"]) as f64 / 1000.0
+        );
+        let _ = writeln!(
+            out,
+            "memory     {:.1} of {:.1} GiB free",
+            gib(&av["memory"]),
+            gib(&al["memory"])
+        );
+        let _ = writeln!(
+            out,
+            "ephemeral  {:.1} of {:.1} GiB free",
+            gib(&av["storage_ephemeral"]),
+            gib(&al["storage_ephemeral"])
+        );
+        let runtime = match inv["gpu_runtime"].as_bool() {
+            Some(false) => " (no GPU runtime: GPU orders are declined)",
+            _ => "",
+        };
+        let _ = writeln!(
+            out,
+            "gpu        {} of {} free{runtime}",
+            n(&av["gpu"]),
+            n(&al["gpu"])
+        );
+        for st in inv["available"]["storage"].as_array().into_iter().flatten() {
+            let _ = writeln!(
+                out,
+                "storage    {}: {:.1} GiB free",
+                st["class"].as_str().unwrap_or("?"),
+                gib(&st["size"])
+            );
+        }
+    }
+    let pending = inv["pending"].as_array().map(Vec::len).unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "orders     {} being bid on, {pending} reservation(s) pending",
+        n(&s["bidengine"]["orders"])
+    );
+    let all = s["bidengine"]["decisions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if all.is_empty() {
+        let _ = writeln!(out, "no bid decisions yet");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nlatest decisions ({} of {}, newest first):",
+        all.len().min(decisions),
+        all.len()
+    );
+    for d in all.iter().take(decisions) {
+        let what = if d["bid"].as_bool() == Some(true) {
+            format!("bid {}", d["price"].as_str().unwrap_or(""))
+        } else {
+            format!("no bid: {}", d["reason"].as_str().unwrap_or(""))
+        };
+        let _ = writeln!(
+            out,
+            "  {}  (height {})  {what}",
+            d["order"].as_str().unwrap_or("?"),
+            n(&d["height"])
+        );
+    }
+    out
+}

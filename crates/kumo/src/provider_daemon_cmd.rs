@@ -21,6 +21,8 @@ pub enum ProviderCmd {
     Run(RunArgs),
     /// Print a commented example config with every default.
     InitConfig,
+    /// A provider daemon's public status: capacity, leases, its latest bid decisions and why.
+    Status(crate::provider_cmd::StatusArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -30,8 +32,9 @@ pub struct RunArgs {
     pub config: PathBuf,
 }
 
-pub fn run(_g: &Globals, c: ProviderCmd) -> Result<()> {
+pub fn run(g: &Globals, c: ProviderCmd) -> Result<()> {
     match c {
+        ProviderCmd::Status(a) => crate::provider_cmd::provider_status(g, a),
         ProviderCmd::InitConfig => {
             print!("{EXAMPLE}");
             Ok(())

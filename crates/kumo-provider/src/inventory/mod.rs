@@ -577,6 +577,7 @@ impl Inventory {
         json!({
             "active": active,
             "pending": pending,
+            "gpu_runtime": self.gpu_runtime,
             "available": {
                 "nodes": [{
                     "name": "docker",
