@@ -320,6 +320,18 @@ pub struct RuntimeSection {
     pub gpu: bool,
     /// Pull images that are not on the host (off: such manifests are refused).
     pub pull_images: bool,
+
+    // --- Limits a lease cannot escape (issue 15) ---
+    /// Most processes (threads included) one container may run (`HostConfig.PidsLimit`).
+    /// 0: derived from the container's memory, one per MiB, at least 64 and at most 4096.
+    pub pids_limit: u32,
+    /// Hold storage to its declared size with the storage driver's quotas where dockerd has
+    /// them (overlay2 on xfs with pquota, btrfs, zfs, devicemapper); elsewhere, or when false,
+    /// usage is measured every `storage_check_interval` and a replica over its size is evicted.
+    pub storage_quota: bool,
+    /// How often storage usage is measured where no quota holds it (`"10s"`; at least 1s).
+    #[serde(with = "duration_str")]
+    pub storage_check_interval: Duration,
 }
 
 impl Default for RuntimeSection {
@@ -329,6 +341,9 @@ impl Default for RuntimeSection {
             forward_host_ip: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
             gpu: false,
             pull_images: true,
+            pids_limit: 0,
+            storage_quota: true,
+            storage_check_interval: Duration::from_secs(10),
         }
     }
 }
@@ -914,6 +929,9 @@ listen = "0.0.0.0:8443"
 forward_host_ip = "0.0.0.0"     # where non-HTTP global ports are published
 gpu = false                     # NVIDIA container runtime installed
 pull_images = true
+pids_limit = 0                  # processes per container; 0: 1 per MiB of memory, 64..4096
+storage_quota = true            # use storage-driver quotas where dockerd has them
+storage_check_interval = "10s"  # else measure storage this often and evict what is over its size
 
 [ingress]
 listen = "0.0.0.0:80"

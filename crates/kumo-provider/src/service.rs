@@ -27,6 +27,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     rc.host_ip = config.runtime.forward_host_ip;
     rc.gpu = config.runtime.gpu;
     rc.pull_images = config.runtime.pull_images;
+    rc.pids_limit = (config.runtime.pids_limit > 0).then_some(config.runtime.pids_limit as i64);
+    rc.storage_quota = config.runtime.storage_quota;
+    rc.storage_check_interval_ms =
+        (config.runtime.storage_check_interval.as_millis() as u64).max(1000);
     let runtime = Runtime::connect(rc).await.context("cannot use Docker")?;
 
     let ingress = TcpListener::bind(&config.ingress.listen)

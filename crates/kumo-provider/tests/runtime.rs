@@ -19,7 +19,7 @@ use futures::StreamExt;
 use kumo_crypto::{Address, ACCOUNT_HRP};
 use kumo_proto::akash::market::v1::LeaseId;
 use kumo_provider::runtime::names;
-use kumo_provider::runtime::{Runtime, RuntimeConfig};
+use kumo_provider::runtime::{Enforcement, Runtime, RuntimeConfig};
 use kumo_provider::workload::{ExecOutput, LeaseEvent, WorkloadError, Workloads};
 use kumo_sdl::manifest::Group;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -751,6 +751,379 @@ exec nc -ll -p 80 -e /tmp/up.sh"#
         other => panic!("expected Unavailable, got {other:?}"),
     }
     rt.teardown(&other).await.unwrap();
+
+    rt.teardown(&lease).await.unwrap();
+    assert_nothing_left(&rt, &ns).await;
+}
+
+// ---- Limits a lease cannot escape: storage (measured and evicted) and processes. ----
+
+/// A runtime that measures storage every second. Quotas are off so that the measure-and-evict
+/// mode is what is tested, whatever the host's storage driver.
+async fn measuring_runtime(state_dir: &std::path::Path) -> Runtime {
+    let mut cfg = RuntimeConfig::new(provider(), PUBLIC_HOST, INGRESS_DOMAIN, state_dir);
+    cfg.host_ip = "127.0.0.1".parse().unwrap();
+    cfg.pull_images = false;
+    cfg.storage_quota = false;
+    cfg.storage_check_interval_ms = 1000;
+    let rt = Runtime::connect(cfg).await.expect("connect to dockerd");
+    sweep_stale_test_leases(rt.docker()).await;
+    rt
+}
+
+/// One service `app` (and an idle `calm` one) running `script`; `app` has 16Mi of ephemeral
+/// storage and a persistent 16Mi volume `data` at /data.
+fn limits_group(image: &str, script: &str, memory: &str) -> Group {
+    group(&format!(
+        r#"
+version: "2.0"
+services:
+  app:
+    image: {image}
+    command: ["sh", "-c"]
+    args:
+      - '{script}'
+    params:
+      storage:
+        data:
+          mount: /data
+  calm:
+    image: {image}
+    command: ["sh", "-c"]
+    args:
+      - "exec sleep 100000"
+profiles:
+  compute:
+    app:
+      resources:
+        cpu:
+          units: 0.5
+        memory:
+          size: {memory}
+        storage:
+          - size: 16Mi
+          - name: data
+            size: 16Mi
+            attributes:
+              persistent: true
+              class: beta2
+    calm:
+      resources:
+        cpu:
+          units: 0.1
+        memory:
+          size: 32Mi
+        storage:
+          size: 16Mi
+  placement:
+    dc:
+      pricing:
+        app:
+          denom: uakt
+          amount: 10
+        calm:
+          denom: uakt
+          amount: 10
+deployment:
+  app:
+    dc:
+      profile: app
+      count: 1
+  calm:
+    dc:
+      profile: calm
+      count: 1
+"#
+    ))
+}
+
+/// The first event with `reason` (past or new), within `secs`.
+async fn wait_event(rt: &Runtime, lease: &LeaseId, reason: &str, secs: u64) -> LeaseEvent {
+    let mut events = rt.events(lease, true).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let ev = tokio::time::timeout_at(deadline, events.next())
+            .await
+            .unwrap_or_else(|_| panic!("no {reason} event within {secs} s"))
+            .expect("event stream open");
+        if ev.reason == reason {
+            return ev;
+        }
+    }
+}
+
+async fn container_running(rt: &Runtime, name: &str) -> bool {
+    let c = rt
+        .docker()
+        .inspect_container(
+            name,
+            None::<bollard::query_parameters::InspectContainerOptions>,
+        )
+        .await
+        .unwrap();
+    c.state.unwrap().running == Some(true)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_mode_follows_the_storage_driver() {
+    if !busybox::docker_available("storage_mode_follows_the_storage_driver") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime(dir.path()).await;
+    let info = rt.docker().info().await.unwrap();
+    let driver = info.driver.clone().unwrap_or_default();
+    let backing = info
+        .driver_status
+        .iter()
+        .flatten()
+        .find(|kv| kv[0] == "Backing Filesystem")
+        .map(|kv| kv[1].clone())
+        .unwrap_or_default();
+    let mode = rt.storage_mode();
+    eprintln!("storage driver {driver} on {backing}: {mode}");
+    if driver == "overlay2" && backing != "xfs" {
+        // overlay2 on ext4 (this machine): no quota anywhere, measured and evicted.
+        assert_eq!(mode.writable_layer, Enforcement::Measure);
+        assert_eq!(mode.volumes, Enforcement::Measure);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writable_layer_past_its_ephemeral_storage_is_evicted() {
+    if !busybox::docker_available("writable_layer_past_its_ephemeral_storage_is_evicted") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rt = measuring_runtime(dir.path()).await;
+    assert_eq!(rt.storage_mode().writable_layer, Enforcement::Measure);
+    let image = busybox::busybox_image(rt.docker()).await.unwrap();
+    let lease = unique_lease();
+    let ns = names::namespace(&lease);
+    let _cleanup = Cleanup(ns.clone());
+    let g = limits_group(
+        &image,
+        "dd if=/dev/zero of=/tmp/big bs=1M count=40; exec sleep 100000",
+        "64Mi",
+    );
+    rt.deploy(&lease, &g).await.unwrap();
+    let app = names::container_name(&ns, "app", 0);
+    let first_id = container_ids(&rt, &ns).await[&app].clone();
+
+    let ev = wait_event(&rt, &lease, "Evicted", 60).await;
+    assert_eq!(ev.kind, "Warning");
+    assert_eq!(ev.object.name, "app-0");
+    assert!(
+        ev.note
+            .starts_with("ephemeral storage usage 40Mi exceeds the 16Mi limit"),
+        "{}",
+        ev.note
+    );
+
+    // Stopped, and it stays stopped (neither Docker nor the watcher starts it again); the
+    // status says so, the calm service is untouched.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while container_running(&rt, &app).await {
+        assert!(Instant::now() < deadline, "the evicted replica still runs");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(!container_running(&rt, &app).await);
+    let st = rt.status(&lease).await.unwrap();
+    assert_eq!(st.services["app"].available, 0, "{st:?}");
+    assert_eq!(st.services["app"].ready_replicas, 0, "{st:?}");
+    assert_eq!(st.services["calm"].available, 1, "{st:?}");
+    assert!(
+        st.errors
+            .iter()
+            .any(|e| e.contains("app-0") && e.contains("exceeds the 16Mi limit")),
+        "{st:?}"
+    );
+    // A redeploy of the same manifest does not bring it back.
+    rt.deploy(&lease, &g).await.unwrap();
+    assert!(!container_running(&rt, &app).await);
+
+    // A restart gives a fresh container (a fresh writable layer); this one writes too much
+    // again and is evicted again.
+    tokio::time::timeout(Duration::from_secs(90), rt.restart(&lease, "app"))
+        .await
+        .expect("restart within 90 s")
+        .unwrap();
+    let second_id = container_ids(&rt, &ns).await[&app].clone();
+    assert_ne!(first_id, second_id);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let evs: Vec<LeaseEvent> = rt.events(&lease, false).await.unwrap().collect().await;
+        if evs.iter().filter(|e| e.reason == "Evicted").count() == 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not evicted again: {evs:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    rt.teardown(&lease).await.unwrap();
+    assert_nothing_left(&rt, &ns).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn persistent_volume_past_its_size_evicts_the_service() {
+    if !busybox::docker_available("persistent_volume_past_its_size_evicts_the_service") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rt = measuring_runtime(dir.path()).await;
+    assert_eq!(rt.storage_mode().volumes, Enforcement::Measure);
+    let image = busybox::busybox_image(rt.docker()).await.unwrap();
+    let lease = unique_lease();
+    let ns = names::namespace(&lease);
+    let _cleanup = Cleanup(ns.clone());
+    let g = limits_group(
+        &image,
+        "dd if=/dev/zero of=/data/big bs=1M count=40; exec sleep 100000",
+        "64Mi",
+    );
+    rt.deploy(&lease, &g).await.unwrap();
+
+    let ev = wait_event(&rt, &lease, "Evicted", 60).await;
+    assert_eq!(
+        (ev.kind.as_str(), ev.object.name.as_str()),
+        ("Warning", "app-0")
+    );
+    assert!(
+        ev.note
+            .starts_with("persistent volume \"data\" usage 40Mi exceeds its 16Mi size"),
+        "{}",
+        ev.note
+    );
+    let app = names::container_name(&ns, "app", 0);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while container_running(&rt, &app).await {
+        assert!(Instant::now() < deadline, "the evicted replica still runs");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(!container_running(&rt, &app).await);
+    let st = rt.status(&lease).await.unwrap();
+    assert_eq!(st.services["app"].available, 0, "{st:?}");
+    assert_eq!(st.services["calm"].available, 1, "{st:?}");
+    assert!(
+        st.errors.iter().any(|e| e.contains("persistent volume")),
+        "{st:?}"
+    );
+
+    rt.teardown(&lease).await.unwrap();
+    assert_nothing_left(&rt, &ns).await;
+}
+
+/// Processes in a container, from Docker's stats.
+async fn pids_current(rt: &Runtime, name: &str) -> u64 {
+    let mut s = rt.docker().stats(
+        name,
+        Some(bollard::query_parameters::StatsOptions {
+            stream: false,
+            one_shot: true,
+        }),
+    );
+    let st = tokio::time::timeout(Duration::from_secs(20), s.next())
+        .await
+        .expect("stats within 20 s")
+        .expect("one stats sample")
+        .unwrap();
+    st.pids_stats.and_then(|p| p.current).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fork_bomb_stops_at_the_pids_limit_and_the_service_restarts() {
+    if !busybox::docker_available("fork_bomb_stops_at_the_pids_limit_and_the_service_restarts") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime(dir.path()).await;
+    let image = busybox::busybox_image(rt.docker()).await.unwrap();
+    let lease = unique_lease();
+    let ns = names::namespace(&lease);
+    let _cleanup = Cleanup(ns.clone());
+    let g = limits_group(&image, "exec sleep 100000", "96Mi");
+    rt.deploy(&lease, &g).await.unwrap();
+    wait_ready(&rt, &lease, "app", 1).await;
+    let app = names::container_name(&ns, "app", 0);
+
+    // Derived from the memory: one per MiB.
+    let limit = rt
+        .docker()
+        .inspect_container(
+            &app,
+            None::<bollard::query_parameters::InspectContainerOptions>,
+        )
+        .await
+        .unwrap()
+        .host_config
+        .unwrap()
+        .pids_limit;
+    assert_eq!(limit, Some(96));
+
+    // The bounded fork bomb of the report: its processes outlive `timeout`.
+    let bomb = rt
+        .exec(
+            &lease,
+            "app",
+            0,
+            vec![
+                "timeout".into(),
+                "10".into(),
+                "sh".into(),
+                "-c".into(),
+                "f(){ f|f& };f".into(),
+            ],
+            false,
+            false,
+        )
+        .await
+        .unwrap();
+    drop(bomb);
+    let mut max = 0;
+    let until = Instant::now() + Duration::from_secs(12);
+    while Instant::now() < until {
+        let n = pids_current(&rt, &app).await;
+        assert!(n <= 96, "{n} processes in a container limited to 96");
+        max = max.max(n);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    eprintln!("fork bomb: at most {max} processes (limit 96)");
+    assert!(max > 10, "the fork bomb did not run ({max} processes)");
+
+    // The tenant's restart kills it all and brings the service back.
+    tokio::time::timeout(Duration::from_secs(90), rt.restart(&lease, "app"))
+        .await
+        .expect("restart within 90 s")
+        .unwrap();
+    wait_ready(&rt, &lease, "app", 1).await;
+    let st = rt.status(&lease).await.unwrap();
+    assert_eq!(st.services["app"].available, 1, "{st:?}");
+    assert!(st.errors.is_empty(), "{st:?}");
+    let n = pids_current(&rt, &app).await;
+    assert!(n < 10, "{n} processes after the restart");
+    let mut ex = rt
+        .exec(
+            &lease,
+            "app",
+            0,
+            vec!["echo".into(), "alive".into()],
+            false,
+            false,
+        )
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    while let Some(o) = tokio::time::timeout(Duration::from_secs(20), ex.output.next())
+        .await
+        .expect("exec output within 20 s")
+    {
+        if let ExecOutput::Stdout(b) = o {
+            out.extend(b);
+        }
+    }
+    assert_eq!(String::from_utf8_lossy(&out), "alive\n");
 
     rt.teardown(&lease).await.unwrap();
     assert_nothing_left(&rt, &ns).await;

@@ -19,12 +19,14 @@ pub mod names;
 pub mod spec;
 
 mod events;
+mod storage;
 #[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -39,7 +41,7 @@ use bollard::models::{
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, EventsOptions, ListContainersOptions,
     ListNetworksOptions, ListVolumesOptions, LogsOptions, RemoveContainerOptions,
-    RemoveVolumeOptions, ResizeExecOptions, RestartContainerOptions, StartContainerOptions,
+    RemoveVolumeOptions, ResizeExecOptions, StartContainerOptions,
 };
 use bollard::{Docker, API_DEFAULT_VERSION};
 use futures::stream::{self, BoxStream, StreamExt};
@@ -54,6 +56,7 @@ use crate::workload::{
 };
 use events::{event, EventLog, KIND_DEPLOYMENT, KIND_POD};
 use names::{LABEL_GENERATION, LABEL_NAMESPACE, LABEL_REPLICA, LABEL_SERVICE, LABEL_SPEC};
+pub use storage::{Enforcement, StorageMode};
 
 /// How the runtime reaches Docker and what it tells tenants.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -79,6 +82,24 @@ pub struct RuntimeConfig {
     pub pull_images: bool,
     /// Where each lease's manifest group is kept (`<ns>.json`).
     pub state_dir: PathBuf,
+    /// Most processes per container (`HostConfig.PidsLimit`). None: derived from the container's
+    /// memory ([`spec::pids_limit`]: one per MiB, at least 64, at most 4096).
+    #[serde(default)]
+    pub pids_limit: Option<i64>,
+    /// Enforce storage sizes with the storage driver's quotas where it has them (writable layer:
+    /// `StorageOpt size=` on overlay2 over xfs with pquota, btrfs, zfs, devicemapper; volumes:
+    /// the local driver's `size` option on xfs with pquota). Off, or where unsupported, usage
+    /// is measured every [`RuntimeConfig::storage_check_interval_ms`] and a replica over its
+    /// size is evicted (see [`StorageMode`]).
+    #[serde(default = "default_true")]
+    pub storage_quota: bool,
+    /// How often storage usage is measured where no quota enforces it.
+    #[serde(default = "default_storage_check_interval_ms")]
+    pub storage_check_interval_ms: u64,
+}
+
+fn default_storage_check_interval_ms() -> u64 {
+    10_000
 }
 
 /// `http_options` defaults of the SDL (`../shared/spec/akash-offchain.md` §1.3), for manifests
@@ -114,6 +135,9 @@ impl RuntimeConfig {
             gpu: false,
             pull_images: true,
             state_dir: state_dir.into(),
+            pids_limit: None,
+            storage_quota: true,
+            storage_check_interval_ms: default_storage_check_interval_ms(),
         }
     }
 }
@@ -134,12 +158,33 @@ struct Inner {
     /// Leases being torn down: their dying containers must not be started again.
     tearing_down: Mutex<BTreeSet<String>>,
     watcher: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Whether the storage driver's quota holds each writable layer (false: measured and
+    /// evicted, see [`storage`]).
+    layer_quota: AtomicBool,
+    /// Whether the local volume driver's quota holds each volume (false: measured and evicted).
+    volume_quota: AtomicBool,
+    /// Replicas the provider stopped and keeps stopped (evicted, or wedged: a restart could not
+    /// stop them), by container id: never started again by the watcher, never counted available.
+    failed: Mutex<BTreeMap<String, Failed>>,
+    /// The storage measurement task.
+    monitor: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// Why a replica is out of service.
+#[derive(Clone, Debug)]
+struct Failed {
+    ns: String,
+    replica: String,
+    reason: String,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
         if let Some(w) = self.watcher.lock().unwrap().take() {
             w.abort();
+        }
+        if let Some(m) = self.monitor.lock().unwrap().take() {
+            m.abort();
         }
     }
 }
@@ -259,6 +304,14 @@ impl Runtime {
             .context("dockerd did not answer a ping")?;
         std::fs::create_dir_all(&cfg.state_dir)
             .with_context(|| format!("creating runtime state dir {}", cfg.state_dir.display()))?;
+        let (driver, backing_fs) = match docker.info().await {
+            Ok(info) => storage::driver_of(&info),
+            Err(e) => {
+                tracing::warn!("docker info: {e}");
+                Default::default()
+            }
+        };
+        let mode = storage::detect(&driver, &backing_fs, cfg.storage_quota);
         let backends = Arc::new(DockerBackends {
             docker: docker.clone(),
             provider: cfg.provider.clone(),
@@ -272,8 +325,20 @@ impl Runtime {
                 locks: Mutex::new(BTreeMap::new()),
                 tearing_down: Mutex::new(BTreeSet::new()),
                 watcher: Mutex::new(None),
+                layer_quota: AtomicBool::new(mode.writable_layer == Enforcement::Quota),
+                volume_quota: AtomicBool::new(mode.volumes == Enforcement::Quota),
+                failed: Mutex::new(BTreeMap::new()),
+                monitor: Mutex::new(None),
             }),
         };
+        let every = Duration::from_millis(rt.inner.cfg.storage_check_interval_ms.max(100));
+        tracing::info!(
+            storage_driver = %driver,
+            backing_filesystem = %backing_fs,
+            "storage limits: {mode} (measured every {every:?} where no quota holds them)"
+        );
+        let monitor = tokio::spawn(storage::monitor(Arc::downgrade(&rt.inner), every));
+        *rt.inner.monitor.lock().unwrap() = Some(monitor);
         let watcher = tokio::spawn(watch_docker_events(
             Arc::downgrade(&rt.inner),
             rt.inner.docker.clone(),
@@ -487,20 +552,41 @@ impl Runtime {
         lease: &LeaseId,
         service: &str,
         name: &str,
+        size: Option<u64>,
     ) -> WorkloadResult<()> {
         let mut labels = names::lease_labels(lease);
         labels.insert(LABEL_SERVICE.into(), service.to_string());
+        let opts = VolumeCreateOptions {
+            name: Some(name.to_string()),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        if let Some(size) = size.filter(|_| self.inner.volume_quota.load(Ordering::Relaxed)) {
+            let mut quota = opts.clone();
+            quota.driver_opts = Some(HashMap::from([("size".to_string(), size.to_string())]));
+            match self.inner.docker.create_volume(quota).await {
+                Ok(_) => return Ok(()),
+                Err(e) if storage::is_quota_error(&e) => {
+                    self.inner.volume_quota.store(false, Ordering::Relaxed);
+                    tracing::warn!(
+                        "dockerd has no volume quota ({e}): volume sizes are measured and \
+                         enforced by eviction from now on"
+                    );
+                }
+                Err(e) => tracing::debug!("volume {name} with a quota: {e}"),
+            }
+        }
         // Creating an existing volume returns it unchanged.
         self.inner
             .docker
-            .create_volume(VolumeCreateOptions {
-                name: Some(name.to_string()),
-                labels: Some(labels),
-                ..Default::default()
-            })
+            .create_volume(opts)
             .await
             .map_err(internal("creating a volume"))?;
         Ok(())
+    }
+
+    fn is_failed(&self, id: &str) -> bool {
+        self.inner.failed.lock().unwrap().contains_key(id)
     }
 
     async fn start(&self, ns: &str, name: &str, replica: &str) -> WorkloadResult<()> {
@@ -610,10 +696,13 @@ impl Runtime {
         generation: u64,
         current: Option<&ContainerSummary>,
     ) -> WorkloadResult<()> {
-        let name = names::container_name(ns, &plan.service, i);
         let replica = names::replica_name(&plan.service, i);
         if let Some(c) = current {
             if label(c, LABEL_SPEC) == Some(plan.spec_hash.as_str()) {
+                // An evicted replica stays stopped until a restart or a changed spec.
+                if self.is_failed(&container_id(c)) {
+                    return Ok(());
+                }
                 if !is_running(c) && c.state != Some(ContainerSummaryStateEnum::RESTARTING) {
                     self.start(ns, &container_id(c), &replica).await?;
                 }
@@ -621,23 +710,62 @@ impl Runtime {
             }
             self.remove_container(&container_id(c)).await?;
         }
-        self.inner
-            .docker
-            .create_container(
+        self.create_replica(ns, plan, i, generation).await
+    }
+
+    /// Creates and starts replica `i` (no container of that name may exist). The writable
+    /// layer gets its quota where the storage driver has one.
+    async fn create_replica(
+        &self,
+        ns: &str,
+        plan: &spec::ServicePlan,
+        i: u32,
+        generation: u64,
+    ) -> WorkloadResult<()> {
+        let name = names::container_name(ns, &plan.service, i);
+        let replica = names::replica_name(&plan.service, i);
+        let create = |body| {
+            self.inner.docker.create_container(
                 Some(CreateContainerOptions {
                     name: Some(name.clone()),
                     ..Default::default()
                 }),
-                plan.replica_body(i, generation),
+                body,
             )
-            .await
-            .map_err(|e| match status_code(&e) {
-                Some(400) => WorkloadError::Unavailable(format!(
-                    "service {}: Docker refused the container: {e}",
-                    plan.service
-                )),
-                _ => internal("creating a container")(e),
-            })?;
+        };
+        let body = plan.replica_body(i, generation);
+        let mut created = None;
+        if let Some(limit) = plan
+            .ephemeral_limit
+            .filter(|_| self.inner.layer_quota.load(Ordering::Relaxed))
+        {
+            let mut quota = body.clone();
+            if let Some(hc) = quota.host_config.as_mut() {
+                hc.storage_opt = Some(HashMap::from([("size".to_string(), limit.to_string())]));
+            }
+            match create(quota).await {
+                Ok(r) => created = Some(Ok(r)),
+                Err(e) if storage::is_quota_error(&e) => {
+                    self.inner.layer_quota.store(false, Ordering::Relaxed);
+                    tracing::warn!(
+                        "the storage driver has no quota ({e}): writable layers are measured \
+                         and enforced by eviction from now on"
+                    );
+                }
+                Err(e) => created = Some(Err(e)),
+            }
+        }
+        let created = match created {
+            Some(r) => r,
+            None => create(body).await,
+        };
+        created.map_err(|e| match status_code(&e) {
+            Some(400) => WorkloadError::Unavailable(format!(
+                "service {}: Docker refused the container: {e}",
+                plan.service
+            )),
+            _ => internal("creating a container")(e),
+        })?;
         self.push(event(
             ns,
             false,
@@ -697,7 +825,8 @@ impl Runtime {
         let mut replicas = Vec::new();
         for plan in &plans {
             for v in &plan.volumes {
-                self.ensure_volume(lease, &plan.service, v).await?;
+                let size = plan.volume_sizes.get(v).copied();
+                self.ensure_volume(lease, &plan.service, v, size).await?;
             }
             // Generation: unchanged spec keeps its number, a new spec gets the next one.
             let mine: Vec<&ContainerSummary> = existing
@@ -869,6 +998,7 @@ impl Workloads for Runtime {
                 }
             }
             self.inner.events.forget(&ns);
+            self.inner.failed.lock().unwrap().retain(|_, f| f.ns != ns);
             Ok(())
         }
         .await;
@@ -968,7 +1098,24 @@ impl Workloads for Runtime {
                 .filter(|c| label(c, LABEL_SERVICE) == Some(svc.name.as_str()))
                 .collect();
             let plan = spec::plan_service(cfg, lease, svc).ok();
-            let running = mine.iter().filter(|c| is_running(c)).count() as u32;
+            // Evicted or wedged replicas are not available, even while Docker still lists
+            // them as running (a kill that has not finished).
+            let failed: Vec<Failed> = {
+                let f = self.inner.failed.lock().unwrap();
+                mine.iter()
+                    .filter_map(|c| f.get(&container_id(c)).cloned())
+                    .collect()
+            };
+            for f in &failed {
+                status.errors.push(format!(
+                    "service {} replica {}: {}",
+                    svc.name, f.replica, f.reason
+                ));
+            }
+            let running = mine
+                .iter()
+                .filter(|c| is_running(c) && !self.is_failed(&container_id(c)))
+                .count() as u32;
             let updated = mine
                 .iter()
                 .filter(|c| {
@@ -1176,24 +1323,180 @@ impl Workloads for Runtime {
         })
     }
 
+    /// Every replica of the service is killed (SIGKILL: a container whose processes ignore
+    /// SIGTERM, or a fork bomb at its pids limit, must not hold a restart up) and started again;
+    /// a replica that does not stop within [`RESTART_STOP_TIMEOUT`], or that was evicted for its
+    /// writable layer, is removed and created afresh. Evictions are lifted.
     async fn restart(&self, lease: &LeaseId, service: &str) -> WorkloadResult<()> {
+        let ns = names::namespace(lease);
+        let lock = self.lease_lock(&ns);
+        let _guard = lock.lock().await;
         let containers = self
             .service_containers(lease, &[service.to_string()])
             .await?;
-        // All replicas at once: each may take the 10 s stop grace period.
-        let restarts = containers.iter().map(|c| {
-            self.inner.docker.restart_container(
-                c.id.as_deref().unwrap_or_default(),
-                Some(RestartContainerOptions {
-                    t: Some(10),
-                    ..Default::default()
-                }),
-            )
-        });
+        let plan = self
+            .load_record(&ns)
+            .map_err(WorkloadError::Internal)?
+            .and_then(|g| g.services.into_iter().find(|s| s.name == service))
+            .and_then(|svc| spec::plan_service(&self.inner.cfg, lease, &svc).ok());
+        // All replicas at once.
+        let restarts = containers
+            .iter()
+            .map(|c| self.restart_replica(&ns, plan.as_ref(), c));
         for r in futures::future::join_all(restarts).await {
-            r.map_err(internal("restarting a container"))?;
+            r?;
         }
         Ok(())
+    }
+}
+
+/// How long a restart waits for a killed replica to stop before it removes it.
+pub const RESTART_STOP_TIMEOUT: Duration = Duration::from_secs(20);
+
+impl Runtime {
+    /// Whether the container stopped (or is gone) within `timeout`.
+    async fn wait_stopped(&self, id: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            match self
+                .inner
+                .docker
+                .inspect_container(
+                    id,
+                    None::<bollard::query_parameters::InspectContainerOptions>,
+                )
+                .await
+            {
+                Ok(c) => {
+                    let st = c.state.unwrap_or_default();
+                    if st.running != Some(true) && st.restarting != Some(true) {
+                        return true;
+                    }
+                }
+                Err(e) if is_not_found(&e) => return true,
+                Err(e) => tracing::debug!("inspecting {id}: {e}"),
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn restart_replica(
+        &self,
+        ns: &str,
+        plan: Option<&spec::ServicePlan>,
+        c: &ContainerSummary,
+    ) -> WorkloadResult<()> {
+        let id = container_id(c);
+        let i = replica_of(c).unwrap_or(0);
+        let service = label(c, LABEL_SERVICE).unwrap_or_default().to_string();
+        let replica = names::replica_name(&service, i);
+        // Kept out of the watcher's hands while the runtime restarts it.
+        let evicted = self.inner.failed.lock().unwrap().insert(
+            id.clone(),
+            Failed {
+                ns: ns.to_string(),
+                replica: replica.clone(),
+                reason: "restarting".into(),
+            },
+        );
+        let fresh_layer = evicted
+            .as_ref()
+            .is_some_and(|f| f.reason.starts_with("ephemeral storage"));
+        let result = async {
+            // Errors are expected here: 409 when it is not running, 500 "tried to kill
+            // container, but did not receive an exit event" when its processes take long to
+            // die. What counts is whether it stops.
+            if let Err(e) = self
+                .inner
+                .docker
+                .kill_container(
+                    &id,
+                    Some(bollard::query_parameters::KillContainerOptions {
+                        signal: "SIGKILL".into(),
+                    }),
+                )
+                .await
+            {
+                tracing::debug!("killing {id} for a restart: {e}");
+            }
+            let stopped = self.wait_stopped(&id, RESTART_STOP_TIMEOUT).await;
+            let recreate = !stopped || fresh_layer;
+            match (recreate, plan) {
+                (false, _) | (true, None) => {
+                    if !stopped {
+                        return Err(WorkloadError::Internal(anyhow::anyhow!(
+                            "replica {replica} did not stop within {RESTART_STOP_TIMEOUT:?} of SIGKILL"
+                        )));
+                    }
+                    self.start(ns, &id, &replica).await
+                }
+                (true, Some(plan)) => {
+                    let generation = label(c, LABEL_GENERATION)
+                        .and_then(|g| g.parse().ok())
+                        .unwrap_or(1);
+                    self.remove_container(&id).await?;
+                    // Removal of a wedged container may take a moment.
+                    if !self.wait_gone(&id, RESTART_STOP_TIMEOUT).await {
+                        return Err(WorkloadError::Internal(anyhow::anyhow!(
+                            "replica {replica} could not be removed within {RESTART_STOP_TIMEOUT:?}"
+                        )));
+                    }
+                    self.create_replica(ns, plan, i, generation).await
+                }
+            }
+        }
+        .await;
+        match &result {
+            Ok(()) => {
+                self.inner.failed.lock().unwrap().remove(&id);
+            }
+            Err(e) => {
+                // Wedged: reported unavailable, with the reason.
+                self.inner.failed.lock().unwrap().insert(
+                    id.clone(),
+                    Failed {
+                        ns: ns.to_string(),
+                        replica: replica.clone(),
+                        reason: format!("restart failed: {e}"),
+                    },
+                );
+                self.push(event(
+                    ns,
+                    true,
+                    "FailedRestart",
+                    format!("Restart failed: {e}"),
+                    KIND_POD,
+                    replica,
+                ));
+            }
+        }
+        result
+    }
+
+    async fn wait_gone(&self, id: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            match self
+                .inner
+                .docker
+                .inspect_container(
+                    id,
+                    None::<bollard::query_parameters::InspectContainerOptions>,
+                )
+                .await
+            {
+                Err(e) if is_not_found(&e) => return true,
+                _ => {}
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            self.remove_container(id).await.ok();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 }
 
@@ -1415,6 +1718,10 @@ fn on_docker_event(inner: &Arc<Inner>, ev: EventMessage, died: &mut BTreeSet<Str
                 if inner.tearing_down.lock().unwrap().contains(&ns) {
                     return;
                 }
+                // Evicted (or being restarted by the runtime): left as it is.
+                if inner.failed.lock().unwrap().contains_key(&id) {
+                    return;
+                }
                 let Ok(c) = inner
                     .docker
                     .inspect_container(
@@ -1465,6 +1772,7 @@ fn on_docker_event(inner: &Arc<Inner>, ev: EventMessage, died: &mut BTreeSet<Str
         }
         Some("destroy") => {
             died.remove(&id);
+            inner.failed.lock().unwrap().remove(&id);
         }
         _ => {}
     }

@@ -5,7 +5,7 @@
 //! NanoCpus, memory limit, persistent volumes as named volumes, `ram` volumes as tmpfs, GPUs as
 //! device requests, no privileges, restart always (a Deployment's pods come back too).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use bollard::models::{
     ContainerCreateBody, DeviceRequest, EndpointSettings, HostConfig, HostConfigLogConfig,
@@ -20,6 +20,24 @@ use super::RuntimeConfig;
 
 /// Docker refuses memory limits under 6 MiB; the SDL allows 1 MiB, so small limits are raised.
 const DOCKER_MIN_MEMORY: i64 = 6 * 1024 * 1024;
+
+/// Derived pids limit: one process per MiB of the container's memory, at least this many (a
+/// shell, a server and its workers fit)...
+pub const PIDS_LIMIT_MIN: i64 = 64;
+/// ...and at most this many (a fork bomb in a large container must still not exhaust the host's
+/// pid space, 4,194,304 at most and often 32,768).
+pub const PIDS_LIMIT_MAX: i64 = 4096;
+
+/// The most processes (threads included) one container may have (`HostConfig.PidsLimit`): the
+/// provider's `pids_limit` when set, otherwise one per MiB of the container's memory limit,
+/// clamped to [`PIDS_LIMIT_MIN`]..=[`PIDS_LIMIT_MAX`] (a 96Mi container gets 96, 512Mi gets 512,
+/// 8Gi gets 4096).
+pub fn pids_limit(cfg: &RuntimeConfig, memory_bytes: i64) -> i64 {
+    match cfg.pids_limit {
+        Some(n) if n > 0 => n,
+        _ => (memory_bytes / (1024 * 1024)).clamp(PIDS_LIMIT_MIN, PIDS_LIMIT_MAX),
+    }
+}
 
 /// An HTTP expose served by the ingress.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +70,15 @@ pub struct ServicePlan {
     pub spec_hash: String,
     /// Named volumes the containers mount.
     pub volumes: Vec<String>,
+    /// Size of each named volume in bytes (the storage entry it comes from): the quota, or the
+    /// usage past which the service is evicted.
+    pub volume_sizes: BTreeMap<String, u64>,
+    /// Ephemeral storage of each replica in bytes (the storage entries that are neither mounted
+    /// nor `ram`): the writable layer's quota, or the usage past which the replica is evicted.
+    /// None: the service declares none (no limit).
+    pub ephemeral_limit: Option<u64>,
+    /// `HostConfig.PidsLimit` of each replica.
+    pub pids_limit: i64,
     pub ingress: Vec<IngressExpose>,
     pub forwards: Vec<ForwardExpose>,
 }
@@ -179,6 +206,7 @@ pub fn plan_service(
     let mut binds = Vec::new();
     let mut tmpfs = HashMap::new();
     let mut volumes = Vec::new();
+    let mut volume_sizes = BTreeMap::new();
     let mounts = svc
         .params
         .as_ref()
@@ -210,9 +238,21 @@ pub fn plan_service(
             let vol = names::volume_name(&ns, &svc.name, &m.name);
             let ro = if m.read_only { ":ro" } else { "" };
             binds.push(format!("{vol}:{}{ro}", m.mount));
+            volume_sizes.insert(vol.clone(), value(&storage.size, "storage size")?);
             volumes.push(vol);
         }
     }
+
+    // Ephemeral storage: what no mount takes (the root volume, usually named `default`).
+    let mut ephemeral: Option<u64> = None;
+    for s in &svc.resources.storage {
+        let mounted = mounts.iter().any(|m| m.name == s.name);
+        if !mounted && attr(&s.attributes, "class") != Some("ram") {
+            let size = value(&s.size, "storage size")?;
+            ephemeral = Some(ephemeral.unwrap_or(0).saturating_add(size));
+        }
+    }
+    let pids = pids_limit(cfg, memory);
 
     // Exposes.
     let mut exposed_ports = HashMap::new();
@@ -300,6 +340,10 @@ pub fn plan_service(
         memory: Some(memory),
         // No swap beyond the memory limit, as on Kubernetes.
         memory_swap: Some(memory),
+        // A fork bomb stops at the limit instead of filling the host's process table. The
+        // writable layer's quota (`StorageOpt`) is not part of the hashed body: it depends on the
+        // storage driver, and is added when the container is created.
+        pids_limit: Some(pids),
         device_requests,
         binds: (!binds.is_empty()).then_some(binds),
         tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
@@ -350,6 +394,9 @@ pub fn plan_service(
         body,
         spec_hash,
         volumes,
+        volume_sizes,
+        ephemeral_limit: ephemeral,
+        pids_limit: pids,
         ingress,
         forwards,
     })
