@@ -43,6 +43,8 @@ const BOB: &str = "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong";
 const CAROL: &str = "legal winner thank year wave sausage worth useful legal winner thank yellow";
 const DAVE: &str =
     "letter advice cage absurd amount doctor acoustic avoid letter advice cage above";
+/// Signs only through authz (Dave must never sign: his account has no public key).
+const ERIN: &str = "all all all all all all all all all all all all";
 const DSEQ: u64 = 10;
 
 const SDL: &str = r#"
@@ -266,7 +268,8 @@ fn status_of(e: &anyhow::Error) -> (u16, String) {
 #[test]
 fn gateway_refuses_what_it_must() {
     let (alice, bob, carol, dave) = (key(ALICE), key(BOB), key(CAROL), key(DAVE));
-    let net = Net::new(&[&alice, &bob, &carol, &dave]);
+    let erin = key(ERIN);
+    let net = Net::new(&[&alice, &bob, &carol, &dave, &erin]);
     let home = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -279,7 +282,8 @@ fn gateway_refuses_what_it_must() {
     let cert_file = certs::pem_path(home.path(), &provider);
     let mut cfg = GatewayConfig::new(&provider, &net.url, cert_file.clone());
     cfg.listen = "127.0.0.1:0".parse().unwrap();
-    cfg.cert_cache_ttl = Duration::from_millis(500);
+    // A long cache TTL: revocations must take effect at the next block regardless.
+    cfg.cert_cache_ttl = Duration::from_secs(3600);
     let bound = rt.block_on(gateway::bind(cfg)).unwrap();
     let port = bound.local_addr().port();
     let server_cert = certs::load(&cert_file).unwrap();
@@ -437,9 +441,16 @@ fn gateway_refuses_what_it_must() {
     );
     assert_eq!((code, msg.as_str()), (404, "no lease for deployment"));
 
-    // A certificate that works, then is revoked: refused once the cache entry expires.
+    // A certificate that works (and is now cached), then is revoked: refused on the very next
+    // request after the block that revoked it, with no wait for the cache.
     let revocable = client(Credentials::Mtls(alice_revoked.clone()));
     assert_eq!(status_of(&put(&revocable, &wrong)).0, 422);
+    net.produce();
+    assert_eq!(
+        status_of(&put(&revocable, &wrong)).0,
+        422,
+        "cached, still valid"
+    );
     net.tx(
         &alice,
         vec![to_any(&cert::MsgRevokeCertificate {
@@ -449,10 +460,56 @@ fn gateway_refuses_what_it_must() {
             }),
         })],
     );
-    std::thread::sleep(Duration::from_millis(600));
     let (code, msg) = status_of(&put(&revocable, &wrong));
     assert_eq!(code, 401, "{msg}");
     assert!(msg.contains("revoked"), "{msg}");
+    // Through authz too: Carol lets Erin revoke her certificates; Erin's MsgExec revokes one.
+    let carol_second = client_cert(&carol);
+    net.tx(&carol, vec![publish(&carol, &carol_second.cert_der)]);
+    let carol_second_client = client(Credentials::Mtls(carol_second.clone()));
+    assert_eq!(
+        status_of(&put(&carol_second_client, &sdl.manifest)).0,
+        404,
+        "published certificate accepted (and cached)"
+    );
+    net.tx(
+        &carol,
+        vec![to_any(
+            &cosmos_sdk_proto::cosmos::authz::v1beta1::MsgGrant {
+                granter: carol.address().to_string(),
+                grantee: erin.address().to_string(),
+                grant: Some(cosmos_sdk_proto::cosmos::authz::v1beta1::Grant {
+                    authorization: Some(to_any(
+                        &cosmos_sdk_proto::cosmos::authz::v1beta1::GenericAuthorization {
+                            msg: "/akash.cert.v1.MsgRevokeCertificate".into(),
+                        },
+                    )),
+                    expiration: None,
+                }),
+            },
+        )],
+    );
+    net.tx(
+        &erin,
+        vec![to_any(&cosmos_sdk_proto::cosmos::authz::v1beta1::MsgExec {
+            grantee: erin.address().to_string(),
+            msgs: vec![to_any(&cert::MsgRevokeCertificate {
+                id: Some(cert::Id {
+                    owner: carol.address().to_string(),
+                    serial: carol_second.serial.clone(),
+                }),
+            })],
+        })],
+    );
+    let (code, msg) = status_of(&put(&carol_second_client, &sdl.manifest));
+    assert_eq!(code, 401, "{msg}");
+    assert!(msg.contains("revoked"), "{msg}");
+    // Carol's other certificate, cached too, is untouched.
+    let (code, _) = status_of(&put(
+        &client(Credentials::Mtls(carol_cert.clone())),
+        &sdl.manifest,
+    ));
+    assert_eq!(code, 404);
 
     // A certificate never published: 401. Alice's certificate with another key: no handshake.
     let (code, msg) = status_of(&put(&client(Credentials::Mtls(alice_unpublished)), &wrong));
@@ -509,6 +566,9 @@ fn gateway_refuses_what_it_must() {
         &dave,
     );
     let forged = jwt::sign(&Claims::full_access(&a, now(), 900), &carol);
+    // Lifetime over the cap (1 h): ten years, and one second too many.
+    let decade = Claims::full_access(&a, now(), 10 * 365 * 86_400);
+    let hour_and_a_second = Claims::full_access(&a, now(), jwt::MAX_TOKEN_LIFETIME_SECS + 1);
     for (token, why) in [
         (jwt::sign(&expired, &alice), "expired"),
         (jwt::sign(&future, &alice), "not valid yet"),
@@ -519,10 +579,19 @@ fn gateway_refuses_what_it_must() {
             "does not grant send-manifest",
         ),
         (jwt::sign(&no_scope, &alice), "does not grant send-manifest"),
+        (jwt::sign(&decade, &alice), "lifetime is too long"),
+        (jwt::sign(&hour_and_a_second, &alice), "at most 3600s"),
     ] {
         let (code, msg) = status_of(&put(&client(Credentials::Bearer(token)), &wrong));
         assert_eq!(code, 401, "{why}: {msg}");
         assert!(msg.contains(why), "{why}: {msg}");
+    }
+
+    // Short-lived tokens still work: the CLI's 15 minutes and exactly the cap.
+    for lifetime in [jwt::CLI_TOKEN_LIFETIME_SECS, jwt::MAX_TOKEN_LIFETIME_SECS] {
+        let token = jwt::sign(&Claims::full_access(&a, now(), lifetime), &alice);
+        let (code, msg) = status_of(&put(&client(Credentials::Bearer(token)), &wrong));
+        assert_eq!(code, 422, "{lifetime}s token: {msg}");
     }
 
     // A scoped token with send-manifest gets through to the hash check.

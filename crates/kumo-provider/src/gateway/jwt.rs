@@ -13,6 +13,14 @@ use serde::{Deserialize, Serialize};
 pub const CLAIMS_VERSION: &str = "v1";
 /// Lifetime of the tokens the CLI makes (as Akash's CLI).
 pub const CLI_TOKEN_LIFETIME_SECS: i64 = 15 * 60;
+/// Longest lifetime (`exp - iat`) a token may have: 1 hour. Akash's CLI makes 15-minute
+/// tokens and its gateway gives mTLS callers 15-minute claims (spec §3.2); Akash's verifier
+/// itself sets no cap, so a leaked long-lived token would work for years. One hour is four CLI
+/// lifetimes, room for clients (Console, scripts) that make somewhat longer tokens, while a
+/// stolen token dies within the hour. Longer tokens are refused with a 401 saying so.
+pub const MAX_TOKEN_LIFETIME_SECS: i64 = 60 * 60;
+/// Clock skew tolerated between the token maker and the gateway when checking `exp - now`.
+pub const CLOCK_SKEW_SECS: i64 = 60;
 
 /// An action a token can grant (`scope` entries).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -157,6 +165,18 @@ impl Claims {
         }
         if self.iat > self.exp {
             return Err("token was issued after it expires (iat > exp)".into());
+        }
+        // The lifetime cap: as issued, and as left from now (an `iat` set in the future must
+        // not stretch it).
+        let lifetime = self.exp.saturating_sub(self.iat);
+        let left = self.exp.saturating_sub(now);
+        if lifetime > MAX_TOKEN_LIFETIME_SECS || left > MAX_TOKEN_LIFETIME_SECS + CLOCK_SKEW_SECS {
+            return Err(format!(
+                "token lifetime is too long: it is valid for {}s (exp - iat = {lifetime}s, \
+                 exp - now = {left}s) but this provider accepts at most {MAX_TOKEN_LIFETIME_SECS}s \
+                 (1 hour); make a short-lived token (the CLI makes {CLI_TOKEN_LIFETIME_SECS}s ones)",
+                lifetime.max(left)
+            ));
         }
         if self.leases.access == Access::Granular {
             let mut seen = std::collections::BTreeSet::new();
@@ -359,6 +379,41 @@ mod tests {
         let mut bad = c;
         bad.iss = "cosmos1xyz".into();
         assert!(bad.validate(NOW).is_err());
+    }
+
+    #[test]
+    fn lifetime_is_capped() {
+        let a = key(ALICE).address().to_string();
+        // Exactly the cap, and the CLI's 15 minutes: accepted.
+        let hour = Claims::full_access(&a, NOW, MAX_TOKEN_LIFETIME_SECS);
+        assert!(hour.validate(NOW).is_ok());
+        assert!(Claims::full_access(&a, NOW, CLI_TOKEN_LIFETIME_SECS)
+            .validate(NOW)
+            .is_ok());
+        // A second over, and ten years: refused with the reason and the cap.
+        let over = Claims::full_access(&a, NOW, MAX_TOKEN_LIFETIME_SECS + 1);
+        let e = over.validate(NOW).unwrap_err();
+        assert!(
+            e.contains("lifetime is too long") && e.contains("3600s"),
+            "{e}"
+        );
+        let decade = Claims::full_access(&a, NOW, 10 * 365 * 86400);
+        assert!(decade
+            .validate(NOW)
+            .unwrap_err()
+            .contains("lifetime is too long"));
+        // An iat in the future does not stretch it: exp - now counts too.
+        let mut sneaky = Claims::full_access(&a, NOW, 3000);
+        sneaky.iat = NOW + 86400;
+        sneaky.exp = NOW + 86400 + 3000;
+        assert!(sneaky
+            .validate(NOW)
+            .unwrap_err()
+            .contains("lifetime is too long"));
+        // A little clock skew (iat a few seconds ahead of the gateway) is fine.
+        let mut skewed = Claims::full_access(&a, NOW + 30, MAX_TOKEN_LIFETIME_SECS);
+        skewed.nbf = NOW;
+        assert!(skewed.validate(NOW).is_ok());
     }
 
     #[test]

@@ -68,8 +68,9 @@ pub struct GatewayConfig {
     pub cert_file: PathBuf,
     /// DNS names for a certificate made at first start.
     pub domains: Vec<String>,
-    /// How long a certificate looked up on chain is trusted before it is looked up again (a
-    /// revocation takes effect within this time).
+    /// How long a certificate looked up on chain is trusted before it is looked up again. A
+    /// revocation takes effect at the next request after its block whatever this is: every
+    /// new block is scanned for `MsgRevokeCertificate` first ([`chain`]).
     pub cert_cache_ttl: Duration,
     /// Longest a manifest PUT waits for its workloads to start before answering.
     pub manifest_timeout: Duration,
