@@ -2,7 +2,7 @@
 //! `tests/runtime.rs`).
 
 use super::names;
-use super::spec::plan_service;
+use super::spec::{self, plan_service};
 use super::RuntimeConfig;
 use kumo_proto::akash::market::v1::LeaseId;
 use kumo_sdl::manifest::Group;
@@ -274,4 +274,56 @@ fn manifests_the_runtime_cannot_run_are_refused_with_a_reason() {
     assert!(plan_service(&cfg(), &lease(), &undeclared)
         .unwrap_err()
         .contains("do not declare"));
+}
+
+#[test]
+fn storage_limits_and_pids_limit_come_from_the_resources() {
+    let g = group();
+    let plan = plan_service(&cfg(), &lease(), &g.services[0]).unwrap();
+    let ns = names::namespace(&lease());
+    // The unmounted 1Gi is the writable layer's; the mounted `data` volume has its own 2Gi;
+    // `shm` (ram) is a sized tmpfs, in neither.
+    assert_eq!(plan.ephemeral_limit, Some(1 << 30));
+    assert_eq!(
+        plan.volume_sizes,
+        std::collections::BTreeMap::from([(format!("{ns}-web-data"), 2u64 << 30)])
+    );
+    // 128Mi of memory: 128 processes.
+    assert_eq!(plan.pids_limit, 128);
+    let hc = plan.body.host_config.as_ref().unwrap();
+    assert_eq!(hc.pids_limit, Some(128));
+    // The quota is added at creation, where the driver has one: not in the hashed body.
+    assert!(hc.storage_opt.is_none());
+
+    let mut c = cfg();
+    let mib = 1024 * 1024;
+    assert_eq!(spec::pids_limit(&c, 6 * mib), spec::PIDS_LIMIT_MIN);
+    assert_eq!(spec::pids_limit(&c, 96 * mib), 96);
+    assert_eq!(spec::pids_limit(&c, 64 * 1024 * mib), spec::PIDS_LIMIT_MAX);
+    c.pids_limit = Some(500);
+    assert_eq!(spec::pids_limit(&c, 96 * mib), 500);
+}
+
+#[test]
+fn storage_mode_detection_from_docker_info() {
+    use super::storage::{detect, human};
+    use super::Enforcement::{Measure, Quota};
+    let m = detect("overlay2", "extfs", true);
+    assert_eq!((m.writable_layer, m.volumes), (Measure, Measure));
+    let m = detect("overlay2", "xfs", true);
+    assert_eq!((m.writable_layer, m.volumes), (Quota, Quota));
+    let m = detect("btrfs", "btrfs", true);
+    assert_eq!((m.writable_layer, m.volumes), (Quota, Measure));
+    let m = detect("overlay2", "xfs", false);
+    assert_eq!((m.writable_layer, m.volumes), (Measure, Measure));
+    let m = detect("vfs", "extfs", true);
+    assert_eq!(m.writable_layer, Measure);
+    assert_eq!(
+        m.to_string(),
+        "writable layer: measure-and-evict, volumes: measure-and-evict"
+    );
+
+    assert_eq!(human(400 * 1024 * 1024 + 5), "400Mi");
+    assert_eq!(human(2 << 30), "2Gi");
+    assert_eq!(human(512 * 1024), "512Ki");
 }
