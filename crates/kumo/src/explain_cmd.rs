@@ -121,7 +121,6 @@ pub fn run(g: &Globals, c: DeploymentCmd) -> Result<()> {
 }
 
 /// The explanation as a text table (what `kumo deploy` prints when no bid arrives).
-#[allow(dead_code)] // for `kumo deploy`
 pub fn explain_table(_g: &Globals, node: &str, owner: &str, dseq: u64) -> Result<String> {
     Ok(table(&explain(node, owner, dseq, GATEWAY_TIMEOUT)?))
 }
