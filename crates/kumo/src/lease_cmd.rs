@@ -537,14 +537,20 @@ fn wait_for_bids(
                 break bids;
             }
             print_bids(g, &bids);
+            // Why: each provider's decision on each order, and the chain-side checks.
+            match crate::explain_cmd::explain_table(g, chain.url(), owner, dseq) {
+                Ok(t) => progress(g, &format!("why (kumo deployment explain {dseq}):\n{t}")),
+                Err(e) => progress(g, &format!("(cannot explain the missing bids: {e:#})")),
+            }
             match want {
                 Some(w) => bail!(
-                    "provider {w} did not bid on every group within {wait_secs} s; its \
-                     `kumo provider status` says why it declined, or try without --provider"
+                    "provider {w} did not bid on every group within {wait_secs} s; the table \
+                     above says why, or try without --provider"
                 ),
                 None => bail!(
-                    "no bids for every group within {wait_secs} s; check the SDL's placement \
-                     attributes and prices, or wait longer with --bid-wait"
+                    "no bids for every group within {wait_secs} s; the table above says why \
+                     each provider declined: change the SDL's placement attributes, prices or \
+                     resources, or wait longer with --bid-wait"
                 ),
             }
         }
