@@ -807,6 +807,8 @@ impl Runtime {
             .check_hosts(&ns, routes.keys())
             .map_err(|e| WorkloadError::Unavailable(e.to_string()))?;
 
+        // This runtime looks after the lease from now on (watcher, storage measurements).
+        self.inner.events.ensure(&ns);
         for svc in &group.services {
             self.ensure_image(&ns, svc).await?;
         }
@@ -1718,8 +1720,10 @@ fn on_docker_event(inner: &Arc<Inner>, ev: EventMessage, died: &mut BTreeSet<Str
                 if inner.tearing_down.lock().unwrap().contains(&ns) {
                     return;
                 }
-                // Evicted (or being restarted by the runtime): left as it is.
-                if inner.failed.lock().unwrap().contains_key(&id) {
+                // Evicted (or being restarted by the runtime): left as it is. Leases this
+                // runtime neither deployed nor adopted are another runtime's to look after
+                // (tests run several runtimes for one provider on one dockerd).
+                if inner.failed.lock().unwrap().contains_key(&id) || !inner.events.has(&ns) {
                     return;
                 }
                 let Ok(c) = inner
