@@ -128,7 +128,7 @@ pub fn human(bytes: u64) -> String {
     const KI: u64 = 1024;
     const MI: u64 = KI * KI;
     const GI: u64 = MI * KI;
-    if bytes >= GI && bytes % GI == 0 {
+    if bytes >= GI && bytes.is_multiple_of(GI) {
         format!("{}Gi", bytes / GI)
     } else if bytes >= MI {
         format!("{}Mi", bytes / MI)
