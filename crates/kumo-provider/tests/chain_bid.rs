@@ -26,6 +26,9 @@ use kumo_provider::bidengine::{BidEngine, Decision, ProviderState};
 use kumo_provider::chain::{self, BlockEvents, ChainClient, ChainEvent, HeightFile};
 use kumo_provider::config::Overcommit;
 use kumo_provider::inventory::{Capacity, Inventory};
+use kumo_provider::workload::{
+    Exec, LeaseEvent, LeaseStatus, LogLine, WorkloadError, WorkloadResult,
+};
 use kumo_store::{Store, StoreOptions};
 use tokio::sync::{mpsc, watch};
 
@@ -313,4 +316,244 @@ async fn follow_decide_bid_close_and_catch_up() {
 
     // The websocket URL is the node's.
     let _ = RpcClient::new(&url);
+}
+
+/// The daemon's workloads, recording what the daemon asks of them (nothing is deployed: the
+/// tenant sends no manifest in this test).
+#[derive(Default)]
+struct Recorded {
+    torn_down: std::sync::Mutex<Vec<kumo_proto::akash::market::v1::LeaseId>>,
+}
+
+#[async_trait::async_trait]
+impl kumo_provider::workload::Workloads for Recorded {
+    async fn deploy(
+        &self,
+        _: &kumo_proto::akash::market::v1::LeaseId,
+        _: &kumo_sdl::manifest::Group,
+    ) -> WorkloadResult<()> {
+        Err(WorkloadError::Unavailable("not in this test".into()))
+    }
+    async fn teardown(&self, l: &kumo_proto::akash::market::v1::LeaseId) -> WorkloadResult<()> {
+        self.torn_down.lock().unwrap().push(l.clone());
+        Ok(())
+    }
+    async fn leases(&self) -> WorkloadResult<Vec<kumo_proto::akash::market::v1::LeaseId>> {
+        Ok(vec![])
+    }
+    async fn manifest(
+        &self,
+        _: &kumo_proto::akash::market::v1::LeaseId,
+    ) -> WorkloadResult<Option<kumo_sdl::manifest::Group>> {
+        Ok(None)
+    }
+    async fn status(
+        &self,
+        _: &kumo_proto::akash::market::v1::LeaseId,
+    ) -> WorkloadResult<LeaseStatus> {
+        Err(WorkloadError::NotFound("nothing deployed".into()))
+    }
+    async fn events(
+        &self,
+        _: &kumo_proto::akash::market::v1::LeaseId,
+        _: bool,
+    ) -> WorkloadResult<futures::stream::BoxStream<'static, LeaseEvent>> {
+        Err(WorkloadError::NotFound("nothing deployed".into()))
+    }
+    async fn logs(
+        &self,
+        _: &kumo_proto::akash::market::v1::LeaseId,
+        _: &[String],
+        _: bool,
+        _: Option<u64>,
+    ) -> WorkloadResult<futures::stream::BoxStream<'static, LogLine>> {
+        Err(WorkloadError::NotFound("nothing deployed".into()))
+    }
+    async fn exec(
+        &self,
+        _: &kumo_proto::akash::market::v1::LeaseId,
+        _: &str,
+        _: usize,
+        _: Vec<String>,
+        _: bool,
+        _: bool,
+    ) -> WorkloadResult<Exec> {
+        Err(WorkloadError::NotFound("nothing deployed".into()))
+    }
+    async fn restart(
+        &self,
+        _: &kumo_proto::akash::market::v1::LeaseId,
+        _: &str,
+    ) -> WorkloadResult<()> {
+        Err(WorkloadError::NotFound("nothing deployed".into()))
+    }
+}
+
+/// Issue 15: a provider configured with a fixed fee far below what its txs need (2000uakt;
+/// the node's minimum gas price is 0.025uakt) still bids, and when the tenant's escrow runs
+/// dry its settling withdrawal goes through (the fee is raised to the simulated need), the
+/// chain closes the lease for insufficient funds within a few blocks of running dry, and the
+/// daemon tears the lease's workloads down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_escrow_is_settled_with_a_low_fixed_fee_and_torn_down() {
+    use kumo_proto::akash::market::v1::{lease, LeaseClosedReason};
+    use kumo_proto::akash::market::v1beta5 as mv;
+
+    let (url, _node) = start_node();
+    let provider = ChainClient::connect(&url, "", key(PROVIDER), fees(), Duration::from_secs(20))
+        .await
+        .unwrap();
+    let tenant = ChainClient::connect(&url, CHAIN, key(TENANT), fees(), Duration::from_secs(20))
+        .await
+        .unwrap();
+    provider
+        .send(vec![to_any(&pv::MsgCreateProvider {
+            owner: provider.address().into(),
+            host_uri: "https://provider.example.com:8443".into(),
+            attributes: vec![Attribute {
+                key: "region".into(),
+                value: "us-west".into(),
+            }],
+            info: None,
+        })])
+        .await
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = kumo_provider::config::Config::parse(&format!(
+        r#"
+host_uri = "https://provider.example.com:8443"
+state_dir = "{state}"
+[key]
+name = "provider"
+[chain]
+node = "{url}"
+fees = "2000uakt"
+gas_prices = "0.025uakt"
+[inventory]
+mode = "declared"
+cpu = "4"
+memory = "8Gi"
+ephemeral_storage = "100Gi"
+[pricing.scale]
+cpu = "400"
+memory = "0.001"
+storage = {{ ephemeral = "0.0001" }}
+"#,
+        state = dir.path().join("state").display(),
+    ))
+    .unwrap();
+    assert!(config.chain.raise_low_fees, "the default raises low fees");
+    let workloads = Arc::new(Recorded::default());
+    let (daemon, task) = kumo_provider::daemon::start(config, key(PROVIDER), workloads.clone())
+        .await
+        .unwrap();
+
+    // The tenant's deployment: 5 000 000uakt of escrow, the order allows 1 000 000uakt/block.
+    let sdl = kumo_sdl::parse(
+        "deploy.yaml",
+        &SDL.replace("amount: 1000 }", "amount: 1000000 }"),
+    )
+    .unwrap();
+    let dseq = provider.latest_height().await.unwrap() + 1000;
+    tenant
+        .send(vec![to_any(&dv1b4::MsgCreateDeployment {
+            id: Some(dv1::DeploymentId {
+                owner: tenant.address().into(),
+                dseq,
+            }),
+            groups: sdl.groups,
+            hash: sdl.manifest_version.to_vec(),
+            deposit: Some(Deposit {
+                amount: Some(Coin {
+                    denom: "uakt".into(),
+                    amount: "5000000".into(),
+                }),
+                sources: vec![Source::Balance as i32],
+            }),
+            reclamation: None,
+        })])
+        .await
+        .unwrap();
+
+    // The daemon bids (its bid tx needs more than 2000uakt of fees too).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let bid = loop {
+        let bids = provider.own_bids("open").await.unwrap();
+        if let Some(b) = bids
+            .into_iter()
+            .find(|b| b.id.as_ref().is_some_and(|i| i.dseq == dseq))
+        {
+            break b;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no bid within 30 s: {}",
+            daemon.status_json()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let bid_id = bid.id.unwrap();
+    tenant
+        .send(vec![to_any(&mv::MsgCreateLease {
+            bid_id: Some(bid_id.clone()),
+        })])
+        .await
+        .unwrap();
+    let lease_id = chain::lease_id(&bid_id);
+    let opened = provider
+        .lease(&lease_id)
+        .await
+        .unwrap()
+        .expect("lease on chain");
+    assert_eq!(opened.state, lease::State::Active as i32);
+    // About 200 000uakt per block (500 milli-CPU × 400, plus a little memory): the escrow pays
+    // 24 or 25 blocks.
+    let price: u128 = opened
+        .price
+        .as_ref()
+        .unwrap()
+        .amount
+        .parse::<u128>()
+        .unwrap()
+        / 10u128.pow(18);
+    let dry_at = opened.created_at as u64 + (5_000_000 / price) as u64;
+
+    // Settled and closed by the chain, then torn down by the daemon: bounded waits.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let closed = loop {
+        let l = provider.lease(&lease_id).await.unwrap().unwrap();
+        if l.state != lease::State::Active as i32 {
+            break l;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the dry lease is still active at height {} (dry at {dry_at})",
+            provider.latest_height().await.unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(closed.state, lease::State::InsufficientFunds as i32);
+    assert_eq!(closed.reason, LeaseClosedReason::InsufficientFunds as i32);
+    // Within a few blocks of running dry (blocks are 100 ms here; the check runs by height).
+    assert!(
+        (closed.closed_on as u64) <= dry_at + 30,
+        "closed at {} but dry at {dry_at}",
+        closed.closed_on
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !workloads.torn_down.lock().unwrap().contains(&lease_id) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no teardown within 30 s of the close"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(daemon.status_json()["cluster"]["leases"], 0);
+    daemon.shutdown();
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("daemon stops")
+        .unwrap()
+        .unwrap();
 }
