@@ -996,6 +996,28 @@ async fn run_shell(
     let _ = tx.send(close(1000, "")).await;
 }
 
+// ---------------------------------------------------------------- client side of the decision
+
+impl super::client::ProviderClient {
+    /// `GET /orders/{owner}/{dseq}/{gseq}/{oseq}/decision` (no credentials needed).
+    pub async fn order_decision(
+        &self,
+        order: &kumo_proto::akash::market::v1::OrderId,
+    ) -> anyhow::Result<serde_json::Value> {
+        let path = format!(
+            "/orders/{}/{}/{}/{}/decision",
+            super::client::urlencode(&order.owner),
+            order.dseq,
+            order.gseq,
+            order.oseq
+        );
+        let b = self.request(hyper::Method::GET, &path, None).await?;
+        serde_json::from_slice(&b).map_err(|e| {
+            anyhow::anyhow!("provider's answer to {path} is not the expected JSON: {e}")
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1122,27 +1144,5 @@ deployment:
         bad.push(("service", "w"));
         bad[1] = ("tty", "yes");
         assert!(parse_shell_query(&q(&bad)).unwrap_err().contains("tty"));
-    }
-}
-
-// ---------------------------------------------------------------- client side of the decision
-
-impl super::client::ProviderClient {
-    /// `GET /orders/{owner}/{dseq}/{gseq}/{oseq}/decision` (no credentials needed).
-    pub async fn order_decision(
-        &self,
-        order: &kumo_proto::akash::market::v1::OrderId,
-    ) -> anyhow::Result<serde_json::Value> {
-        let path = format!(
-            "/orders/{}/{}/{}/{}/decision",
-            super::client::urlencode(&order.owner),
-            order.dseq,
-            order.gseq,
-            order.oseq
-        );
-        let b = self.request(hyper::Method::GET, &path, None).await?;
-        serde_json::from_slice(&b).map_err(|e| {
-            anyhow::anyhow!("provider's answer to {path} is not the expected JSON: {e}")
-        })
     }
 }
