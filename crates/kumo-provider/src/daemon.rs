@@ -155,7 +155,7 @@ pub async fn start(
         gpus = capacity.gpus.len(),
         "inventory"
     );
-    let engine = BidEngine::new(
+    let mut engine = BidEngine::new(
         ProviderState {
             address: address.clone(),
             attributes,
@@ -167,6 +167,8 @@ pub async fn start(
         Inventory::new(capacity, config.overcommit),
         Pricing::from_config(&config.pricing),
     );
+    // GPU orders are declined unless the NVIDIA container runtime serves them.
+    engine.inventory.set_gpu_runtime(config.runtime.gpu);
     let heights = HeightFile::new(&config.state_dir)?;
     let tip = chain.latest_height().await?;
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -219,6 +221,21 @@ impl Daemon {
 
     pub fn address(&self) -> &str {
         self.shared.chain.address()
+    }
+
+    /// The bid engine's decision on an order, without reserving anything (the gateway's public
+    /// decision endpoint, behind `kumo deployment explain`).
+    pub fn evaluate(
+        &self,
+        order: &kumo_proto::akash::market::v1::OrderId,
+        group: &kumo_proto::akash::deployment::v1beta4::GroupSpec,
+    ) -> crate::bidengine::Evaluation {
+        self.shared
+            .state
+            .lock()
+            .expect("state lock")
+            .engine
+            .evaluate(order, group)
     }
 
     /// `/status` (§3.4) plus the bid engine's recent decisions.

@@ -60,10 +60,20 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         let d = daemon.clone();
         Arc::new(move || d.status_json())
     };
+    let decide: gateway::DecideFn = {
+        let d = daemon.clone();
+        Arc::new(move |o, g| d.evaluate(o, g))
+    };
     let mut stopped = daemon.stopped();
-    let gateway = tokio::spawn(gateway::serve(gw, workloads, status, async move {
-        let _ = stopped.changed().await;
-    }));
+    let gateway = tokio::spawn(async move {
+        gateway::bind(gw)
+            .await?
+            .with_decisions(decide)
+            .run(workloads, status, async move {
+                let _ = stopped.changed().await;
+            })
+            .await
+    });
 
     let stop = daemon.clone();
     tokio::spawn(async move {
