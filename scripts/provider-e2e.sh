@@ -16,7 +16,7 @@ KR=(--keyring-backend test)
 say() { printf -- '--- %s\n' "$*"; }
 fail() { echo "FAIL: $*"; [[ -f "$W/provider.log" ]] && { echo "last provider log lines:"; tail -n 25 "$W/provider.log"; }; exit 1; }
 PROVIDER_PID=""
-cleanup() { [[ -n "$PROVIDER_PID" ]] && kill "$PROVIDER_PID" 2>/dev/null || true; }
+cleanup() { [[ -n "$PROVIDER_PID" ]] && { kill -CONT "$PROVIDER_PID"; kill "$PROVIDER_PID"; } 2>/dev/null || true; }
 trap cleanup EXIT
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 containers() { docker ps -q --filter "label=akash.network/lease.id.dseq=$1" --filter "label=akash.network/lease.id.owner=$ALICE" | wc -l; }
@@ -111,18 +111,31 @@ assert w > 0, "nothing was paid"
 assert abs(received - expected) <= max(ntx, 1) + 1, "provider balance change != payment - take"
 PY
 say "the provider dies while kumo deploy sends the manifest: deploy retries, and succeeds once it is back"
-open_bids() { k query market bid list --owner "$ALICE" --state open --node "$RPC" --output json \
-  | json "sum(1 for b in d['bids'] if int(b['bid']['id']['dseq']) > $DSEQ)"; }
+bids_on() { k query market bid list --owner "$ALICE" --dseq "$1" --node "$RPC" --output json 2>/dev/null \
+  | json "len(d['bids'])" 2>/dev/null || echo 0; }
+leases_on() { k query market lease list --owner "$ALICE" --dseq "$1" --state active --node "$RPC" --output json 2>/dev/null \
+  | json "len(d['leases'])" 2>/dev/null || echo 0; }
 k deploy "$ROOT/examples/demo.yaml" --from alice "${KR[@]}" --node "$RPC" -y --provider "$PROV" \
   --bid-wait 60 --manifest-wait 90 --up-wait 120 --output json >"$W/deploy2.json" 2>"$W/deploy2.err" &
 DEPLOY_PID=$!
-# Killed as soon as it has bid: the lease is created while it is down.
-for _ in $(seq 1 120); do [[ "$(open_bids)" -ge 1 ]] && break; sleep 0.25; done
+# Frozen as soon as it has bid (so it cannot take the manifest), killed once the lease exists:
+# the manifest PUT in flight fails, and deploy retries until the provider is back.
+NEW=""
+for _ in $(seq 1 100); do
+  NEW="$(sed -n 's|^creating deployment [^/]*/\([0-9]*\):.*|\1|p' "$W/deploy2.err")"; [[ -n "$NEW" ]] && break; sleep 0.2
+done
+[[ -n "$NEW" ]] || { cat "$W/deploy2.err"; fail "kumo deploy did not create a deployment"; }
+for _ in $(seq 1 200); do [[ "$(bids_on "$NEW")" -ge 1 ]] && break; sleep 0.1; done
+[[ "$(bids_on "$NEW")" -ge 1 ]] || fail "the provider did not bid on deployment $NEW"
+kill -STOP "$PROVIDER_PID"
+for _ in $(seq 1 60); do [[ "$(leases_on "$NEW")" -ge 1 ]] && break; sleep 0.5; done
+sleep 2
 kill -9 "$PROVIDER_PID"; wait "$PROVIDER_PID" 2>/dev/null || true; PROVIDER_PID=""
-sleep 8
+for _ in $(seq 1 60); do grep -q "retrying the manifest" "$W/deploy2.err" && break; sleep 0.5; done
+grep "retrying the manifest" "$W/deploy2.err" | head -n 2 || { cat "$W/deploy2.err"; fail "kumo deploy did not retry the manifest"; }
 PROVIDER_PID="$("$ROOT/scripts/provider-up.sh" "$KUMO" "$H" "$RPC" "$W" "$GW_PORT" "$IN_PORT" | tail -n 1)"
 wait "$DEPLOY_PID" || { cat "$W/deploy2.err"; fail "kumo deploy did not survive the provider's restart"; }
-grep -E "retrying the manifest|manifest accepted" "$W/deploy2.err" | head -n 3
+grep "manifest accepted" "$W/deploy2.err"
 DSEQ2="$(json "d['dseq']" <"$W/deploy2.json")"
 [[ "$(json "d['leases'][0]['status']['services']['web']['available']" <"$W/deploy2.json")" == 1 ]] \
   || fail "deployment $DSEQ2 not up after the provider's restart"
