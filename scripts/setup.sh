@@ -28,8 +28,14 @@ if ((${#missing[@]})); then
   fi
 fi
 
+if ! docker info >/dev/null 2>&1 && pgrep -x dockerd >/dev/null 2>&1; then
+  # A dockerd that is still starting or stopping: give it a moment.
+  for _ in $(seq 1 30); do docker info >/dev/null 2>&1 || ! pgrep -x dockerd >/dev/null 2>&1 && break; sleep 1; done
+fi
 if ! docker info >/dev/null 2>&1; then
   if root; then
+    # A dockerd killed without cleaning up leaves its pid file behind, and a new one refuses to start.
+    pgrep -x dockerd >/dev/null 2>&1 || rm -f /var/run/docker.pid
     echo "==> set-up: starting dockerd (log /tmp/kumo-dockerd.log)"
     nohup dockerd >/tmp/kumo-dockerd.log 2>&1 &
     for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done

@@ -190,9 +190,11 @@ async fn shutdown_signal() {
 }
 
 pub fn node(g: &Globals, c: NodeCmd) -> Result<()> {
-    init_node_tracing(&g.home);
     match c {
-        NodeCmd::Start(a) => start_node(&g.home, &a),
+        NodeCmd::Start(a) => {
+            init_node_tracing(&g.home, a.persistent_peers.as_ref());
+            start_node(&g.home, &a)
+        }
     }
 }
 
@@ -204,10 +206,13 @@ const DEFAULT_LOG: &str = "info,arc_malachitebft_core_consensus=warn,arc_malachi
 
 /// A node with no peers to talk to (a one-validator chain) would log the engine's "no peers
 /// subscribed" errors for every message it publishes: those are muted there.
-fn init_node_tracing(home: &std::path::Path) {
-    let solo = Home::new(home)
-        .load_config()
-        .is_ok_and(|c| c.persistent_peers.is_empty());
+fn init_node_tracing(home: &std::path::Path, peers_flag: Option<&Vec<String>>) {
+    let solo = match peers_flag {
+        Some(peers) => peers.is_empty(),
+        None => Home::new(home)
+            .load_config()
+            .is_ok_and(|c| c.persistent_peers.is_empty()),
+    };
     if solo && std::env::var_os("RUST_LOG").is_none() {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(format!("{DEFAULT_LOG},arc_malachitebft_network=off"))
@@ -235,7 +240,6 @@ pub const DEVNET_KEYS: &[(&str, &str)] = &[
 pub const DEVNET_BALANCE: u128 = 1_000_000_000_000;
 
 pub fn devnet(g: &Globals, a: DevnetArgs) -> Result<()> {
-    init_node_tracing(&g.home);
     let home = Home::new(&g.home);
     if a.reset && g.home.exists() {
         std::fs::remove_dir_all(&g.home)
@@ -297,6 +301,8 @@ pub fn devnet(g: &Globals, a: DevnetArgs) -> Result<()> {
         }
         println!("Resuming the devnet in {}", g.home.display());
     }
+    // After the home exists: a fresh devnet's config says whether it has peers.
+    init_node_tracing(&g.home, a.start.persistent_peers.as_ref());
     start_node(&g.home, &a.start)
 }
 
