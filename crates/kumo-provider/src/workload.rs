@@ -153,3 +153,52 @@ pub trait Workloads: Send + Sync + 'static {
     ) -> WorkloadResult<Exec>;
     async fn restart(&self, lease: &LeaseId, service: &str) -> WorkloadResult<()>;
 }
+
+/// Workloads that must never be reached: panics if they are. For gateways whose tested routes
+/// (refused requests, the public decision and status endpoints) must not touch any lease.
+pub struct Unreached;
+
+#[async_trait::async_trait]
+impl Workloads for Unreached {
+    async fn deploy(&self, l: &LeaseId, _: &kumo_sdl::manifest::Group) -> WorkloadResult<()> {
+        panic!("deploy reached for {l:?}")
+    }
+    async fn teardown(&self, l: &LeaseId) -> WorkloadResult<()> {
+        panic!("teardown reached for {l:?}")
+    }
+    async fn leases(&self) -> WorkloadResult<Vec<LeaseId>> {
+        panic!("leases reached")
+    }
+    async fn manifest(&self, l: &LeaseId) -> WorkloadResult<Option<kumo_sdl::manifest::Group>> {
+        panic!("manifest reached for {l:?}")
+    }
+    async fn status(&self, l: &LeaseId) -> WorkloadResult<LeaseStatus> {
+        panic!("status reached for {l:?}")
+    }
+    async fn events(&self, l: &LeaseId, _: bool) -> WorkloadResult<BoxStream<'static, LeaseEvent>> {
+        panic!("events reached for {l:?}")
+    }
+    async fn logs(
+        &self,
+        l: &LeaseId,
+        _: &[String],
+        _: bool,
+        _: Option<u64>,
+    ) -> WorkloadResult<BoxStream<'static, LogLine>> {
+        panic!("logs reached for {l:?}")
+    }
+    async fn exec(
+        &self,
+        l: &LeaseId,
+        _: &str,
+        _: usize,
+        _: Vec<String>,
+        _: bool,
+        _: bool,
+    ) -> WorkloadResult<Exec> {
+        panic!("exec reached for {l:?}")
+    }
+    async fn restart(&self, l: &LeaseId, _: &str) -> WorkloadResult<()> {
+        panic!("restart reached for {l:?}")
+    }
+}

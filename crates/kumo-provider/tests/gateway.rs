@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cosmos_sdk_proto::Any;
-use futures::stream::BoxStream;
 use kumo_app::abci::BlockTime;
 use kumo_app::genesis::Genesis;
 use kumo_client::tx::to_any;
@@ -82,65 +81,6 @@ deployment:
 
 fn key(m: &str) -> PrivKey {
     PrivKey::from_mnemonic(m, "").unwrap()
-}
-
-/// Fails the test if a refused request gets as far as the workloads.
-struct Unreached;
-
-#[async_trait::async_trait]
-impl Workloads for Unreached {
-    async fn deploy(
-        &self,
-        l: &kumo_proto::akash::market::v1::LeaseId,
-        _: &kumo_sdl::manifest::Group,
-    ) -> WorkloadResult<()> {
-        panic!("a refused manifest reached deploy for {l:?}")
-    }
-    async fn teardown(&self, _: &mv1::LeaseId) -> WorkloadResult<()> {
-        panic!("teardown reached")
-    }
-    async fn leases(&self) -> WorkloadResult<Vec<mv1::LeaseId>> {
-        panic!("leases reached")
-    }
-    async fn manifest(
-        &self,
-        _: &mv1::LeaseId,
-    ) -> WorkloadResult<Option<kumo_sdl::manifest::Group>> {
-        panic!("manifest reached")
-    }
-    async fn status(&self, _: &mv1::LeaseId) -> WorkloadResult<LeaseStatus> {
-        panic!("status reached")
-    }
-    async fn events(
-        &self,
-        _: &mv1::LeaseId,
-        _: bool,
-    ) -> WorkloadResult<BoxStream<'static, LeaseEvent>> {
-        panic!("events reached")
-    }
-    async fn logs(
-        &self,
-        _: &mv1::LeaseId,
-        _: &[String],
-        _: bool,
-        _: Option<u64>,
-    ) -> WorkloadResult<BoxStream<'static, LogLine>> {
-        panic!("logs reached")
-    }
-    async fn exec(
-        &self,
-        _: &mv1::LeaseId,
-        _: &str,
-        _: usize,
-        _: Vec<String>,
-        _: bool,
-        _: bool,
-    ) -> WorkloadResult<Exec> {
-        panic!("exec reached")
-    }
-    async fn restart(&self, _: &mv1::LeaseId, _: &str) -> WorkloadResult<()> {
-        panic!("restart reached")
-    }
 }
 
 struct Net {

@@ -852,6 +852,24 @@ async fn wait_event(rt: &Runtime, lease: &LeaseId, reason: &str, secs: u64) -> L
     }
 }
 
+/// The evicted replica `name` stops within 20 s, and is still stopped 3 s later (neither
+/// Docker's restart policy nor the watcher starts it again).
+async fn assert_stays_stopped(rt: &Runtime, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while container_running(rt, name).await {
+        assert!(
+            Instant::now() < deadline,
+            "the evicted replica {name} still runs"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        !container_running(rt, name).await,
+        "{name} was started again"
+    );
+}
+
 async fn container_running(rt: &Runtime, name: &str) -> bool {
     let c = rt
         .docker()
@@ -922,13 +940,7 @@ async fn writable_layer_past_its_ephemeral_storage_is_evicted() {
 
     // Stopped, and it stays stopped (neither Docker nor the watcher starts it again); the
     // status says so, the calm service is untouched.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while container_running(&rt, &app).await {
-        assert!(Instant::now() < deadline, "the evicted replica still runs");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert!(!container_running(&rt, &app).await);
+    assert_stays_stopped(&rt, &app).await;
     let st = rt.status(&lease).await.unwrap();
     assert_eq!(st.services["app"].available, 0, "{st:?}");
     assert_eq!(st.services["app"].ready_replicas, 0, "{st:?}");
@@ -996,13 +1008,7 @@ async fn persistent_volume_past_its_size_evicts_the_service() {
         ev.note
     );
     let app = names::container_name(&ns, "app", 0);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while container_running(&rt, &app).await {
-        assert!(Instant::now() < deadline, "the evicted replica still runs");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert!(!container_running(&rt, &app).await);
+    assert_stays_stopped(&rt, &app).await;
     let st = rt.status(&lease).await.unwrap();
     assert_eq!(st.services["app"].available, 0, "{st:?}");
     assert_eq!(st.services["calm"].available, 1, "{st:?}");

@@ -305,9 +305,13 @@ fn explain_lists_every_providers_reason() {
             })
         });
         let mut stop = stop_rx.clone();
-        rt.spawn(bound.run(Arc::new(NoWorkloads), status, async move {
-            let _ = stop.wait_for(|s| *s).await;
-        }));
+        rt.spawn(bound.run(
+            Arc::new(kumo_provider::workload::Unreached),
+            status,
+            async move {
+                let _ = stop.wait_for(|s| *s).await;
+            },
+        ));
         let server_cert = certs::load(&cert_file).unwrap();
         net.tx(
             key,
@@ -563,122 +567,4 @@ fn explain_lists_every_providers_reason() {
     assert!(!out.status.success());
 
     stop_tx.send_replace(true);
-}
-
-/// The gateway's workloads are never reached on these routes. (The trait is an `async_trait`;
-/// this crate does not depend on that macro, so the methods are written out as it expands them.)
-struct NoWorkloads;
-
-type Fut<'a, T> = std::pin::Pin<
-    Box<dyn std::future::Future<Output = kumo_provider::workload::WorkloadResult<T>> + Send + 'a>,
->;
-
-fn never<'a, T: 'a>() -> Fut<'a, T> {
-    Box::pin(async { panic!("the workloads were reached") })
-}
-
-impl kumo_provider::workload::Workloads for NoWorkloads {
-    fn deploy<'l0, 'l1, 'l2, 'at>(
-        &'l0 self,
-        _: &'l1 mv1::LeaseId,
-        _: &'l2 kumo_sdl::manifest::Group,
-    ) -> Fut<'at, ()>
-    where
-        'l0: 'at,
-        'l1: 'at,
-        'l2: 'at,
-        Self: 'at,
-    {
-        never()
-    }
-    fn teardown<'l0, 'l1, 'at>(&'l0 self, _: &'l1 mv1::LeaseId) -> Fut<'at, ()>
-    where
-        'l0: 'at,
-        'l1: 'at,
-        Self: 'at,
-    {
-        never()
-    }
-    fn leases<'l0, 'at>(&'l0 self) -> Fut<'at, Vec<mv1::LeaseId>>
-    where
-        'l0: 'at,
-        Self: 'at,
-    {
-        never()
-    }
-    fn manifest<'l0, 'l1, 'at>(
-        &'l0 self,
-        _: &'l1 mv1::LeaseId,
-    ) -> Fut<'at, Option<kumo_sdl::manifest::Group>>
-    where
-        'l0: 'at,
-        'l1: 'at,
-        Self: 'at,
-    {
-        never()
-    }
-    fn status<'l0, 'l1, 'at>(
-        &'l0 self,
-        _: &'l1 mv1::LeaseId,
-    ) -> Fut<'at, kumo_provider::workload::LeaseStatus>
-    where
-        'l0: 'at,
-        'l1: 'at,
-        Self: 'at,
-    {
-        never()
-    }
-    fn events<'l0, 'l1, 'at>(
-        &'l0 self,
-        _: &'l1 mv1::LeaseId,
-        _: bool,
-    ) -> Fut<'at, futures::stream::BoxStream<'static, kumo_provider::workload::LeaseEvent>>
-    where
-        'l0: 'at,
-        'l1: 'at,
-        Self: 'at,
-    {
-        never()
-    }
-    fn logs<'l0, 'l1, 'l2, 'at>(
-        &'l0 self,
-        _: &'l1 mv1::LeaseId,
-        _: &'l2 [String],
-        _: bool,
-        _: Option<u64>,
-    ) -> Fut<'at, futures::stream::BoxStream<'static, kumo_provider::workload::LogLine>>
-    where
-        'l0: 'at,
-        'l1: 'at,
-        'l2: 'at,
-        Self: 'at,
-    {
-        never()
-    }
-    fn exec<'l0, 'l1, 'l2, 'at>(
-        &'l0 self,
-        _: &'l1 mv1::LeaseId,
-        _: &'l2 str,
-        _: usize,
-        _: Vec<String>,
-        _: bool,
-        _: bool,
-    ) -> Fut<'at, kumo_provider::workload::Exec>
-    where
-        'l0: 'at,
-        'l1: 'at,
-        'l2: 'at,
-        Self: 'at,
-    {
-        never()
-    }
-    fn restart<'l0, 'l1, 'l2, 'at>(&'l0 self, _: &'l1 mv1::LeaseId, _: &'l2 str) -> Fut<'at, ()>
-    where
-        'l0: 'at,
-        'l1: 'at,
-        'l2: 'at,
-        Self: 'at,
-    {
-        never()
-    }
 }

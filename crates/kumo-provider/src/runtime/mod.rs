@@ -1352,12 +1352,20 @@ impl Workloads for Runtime {
     }
 }
 
+/// What [`Runtime::wait_container`] waits for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Until {
+    Stopped,
+    Gone,
+}
+
 /// How long a restart waits for a killed replica to stop before it removes it.
 pub const RESTART_STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
 impl Runtime {
-    /// Whether the container stopped (or is gone) within `timeout`.
-    async fn wait_stopped(&self, id: &str, timeout: Duration) -> bool {
+    /// Whether the container reached `until` within `timeout`: polls its state, and while
+    /// waiting for it to be gone asks Docker again to remove it.
+    async fn wait_container(&self, id: &str, until: Until, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         loop {
             match self
@@ -1369,17 +1377,21 @@ impl Runtime {
                 )
                 .await
             {
-                Ok(c) => {
+                Ok(c) if until == Until::Stopped => {
                     let st = c.state.unwrap_or_default();
                     if st.running != Some(true) && st.restarting != Some(true) {
                         return true;
                     }
                 }
+                Ok(_) => {}
                 Err(e) if is_not_found(&e) => return true,
                 Err(e) => tracing::debug!("inspecting {id}: {e}"),
             }
             if Instant::now() >= deadline {
                 return false;
+            }
+            if until == Until::Gone {
+                self.remove_container(id).await.ok();
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -1424,7 +1436,7 @@ impl Runtime {
             {
                 tracing::debug!("killing {id} for a restart: {e}");
             }
-            let stopped = self.wait_stopped(&id, RESTART_STOP_TIMEOUT).await;
+            let stopped = self.wait_container(&id, Until::Stopped, RESTART_STOP_TIMEOUT).await;
             let recreate = !stopped || fresh_layer;
             match (recreate, plan) {
                 (false, _) | (true, None) => {
@@ -1441,7 +1453,7 @@ impl Runtime {
                         .unwrap_or(1);
                     self.remove_container(&id).await?;
                     // Removal of a wedged container may take a moment.
-                    if !self.wait_gone(&id, RESTART_STOP_TIMEOUT).await {
+                    if !self.wait_container(&id, Until::Gone, RESTART_STOP_TIMEOUT).await {
                         return Err(WorkloadError::Internal(anyhow::anyhow!(
                             "replica {replica} could not be removed within {RESTART_STOP_TIMEOUT:?}"
                         )));
@@ -1476,29 +1488,6 @@ impl Runtime {
             }
         }
         result
-    }
-
-    async fn wait_gone(&self, id: &str, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        loop {
-            match self
-                .inner
-                .docker
-                .inspect_container(
-                    id,
-                    None::<bollard::query_parameters::InspectContainerOptions>,
-                )
-                .await
-            {
-                Err(e) if is_not_found(&e) => return true,
-                _ => {}
-            }
-            if Instant::now() >= deadline {
-                return false;
-            }
-            self.remove_container(id).await.ok();
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
     }
 }
 
