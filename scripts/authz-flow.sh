@@ -18,19 +18,19 @@ limit() { k query authz grants --granter "$ALICE" --grantee "$BOB" --node "$RPC"
 check() { [[ "$2" == "$3" ]] || { echo "FAIL: $1: got $2, expected $3"; exit 1; }; echo "ok: $1 = $2"; }
 
 ALICE="$(addr alice)" BOB="$(addr bob)"
-expect_ok k tx authz grant alice bob deposit --spend-limit 10000000uakt --scope deployment "${TX[@]}"
+expect_ok k tx authz grant --from alice bob deposit --spend-limit 10000000uakt --scope deployment "${TX[@]}"
 check "grant limit" "$(limit)" 10000000
 
 a0="$(uakt "$ALICE")"
-expect_ok k tx deployment create bob "$SDL" --deposit 5000000uakt --deposit-source grant --dseq "$DSEQ" "${TX[@]}"
+expect_ok k tx deployment create --from bob "$SDL" --deposit 5000000uakt --deposit-source grant --dseq "$DSEQ" "${TX[@]}"
 check "alice paid the deposit" "$(( a0 - $(uakt "$ALICE") ))" 5000000
 check "grant limit after the deposit" "$(limit)" 5000000
 
-out="$(k tx deployment deposit bob "$DSEQ" 6000000uakt --deposit-source grant "${TX[@]}" 2>&1 || true)"
+out="$(k tx deployment deposit 6000000uakt --dseq "$DSEQ" --from bob --deposit-source grant "${TX[@]}" 2>&1 || true)"
 grep -q "deposit authorizations granted to it are used up" <<<"$out" || { echo "FAIL: deposit over the limit: $out"; exit 1; }
 echo "ok: a deposit over the grant's remaining limit is refused"
 
-expect_ok k tx deployment close bob "$DSEQ" "${TX[@]}"
+expect_ok k tx deployment close --dseq "$DSEQ" --from bob "${TX[@]}"
 check "alice refunded" "$(uakt "$ALICE")" "$a0"
 check "grant limit restored" "$(limit)" 10000000
 echo "authz flow: all checks passed"

@@ -19,10 +19,10 @@ info:
   email: ops@provider.localhost
 YAML
 k sdl validate "$SDL" >/dev/null
-expect_ok k tx deployment create alice "$SDL" --deposit 5000000uact --dseq "$DSEQ" "${TX[@]}"
+expect_ok k tx deployment create --from alice "$SDL" --deposit 5000000uact --dseq "$DSEQ" "${TX[@]}"
 expect_ok k tx provider create --from provider "$PROVIDER_YAML" "${TX[@]}"
-expect_ok k tx market bid create provider --owner alice --dseq "$DSEQ" --gseq 1 --oseq 1 --price 90000uact "${TX[@]}"
-expect_ok k tx market lease create alice --provider provider --dseq "$DSEQ" --gseq 1 --oseq 1 "${TX[@]}"
+expect_ok k tx market bid create --from provider --owner alice --dseq "$DSEQ" --gseq 1 --oseq 1 --price 90000uact "${TX[@]}"
+expect_ok k tx market lease create --from alice --provider provider --dseq "$DSEQ" --gseq 1 --oseq 1 "${TX[@]}"
 sleep 2
-expect_ok k tx market lease withdraw provider --owner alice --dseq "$DSEQ" "${TX[@]}"
-k query market lease list --dseq "$DSEQ" --node "$RPC" | tee /dev/stderr | grep -q ' active '
+expect_ok k tx market lease withdraw --from provider --owner alice --dseq "$DSEQ" "${TX[@]}"
+k query market lease list --dseq "$DSEQ" --node "$RPC" | tee /dev/stderr | grep ' active ' >/dev/null

@@ -58,7 +58,7 @@ out="$(timeout 30 "$KUMO" --home "$H" lease shell "${L[@]}" --service web -- ech
 
 say "kumo tx deployment update with an SDL: new version on chain, manifest to the provider"
 sed 's/GREETING=hello/GREETING=updated/' "$ROOT/examples/demo.yaml" >"$W/demo-v2.yaml"
-k tx deployment update alice "$DSEQ" "$W/demo-v2.yaml" "${KR[@]}" --node "$RPC" -y --output json \
+k tx deployment update "$W/demo-v2.yaml" --dseq "$DSEQ" --from alice "${KR[@]}" --node "$RPC" -y --output json \
   >"$W/update.json" || fail "tx deployment update with an SDL"
 json "d['accepted_by']" <"$W/update.json" | grep -q "$PROV" || fail "update: manifest not accepted: $(cat "$W/update.json")"
 greeting=""

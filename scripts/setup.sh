@@ -5,7 +5,8 @@
 #     locally from busybox), installed with apt-get when missing and running as root;
 #   * a running dockerd, started (and waited for, at most 60 s) when none answers;
 #   * with --compat: the client test dependencies (pip install -r tests/compat/requirements.txt,
-#     npm ci in tests/compat), installed when missing.
+#     npm ci in tests/compat), and for the browser tests Debian's chromium and playwright-core
+#     (npm ci in web/; no browser download), installed when missing.
 # Not root and something missing: it says what to run and exits 1.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,6 +17,7 @@ root() { [[ "$(id -u)" == 0 ]]; }
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 [[ -x /bin/busybox ]] || missing+=(busybox-static)
+[[ $COMPAT == 1 && ! -x /usr/bin/chromium ]] && missing+=(chromium fonts-dejavu-core)
 if ((${#missing[@]})); then
   if root && command -v apt-get >/dev/null 2>&1; then
     echo "==> set-up: apt-get install ${missing[*]}"
@@ -61,5 +63,9 @@ if [[ $COMPAT == 1 ]]; then
   if [[ ! -d "$ROOT/tests/compat/node_modules" ]]; then
     echo "==> set-up: npm ci --ignore-scripts (tests/compat)"
     (cd "$ROOT/tests/compat" && timeout 300 npm ci --ignore-scripts --no-audit --no-fund)
+  fi
+  if [[ ! -d "$ROOT/web/node_modules" ]]; then
+    echo "==> set-up: npm ci --ignore-scripts (web: playwright-core for the browser tests)"
+    (cd "$ROOT/web" && timeout 300 npm ci --ignore-scripts --no-audit --no-fund)
   fi
 fi

@@ -4,7 +4,7 @@
 # RPC pointing at node1 (txs reach the proposers through gossip).
 #   scripts/testnet-compat.sh KUMO_BIN WORK_DIR [BASE_PORT]
 set -uo pipefail
-KUMO="$1"; WORK="$2"; BASE="${3:-46656}"
+KUMO="$1"; WORK="$2"; BASE="${3:-29656}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="$WORK/testnet"
 RPC="http://127.0.0.1:$((BASE + 11))"   # node1

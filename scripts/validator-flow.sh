@@ -16,19 +16,19 @@ for v in json.load(sys.stdin)["validators"]:
         print(v["status"], v["tokens"], v["commission"]["commission_rates"]["rate"], v["description"]["website"])'; }
 
 PUBKEY="$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
-expect_ok k tx staking create-validator bob 50000000uakt --moniker bob-node --pubkey "$PUBKEY" \
+expect_ok k tx staking create-validator --from bob 50000000uakt --moniker bob-node --pubkey "$PUBKEY" \
   --commission-rate 0.07 "${TX[@]}"
 # The set is recomputed at the end of the block that created it.
 got="$(validator)"
 [[ "$got" == "BOND_STATUS_BONDED 50000000 0.070000000000000000 " ]] || { echo "FAIL: new validator: $got"; exit 1; }
 echo "ok: bob-node bonded with 50000000uakt at 7 % commission"
 
-expect_ok k tx staking edit-validator bob --website https://bob.example "${TX[@]}"
+expect_ok k tx staking edit-validator --from bob --website https://bob.example "${TX[@]}"
 got="$(validator)"
 [[ "$got" == *" https://bob.example" ]] || { echo "FAIL: edit: $got"; exit 1; }
 echo "ok: description edited, the rest unchanged: $got"
 
-out="$(k tx staking create-validator alice 50000000uakt --moniker again --pubkey "$PUBKEY" "${TX[@]}" 2>&1 || true)"
+out="$(k tx staking create-validator --from alice 50000000uakt --moniker again --pubkey "$PUBKEY" "${TX[@]}" 2>&1 || true)"
 grep -q "validator already exist for this pubkey" <<<"$out" || { echo "FAIL: duplicate pubkey: $out"; exit 1; }
 echo "ok: a second validator on the same consensus key is refused"
 echo "validator flow: all checks passed"

@@ -25,10 +25,15 @@ fn main() {
     let mut files = Vec::new();
     protos(&root.join("akash"), &mut files);
     let fds = protox::compile(&files, [&root]).expect("compile protos");
+    // The reflection pool (proto-JSON, the REST gateway) also holds the Cosmos declarations in
+    // proto/cosmos; Rust is generated for the akash files only (cosmos-sdk-proto has the rest).
+    let mut pool_files = files.clone();
+    protos(&root.join("cosmos"), &mut pool_files);
+    let pool_fds = protox::compile(&pool_files, [&root]).expect("compile cosmos protos");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     std::fs::write(
         out.join("descriptors.bin"),
-        prost::Message::encode_to_vec(&fds),
+        prost::Message::encode_to_vec(&pool_fds),
     )
     .unwrap();
     prost_build::Config::new()

@@ -18,22 +18,36 @@ use prost::Message;
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-/// Signatures already verified, keyed by (tx hash, signer index, account number): the same tx
-/// bytes and account number give the same sign bytes, so the answer cannot differ. CheckTx
-/// fills it; the block re-uses it instead of verifying twice.
+/// A verified signature: (tx hash, signer index, account number, sign mode). The same tx bytes,
+/// account number and mode give the same sign bytes, so the answer cannot differ; the mode is in
+/// the key so that a DIRECT and a LEGACY_AMINO_JSON verification can never stand for each other.
+pub type SigKey = ([u8; 32], u32, u64, i32);
+
+/// The cache key of signer `index` of `tx` for `account_number`.
+pub fn sig_key(tx: &DecodedTx, index: usize, account_number: u64) -> SigKey {
+    let mode = tx
+        .auth_info
+        .signer_infos
+        .get(index)
+        .and_then(single_sign_mode)
+        .unwrap_or(SignMode::Unspecified as i32);
+    (tx.hash, index as u32, account_number, mode)
+}
+
+/// Signatures already verified. CheckTx fills it; the block re-uses it instead of verifying twice.
 #[derive(Default)]
 pub struct SigCache {
-    verified: Mutex<HashSet<([u8; 32], u32, u64)>>,
+    verified: Mutex<HashSet<SigKey>>,
 }
 
 const SIG_CACHE_MAX: usize = 500_000;
 
 impl SigCache {
-    pub fn contains(&self, key: &([u8; 32], u32, u64)) -> bool {
+    pub fn contains(&self, key: &SigKey) -> bool {
         self.verified.lock().expect("sig cache lock").contains(key)
     }
 
-    pub fn insert(&self, key: ([u8; 32], u32, u64)) {
+    pub fn insert(&self, key: SigKey) {
         let mut set = self.verified.lock().expect("sig cache lock");
         if set.len() >= SIG_CACHE_MAX {
             set.clear();
@@ -41,7 +55,7 @@ impl SigCache {
         set.insert(key);
     }
 
-    pub fn remove(&self, key: &([u8; 32], u32, u64)) {
+    pub fn remove(&self, key: &SigKey) {
         self.verified.lock().expect("sig cache lock").remove(key);
     }
 }
@@ -49,6 +63,63 @@ impl SigCache {
 pub struct AnteParams<'a> {
     pub min_gas_prices: &'a [GasPrice],
     pub sig_cache: &'a SigCache,
+}
+
+/// The sign modes a single signer may use.
+const SUPPORTED_SIGN_MODES: &str = "SIGN_MODE_DIRECT or SIGN_MODE_LEGACY_AMINO_JSON";
+
+/// The mode of a single signer's `mode_info` (`None` for a multisig or a missing mode_info).
+fn single_sign_mode(info: &cosmos_sdk_proto::cosmos::tx::v1beta1::SignerInfo) -> Option<i32> {
+    match info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
+        Some(mode_info::Sum::Single(s)) => Some(s.mode),
+        _ => None,
+    }
+}
+
+/// The bytes signer `index` of `tx` signed in `mode`: SIGN_MODE_DIRECT's SignDoc, or
+/// LEGACY_AMINO_JSON's StdSignDoc (kumo_proto::amino, the x/tx rules). The signature is checked
+/// over their sha256 either way.
+pub fn signer_sign_bytes(
+    tx: &DecodedTx,
+    index: usize,
+    mode: i32,
+    chain_id: &str,
+    account_number: u64,
+) -> SdkResult<Vec<u8>> {
+    if mode == SignMode::Direct as i32 {
+        return Ok(tx.sign_bytes(chain_id, account_number));
+    }
+    if mode != SignMode::LegacyAminoJson as i32 {
+        return Err(SdkError::unauthorized(format!(
+            "sign mode {} is not supported; sign with {SUPPORTED_SIGN_MODES}",
+            SignMode::try_from(mode)
+                .map(|m| m.as_str_name())
+                .unwrap_or("unknown")
+        )));
+    }
+    // The amino sign doc does not cover extension options, so a tx carrying them cannot be
+    // signed this way (the SDK refuses them too).
+    if !tx.body.extension_options.is_empty() || !tx.body.non_critical_extension_options.is_empty() {
+        return Err(SdkError::unauthorized(
+            "SIGN_MODE_LEGACY_AMINO_JSON does not support extension options",
+        ));
+    }
+    let sequence = tx
+        .auth_info
+        .signer_infos
+        .get(index)
+        .map(|i| i.sequence)
+        .unwrap_or_default();
+    kumo_proto::amino::sign_doc_bytes(
+        chain_id,
+        account_number,
+        sequence,
+        tx.body.timeout_height,
+        &tx.body.memo,
+        &tx.auth_info.fee.clone().unwrap_or_default(),
+        &tx.body.messages,
+    )
+    .map_err(|e| SdkError::unauthorized(format!("cannot build the amino-JSON sign doc: {e}")))
 }
 
 /// Parses the secp256k1 key from a SignerInfo's `public_key` Any.
@@ -172,32 +243,39 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, p: &AnteParams) -> SdkResult<()> {
             fee.payer
         )));
     }
-    if !fee.granter.is_empty() {
-        return Err(SdkError::invalid_request(
-            "fee grants are not supported on this chain",
-        ));
-    }
-    if auth::get_account(ctx, &fee_payer)?.is_none() {
+    // A fee granter pays from its balance when its allowance for the payer covers the fee.
+    let deduct_from = if fee.granter.is_empty() {
+        fee_payer
+    } else {
+        let granter = auth::parse_address("fee granter", &fee.granter)?;
+        if granter != fee_payer {
+            let urls: Vec<&str> = tx.msgs.iter().map(|m| m.type_url()).collect();
+            crate::feegrant::state::use_granted_fees(ctx, &granter, &fee_payer, &fee_coins, &urls)
+                .map_err(|e| crate::feegrant::errors::does_not_allow(granter, fee_payer, e))?;
+        }
+        granter
+    };
+    if auth::get_account(ctx, &deduct_from)?.is_none() {
         return Err(SdkError::unknown_address(format!(
-            "fee payer address: {fee_payer} does not exist"
+            "fee payer address: {deduct_from} does not exist"
         )));
     }
     let collector = auth::module_address(auth::FEE_COLLECTOR);
     if !fee_coins.is_empty() {
-        bank::send(ctx, &fee_payer, &collector, &fee_coins)?;
+        bank::send(ctx, &deduct_from, &collector, &fee_coins)?;
     } else if simulate {
         // Clients simulate with an empty fee, then pay one: charge the gas of that payment
         // here (on scratch state) so the estimate covers it.
         if let Some(denom) = p.min_gas_prices.first().map(|g| g.denom.clone()) {
             let unit = [crate::coins::Coin::new(denom, 1)];
             // An unfunded payer fails for real on broadcast; the estimate stays as is.
-            let _ = bank::send(ctx, &fee_payer, &collector, &unit);
+            let _ = bank::send(ctx, &deduct_from, &collector, &unit);
         }
     }
     ctx.emit(
         Event::new("tx")
             .attr("fee", coins_to_string(&fee_coins))
-            .attr("fee_payer", fee_payer.to_string()),
+            .attr("fee_payer", deduct_from.to_string()),
     );
 
     // SetPubKey, SigGasConsume, SigVerification, IncrementSequence, per signer.
@@ -206,9 +284,14 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, p: &AnteParams) -> SdkResult<()> {
         let info = &tx.auth_info.signer_infos[i];
         let mut acc = auth::get_account(ctx, signer)?
             .ok_or_else(|| SdkError::unknown_address(format!("account {signer} does not exist")))?;
+        if auth::multisig::is_multisig_signer(info, &acc) {
+            auth::multisig::ante_signer(ctx, tx, i, signer, &mut acc, &params, simulate)?;
+            accounts.push(acc);
+            continue;
+        }
         // A signature CheckTx (or the block's parallel pre-check) already verified for these
         // exact tx bytes and account number needs neither the key decompressed nor a check.
-        let sig_key = (tx.hash, i as u32, acc.base().account_number);
+        let sig_key = sig_key(tx, i, acc.base().account_number);
         let verified = !simulate && p.sig_cache.contains(&sig_key);
         let pubkey = match &info.public_key {
             Some(any) => {
@@ -254,21 +337,21 @@ pub fn run(ctx: &mut Ctx, tx: &DecodedTx, p: &AnteParams) -> SdkResult<()> {
             let mode = match &info.mode_info.as_ref().and_then(|m| m.sum.clone()) {
                 Some(mode_info::Sum::Single(s)) => s.mode,
                 Some(mode_info::Sum::Multi(_)) => {
-                    return Err(SdkError::unauthorized("multisig signers are not supported"));
+                    return Err(SdkError::unauthorized(format!(
+                        "signer {i} has mode_info.multi but not a {} public key",
+                        auth::multisig::MULTISIG_PUBKEY_URL
+                    )));
                 }
-                None => SignMode::Unspecified as i32,
+                None => {
+                    return Err(SdkError::unauthorized(format!(
+                        "signer {i} has no mode_info; sign with {SUPPORTED_SIGN_MODES}"
+                    )))
+                }
             };
-            if mode != SignMode::Direct as i32 {
-                return Err(SdkError::unauthorized(format!(
-                    "sign mode {} is not supported; sign with SIGN_MODE_DIRECT",
-                    SignMode::try_from(mode)
-                        .map(|m| m.as_str_name())
-                        .unwrap_or("unknown")
-                )));
-            }
             if !verified {
                 let pk = pubkey.expect("checked above outside simulation");
-                let sign_bytes = tx.sign_bytes(&ctx.block.chain_id, base.account_number);
+                let sign_bytes =
+                    signer_sign_bytes(tx, i, mode, &ctx.block.chain_id, base.account_number)?;
                 if !pk.verify(&sign_bytes, &tx.raw.signatures[i]) {
                     return Err(SdkError::unauthorized(format!(
                         "signature verification failed; please verify account number ({}) and chain-id ({})",
@@ -309,10 +392,21 @@ pub fn preverify(
     chain_id: &str,
     cache: &SigCache,
 ) {
-    let key = (tx.hash, index as u32, account_number);
+    let Some(mode) = tx
+        .auth_info
+        .signer_infos
+        .get(index)
+        .and_then(single_sign_mode)
+    else {
+        return;
+    };
+    let key = sig_key(tx, index, account_number);
     if index >= tx.raw.signatures.len() || cache.contains(&key) {
         return;
     }
+    let Ok(sign_bytes) = signer_sign_bytes(tx, index, mode, chain_id, account_number) else {
+        return;
+    };
     // `verify` rejects a key that is not a curve point, so no separate decompression here.
     let from_info = tx
         .auth_info
@@ -323,10 +417,11 @@ pub fn preverify(
     let Some(pk) = from_info.or_else(stored_pubkey) else {
         return;
     };
-    if pk.verify(
-        &tx.sign_bytes(chain_id, account_number),
-        &tx.raw.signatures[index],
-    ) {
+    if pk.verify(&sign_bytes, &tx.raw.signatures[index]) {
         cache.insert(key);
     }
 }
+
+#[cfg(test)]
+#[path = "ante_amino_tests.rs"]
+mod amino_tests;

@@ -506,7 +506,7 @@ impl App {
         // These txs are in a block now: their cache entries will not be needed again.
         for (i, s, number, _) in &lookups {
             if let Ok(tx) = &decoded[*i] {
-                self.sig_cache.remove(&(tx.hash, *s as u32, *number));
+                self.sig_cache.remove(&ante::sig_key(tx, *s, *number));
             }
         }
         let mut validator_updates = vec![];
@@ -573,6 +573,7 @@ pub fn init_genesis(ctx: &mut Ctx, s: &crate::genesis::AppState) -> SdkResult<()
     crate::gov::genesis::init(ctx, &s.gov)?;
     crate::slashing::genesis::init(ctx, &s.slashing)?;
     crate::authz::genesis::init(ctx, &s.authz)?;
+    crate::feegrant::genesis::init(ctx, &s.feegrant)?;
     // After distribution: its hooks start each genesis validator's reward records.
     crate::staking::genesis::init(ctx, &s.staking)?;
     // Last, as in the SDK: gentxs spend genesis balances and create staking validators.

@@ -15,7 +15,9 @@ pub fn begin_block(ctx: &mut Ctx, req: &FinalizeBlockRequest) -> SdkResult<()> {
 
 pub fn end_block(ctx: &mut Ctx) -> SdkResult<Vec<ValidatorUpdate>> {
     crate::gov::end_block(ctx)?;
-    crate::staking::end_block(ctx)
+    let updates = crate::staking::end_block(ctx)?;
+    crate::feegrant::end_block(ctx)?;
+    Ok(updates)
 }
 
 #[cfg(test)]

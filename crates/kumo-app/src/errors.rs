@@ -84,6 +84,8 @@ impl SdkError {
     pub fn grpc_code(&self) -> u32 {
         match self.code {
             22 => grpc::NOT_FOUND,
+            // ErrNotFound (e.g. "fee-grant not found") is registered with codes.NotFound.
+            38 if self.codespace == SDK => grpc::NOT_FOUND,
             18 | 7 | 10 => grpc::INVALID_ARGUMENT,
             6 => grpc::UNIMPLEMENTED,
             _ => grpc::UNKNOWN,

@@ -96,6 +96,8 @@ pub struct AppState {
     pub gov: crate::gov::genesis::GenesisState,
     #[serde(default)]
     pub authz: crate::authz::genesis::GenesisState,
+    #[serde(default)]
+    pub feegrant: crate::feegrant::genesis::GenesisState,
     /// Gentxs: the validators a new network starts with.
     #[serde(default)]
     pub genutil: crate::genutil::genesis::GenesisState,

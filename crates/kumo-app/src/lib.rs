@@ -17,6 +17,7 @@ pub mod distribution;
 pub mod economy;
 pub mod errors;
 pub mod escrow;
+pub mod feegrant;
 pub mod gas;
 pub mod genesis;
 pub mod genutil;

@@ -27,9 +27,11 @@ pub enum Msg {
     Gov(crate::gov::msgs::GovMsg),
     Upgrade(crate::upgrade::UpgradeMsg),
     Authz(crate::authz::msgs::AuthzMsg),
+    Feegrant(crate::feegrant::msgs::FeegrantMsg),
 }
 
-fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
+/// Decodes `any`'s value as `T`, with the SDK's tx-decode error naming the type URL.
+pub(crate) fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
     T::decode(any.value.as_slice())
         .map_err(|e| SdkError::tx_decode(format!("cannot decode {}: {e}", any.type_url)))
 }
@@ -49,6 +51,9 @@ impl Msg {
     fn route(any: &Any) -> Option<SdkResult<Msg>> {
         if let Some(m) = crate::authz::msgs::decode(any) {
             return Some(m.map(Msg::Authz));
+        }
+        if let Some(m) = crate::feegrant::msgs::decode(any) {
+            return Some(m.map(Msg::Feegrant));
         }
         if let Some(m) = crate::escrow::msgs::decode(any) {
             return Some(m.map(Msg::Escrow));
@@ -118,6 +123,7 @@ impl Msg {
             Msg::Gov(m) => m.type_url(),
             Msg::Upgrade(m) => m.type_url(),
             Msg::Authz(m) => m.type_url(),
+            Msg::Feegrant(m) => m.type_url(),
         }
     }
 
@@ -138,6 +144,7 @@ impl Msg {
             Msg::Gov(_) => "gov",
             Msg::Upgrade(_) => "upgrade",
             Msg::Authz(_) => "authz",
+            Msg::Feegrant(_) => "feegrant",
         }
     }
 
@@ -160,6 +167,7 @@ impl Msg {
             Msg::Gov(m) => m.signers(),
             Msg::Upgrade(m) => m.signers(),
             Msg::Authz(m) => m.signers(),
+            Msg::Feegrant(m) => m.signers(),
         }
     }
 
@@ -183,6 +191,7 @@ impl Msg {
             Msg::Gov(m) => m.execute(ctx),
             Msg::Upgrade(m) => m.execute(ctx),
             Msg::Authz(m) => m.execute(ctx),
+            Msg::Feegrant(m) => m.execute(ctx),
         }
     }
 }

@@ -20,6 +20,7 @@ pub fn route(ctx: &mut Ctx, path: &str, data: &[u8]) -> SdkResult<Vec<u8>> {
         "cosmos.auth.v1beta1.Query" => crate::auth::query::handle(ctx, method, data),
         "cosmos.bank.v1beta1.Query" => crate::bank::query::handle(ctx, method, data),
         "cosmos.authz.v1beta1.Query" => crate::authz::query::handle(ctx, method, data),
+        "cosmos.feegrant.v1beta1.Query" => crate::feegrant::query::handle(ctx, method, data),
         "cosmos.consensus.v1.Query" => consensus_params(method),
         "akash.deployment.v1beta4.Query" => crate::deployment::query::handle(ctx, method, data),
         "akash.market.v1beta5.Query" => crate::market::query::handle(ctx, method, data),
@@ -28,6 +29,7 @@ pub fn route(ctx: &mut Ctx, path: &str, data: &[u8]) -> SdkResult<Vec<u8>> {
         }
         "cosmos.staking.v1beta1.Query" => crate::staking::query::handle(ctx, method, data),
         "cosmos.mint.v1beta1.Query" => crate::mint::query::handle(ctx, method, data),
+        "kumo.mint.v1.Query" => crate::mint::query::handle_kumo(ctx, method),
         "cosmos.slashing.v1beta1.Query" => crate::slashing::query::handle(ctx, method, data),
         "cosmos.gov.v1.Query" => crate::gov::query::handle(ctx, method, data),
         "cosmos.gov.v1beta1.Query" => crate::gov::query::handle_v1beta1(ctx, method, data),

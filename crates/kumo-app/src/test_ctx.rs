@@ -92,6 +92,11 @@ impl TestState {
     pub fn block(&self) -> &BlockInfo {
         &self.block
     }
+
+    /// Runs the next blocks under `chain_id` (signature tests whose vectors name their chain).
+    pub fn set_chain_id(&mut self, chain_id: &str) {
+        self.block.chain_id = chain_id.to_string();
+    }
 }
 
 /// A chain in memory for the token economy: genesis through the app's `init_genesis`, then

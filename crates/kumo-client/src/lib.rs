@@ -1,5 +1,7 @@
 //! kumo-client: a typed, blocking client for a kumo (or any CometBFT 0.38 / Cosmos SDK v0.50)
-//! node over JSON-RPC, plus transaction building and SIGN_MODE_DIRECT signing.
+//! node over JSON-RPC, plus transaction building and SIGN_MODE_DIRECT signing. With the
+//! `gateway` feature, also the tenant's side of a provider gateway ([`gateway`]) and the tenant's
+//! certificate files ([`certs`]).
 //!
 //! ```no_run
 //! use kumo_client::{parse_coins, sign_and_broadcast, tx::to_any, FeeOpts, RpcClient};
@@ -19,8 +21,13 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "gateway")]
+pub mod certs;
 pub mod coins;
 pub mod error;
+#[cfg(feature = "gateway")]
+pub mod gateway;
+pub mod price;
 pub mod rpc;
 pub mod send;
 pub mod tx;
@@ -31,5 +38,8 @@ pub use rpc::{
     AccountPubKey, BaseAccount, Block, BroadcastResult, Event, EventAttribute, QueryResponse,
     RpcClient, Status, TxInfo, DEFAULT_NODE,
 };
-pub use send::{hint_for_code, prepare_tx, sign_and_broadcast, FeeOpts, Gas, PreparedTx};
-pub use tx::{tx_hash, SignedTx, TxBuilder};
+pub use send::{
+    hint_for_code, prepare_tx, prepare_tx_as, prepare_tx_granted, sign_and_broadcast, FeeOpts, Gas,
+    PreparedTx,
+};
+pub use tx::{tx_hash, SignedTx, TxBuilder, TxSignMode};

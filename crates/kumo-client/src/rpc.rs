@@ -186,8 +186,64 @@ impl RpcClient {
         self.height
     }
 
+    /// Most bytes of one JSON-RPC answer read (a runaway answer stops there as "not JSON").
+    const MAX_RESPONSE_BYTES: u64 = 512 << 20;
+
     /// One JSON-RPC call: `method` with named `params`; returns `result`.
     pub fn call(&self, method: &str, params: Value) -> Result<Value> {
+        let text = self.call_text(method, params)?;
+        let mut v: Value = serde_json::from_str(&text).map_err(|e| {
+            ClientError::BadResponse(format!(
+                "{method}: not JSON ({e}): {}",
+                truncate(&text, 200)
+            ))
+        })?;
+        if let Some(e) = rpc_error(&v) {
+            return Err(e);
+        }
+        match v.get_mut("result") {
+            Some(r) if !r.is_null() => Ok(r.take()),
+            _ => Err(ClientError::BadResponse(format!(
+                "{method}: response has no result: {}",
+                truncate(&text, 200)
+            ))),
+        }
+    }
+
+    /// [`RpcClient::call`] decoding `result` straight into `T`, without the generic JSON tree
+    /// in between: what a large answer (a full block's `block_results`) needs to be cheap.
+    pub fn call_as<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        params: Value,
+    ) -> Result<T> {
+        #[derive(serde::Deserialize)]
+        struct Envelope<T> {
+            result: Option<T>,
+            #[serde(default)]
+            error: Value,
+        }
+        let text = self.call_text(method, params)?;
+        let env: Envelope<T> = serde_json::from_str(&text).map_err(|e| {
+            ClientError::BadResponse(format!(
+                "{method}: not the expected JSON ({e}): {}",
+                truncate(&text, 200)
+            ))
+        })?;
+        if let Some(e) = rpc_error(&json!({ "error": env.error })) {
+            return Err(e);
+        }
+        env.result.ok_or_else(|| {
+            ClientError::BadResponse(format!(
+                "{method}: response has no result: {}",
+                truncate(&text, 200)
+            ))
+        })
+    }
+
+    /// Posts one JSON-RPC call and returns the answer's text (HTTP and transport errors
+    /// turned into [`ClientError`]s).
+    fn call_text(&self, method: &str, params: Value) -> Result<String> {
         let body = json!({
             "jsonrpc": "2.0",
             "id": request_id(),
@@ -217,28 +273,18 @@ impl RpcClient {
             }
             Err(ureq::Error::Transport(t)) => return Err(self.transport_error(&t)),
         };
-        let text = response
-            .into_string()
-            .map_err(|e| ClientError::Unreachable {
-                url: self.url.clone(),
-                detail: format!("connection lost while reading the response: {e}"),
-            })?;
-        let v: Value = serde_json::from_str(&text).map_err(|e| {
-            ClientError::BadResponse(format!(
-                "{method}: not JSON ({e}): {}",
-                truncate(&text, 200)
-            ))
+        // Not `into_string`: it stops at 10 MB, and a full block's `block_results` (2,000 txs
+        // with their events) is larger.
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut std::io::Read::take(response.into_reader(), Self::MAX_RESPONSE_BYTES),
+            &mut text,
+        )
+        .map_err(|e| ClientError::Unreachable {
+            url: self.url.clone(),
+            detail: format!("connection lost while reading the response: {e}"),
         })?;
-        if let Some(e) = rpc_error(&v) {
-            return Err(e);
-        }
-        match v.get("result") {
-            Some(r) if !r.is_null() => Ok(r.clone()),
-            _ => Err(ClientError::BadResponse(format!(
-                "{method}: response has no result: {}",
-                truncate(&text, 200)
-            ))),
-        }
+        Ok(text)
     }
 
     fn transport_error(&self, t: &ureq::Transport) -> ClientError {

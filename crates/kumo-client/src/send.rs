@@ -3,12 +3,12 @@
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin;
 use cosmos_sdk_proto::Any;
-use kumo_crypto::PrivKey;
+use kumo_crypto::{PrivKey, PubKey};
 
 use crate::coins::{fee_for, Dec, GasPrice, DEFAULT_GAS_PRICE};
 use crate::error::{ClientError, Result};
 use crate::rpc::{BroadcastResult, RpcClient};
-use crate::tx::{SignedTx, TxBuilder};
+use crate::tx::{SignedTx, TxBuilder, TxSignMode};
 
 /// Default multiplier applied to simulated gas (cosmjs uses 1.4 for `"auto"`).
 pub const DEFAULT_GAS_ADJUSTMENT: &str = "1.4";
@@ -88,8 +88,8 @@ pub struct PreparedTx {
     pub memo: String,
 }
 
-/// Looks up account number and sequence, estimates gas if asked, computes the fee and signs.
-/// `chain_id` `None` reads it from the node's status.
+/// Looks up account number and sequence, estimates gas if asked, computes the fee and signs
+/// with SIGN_MODE_DIRECT. `chain_id` `None` reads it from the node's status.
 pub fn prepare_tx(
     client: &RpcClient,
     key: &PrivKey,
@@ -97,6 +97,46 @@ pub fn prepare_tx(
     msgs: Vec<Any>,
     opts: &FeeOpts,
 ) -> Result<PreparedTx> {
+    prepare_tx_as(client, key, chain_id, msgs, opts, TxSignMode::Direct)
+}
+
+/// [`prepare_tx`], signing in `mode` (SIGN_MODE_DIRECT or LEGACY_AMINO_JSON).
+pub fn prepare_tx_as(
+    client: &RpcClient,
+    key: &PrivKey,
+    chain_id: Option<&str>,
+    msgs: Vec<Any>,
+    opts: &FeeOpts,
+    mode: TxSignMode,
+) -> Result<PreparedTx> {
+    prepare_tx_granted(client, key, chain_id, msgs, opts, mode, None)
+}
+
+/// A transaction built and priced but not signed: what a signer elsewhere (a browser wallet)
+/// signs. `builder` has the gas limit and fee set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnsignedTx {
+    pub builder: TxBuilder,
+    pub chain_id: String,
+    pub signer: String,
+    pub account_number: u64,
+    pub sequence: u64,
+    pub gas_limit: u64,
+    /// Simulated gas use when the gas was estimated.
+    pub gas_estimate: Option<u64>,
+    pub fee: Vec<Coin>,
+}
+
+/// Looks up the account of `pubkey`, estimates gas if asked (simulating with `pubkey`) and
+/// computes the fee; signing is left to the caller. `chain_id` `None` reads it from the node.
+pub fn prepare_unsigned(
+    client: &RpcClient,
+    pubkey: &PubKey,
+    chain_id: Option<&str>,
+    msgs: Vec<Any>,
+    opts: &FeeOpts,
+    fee_granter: Option<&str>,
+) -> Result<UnsignedTx> {
     if msgs.is_empty() {
         return Err(ClientError::InvalidArgument(
             "a transaction needs at least one message".into(),
@@ -111,18 +151,19 @@ pub fn prepare_tx(
         Some(c) if !c.is_empty() => c.to_string(),
         _ => client.status()?.chain_id,
     };
-    let signer = key.address().to_string();
+    let signer = pubkey.address().to_string();
     let account = client
         .account(&signer)?
         .ok_or_else(|| ClientError::AccountNotFound(signer.clone()))?;
     let builder = TxBuilder::new(chain_id.clone(), account.account_number, account.sequence)
         .msgs(msgs)
-        .memo(opts.memo.clone());
+        .memo(opts.memo.clone())
+        .fee_granter(fee_granter.unwrap_or_default());
 
     let (gas_limit, gas_estimate) = match &opts.gas {
         Gas::Fixed(g) => (*g, None),
         Gas::Auto { adjustment } => {
-            let used = client.simulate(&builder.simulation_bytes(&key.pubkey()))?;
+            let used = client.simulate(&builder.simulation_bytes(pubkey))?;
             let limit = adjustment
                 .mul_ceil(u128::from(used))
                 .and_then(|g| u64::try_from(g).ok())
@@ -135,9 +176,8 @@ pub fn prepare_tx(
         }
     };
     let fee = opts.fee_for(gas_limit)?;
-    let builder = builder.gas_limit(gas_limit).fee(fee.clone());
-    Ok(PreparedTx {
-        signed: builder.sign(key),
+    Ok(UnsignedTx {
+        builder: builder.gas_limit(gas_limit).fee(fee.clone()),
         chain_id,
         signer,
         account_number: account.account_number,
@@ -145,6 +185,32 @@ pub fn prepare_tx(
         gas_limit,
         gas_estimate,
         fee,
+    })
+}
+
+/// [`prepare_tx_as`] with the fee paid by `fee_granter` (an akash1… address) from the fee
+/// allowance it gave the signer; the gas estimate includes using that allowance.
+pub fn prepare_tx_granted(
+    client: &RpcClient,
+    key: &PrivKey,
+    chain_id: Option<&str>,
+    msgs: Vec<Any>,
+    opts: &FeeOpts,
+    mode: TxSignMode,
+    fee_granter: Option<&str>,
+) -> Result<PreparedTx> {
+    let u = prepare_unsigned(client, &key.pubkey(), chain_id, msgs, opts, fee_granter)?;
+    Ok(PreparedTx {
+        signed: u.builder.sign_as(key, mode).map_err(|e| {
+            ClientError::InvalidArgument(format!("cannot sign with --sign-mode amino-json: {e}"))
+        })?,
+        chain_id: u.chain_id,
+        signer: u.signer,
+        account_number: u.account_number,
+        sequence: u.sequence,
+        gas_limit: u.gas_limit,
+        gas_estimate: u.gas_estimate,
+        fee: u.fee,
         memo: opts.memo.clone(),
     })
 }

@@ -1,4 +1,7 @@
-//! Transaction building and SIGN_MODE_DIRECT signing (spec §2.1–2.2).
+//! Transaction building and signing (spec §2.1–2.2): SIGN_MODE_DIRECT, and
+//! SIGN_MODE_LEGACY_AMINO_JSON (127, what Ledger and wallets in amino mode sign), whose sign bytes
+//! are the StdSignDoc JSON of `kumo_proto::amino` instead of the `SignDoc` below; the TxRaw is
+//! built the same way with `mode_info.single.mode = 127`.
 //!
 //! ```text
 //! body_bytes      = TxBody{messages, memo, timeout_height}
@@ -17,6 +20,7 @@ use cosmos_sdk_proto::cosmos::tx::v1beta1::{
 };
 use cosmos_sdk_proto::Any;
 use kumo_crypto::{PrivKey, PubKey};
+use kumo_proto::amino::AminoError;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
@@ -53,10 +57,31 @@ pub struct SignedTx {
     pub tx_bytes: Vec<u8>,
     /// Upper-case hex SHA-256 of `tx_bytes`.
     pub hash: String,
-    /// The encoded `SignDoc` that was signed.
+    /// The bytes that were signed: the encoded `SignDoc` (DIRECT) or the StdSignDoc JSON
+    /// (LEGACY_AMINO_JSON).
     pub sign_doc_bytes: Vec<u8>,
     /// The 64-byte signature.
     pub signature: [u8; 64],
+}
+
+/// The sign modes kumo signs with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TxSignMode {
+    /// SIGN_MODE_DIRECT: the protobuf `SignDoc`.
+    #[default]
+    Direct,
+    /// SIGN_MODE_LEGACY_AMINO_JSON: the amino StdSignDoc JSON (the Ledger path).
+    AminoJson,
+}
+
+impl TxSignMode {
+    /// The `SignMode` value written into `SignerInfo.mode_info`.
+    pub fn proto(self) -> SignMode {
+        match self {
+            TxSignMode::Direct => SignMode::Direct,
+            TxSignMode::AminoJson => SignMode::LegacyAminoJson,
+        }
+    }
 }
 
 /// Builds a single-signer transaction.
@@ -70,6 +95,8 @@ pub struct TxBuilder {
     pub chain_id: String,
     pub account_number: u64,
     pub sequence: u64,
+    /// `Fee.granter`: the account whose fee allowance pays the fee (empty: the signer pays).
+    pub fee_granter: String,
 }
 
 impl TxBuilder {
@@ -84,7 +111,14 @@ impl TxBuilder {
             chain_id: chain_id.into(),
             account_number,
             sequence,
+            fee_granter: String::new(),
         }
+    }
+
+    /// Has `granter` pay the fee from the allowance it gave the signer (`Fee.granter`).
+    pub fn fee_granter(mut self, granter: impl Into<String>) -> Self {
+        self.fee_granter = granter.into();
+        self
     }
 
     /// Adds one message.
@@ -156,7 +190,7 @@ impl TxBuilder {
                 amount: self.fee.clone(),
                 gas_limit: self.gas_limit,
                 payer: String::new(),
-                granter: String::new(),
+                granter: self.fee_granter.clone(),
             }),
             tip: None,
         }
@@ -196,11 +230,56 @@ impl TxBuilder {
         }
     }
 
+    /// The StdSignDoc JSON bytes a LEGACY_AMINO_JSON signer signs for this tx (what the node
+    /// rebuilds from the TxRaw to verify).
+    pub fn amino_sign_doc_bytes(&self) -> Result<Vec<u8>, AminoError> {
+        let fee = Fee {
+            amount: self.fee.clone(),
+            gas_limit: self.gas_limit,
+            payer: String::new(),
+            granter: self.fee_granter.clone(),
+        };
+        kumo_proto::amino::sign_doc_bytes(
+            &self.chain_id,
+            self.account_number,
+            self.sequence,
+            self.timeout_height,
+            &self.memo,
+            &fee,
+            &self.messages,
+        )
+    }
+
+    /// Signs in `mode`. Amino-JSON fails for a message without an amino encoding.
+    pub fn sign_as(&self, key: &PrivKey, mode: TxSignMode) -> Result<SignedTx, AminoError> {
+        let sign_doc_bytes = match mode {
+            TxSignMode::Direct => return Ok(self.sign(key)),
+            TxSignMode::AminoJson => self.amino_sign_doc_bytes()?,
+        };
+        let signature = key.sign(&sign_doc_bytes);
+        let raw = TxRaw {
+            body_bytes: self.body_bytes(),
+            auth_info_bytes: self.auth_info(&key.pubkey(), mode.proto()).encode_to_vec(),
+            signatures: vec![signature.to_vec()],
+        };
+        let tx_bytes = raw.encode_to_vec();
+        Ok(SignedTx {
+            hash: tx_hash(&tx_bytes),
+            tx_bytes,
+            sign_doc_bytes,
+            signature,
+        })
+    }
+
     /// Bytes for `Simulate`, built as cosmjs does: SIGN_MODE_UNSPECIFIED, an empty `Fee`, and
-    /// one empty signature. Needs only the public key.
+    /// one empty signature. Needs only the public key. The fee granter stays, so the estimate
+    /// includes using its allowance and paying from its balance.
     pub fn simulation_bytes(&self, pubkey: &PubKey) -> Vec<u8> {
         let mut auth = self.auth_info(pubkey, SignMode::Unspecified);
-        auth.fee = Some(Fee::default());
+        auth.fee = Some(Fee {
+            granter: self.fee_granter.clone(),
+            ..Fee::default()
+        });
         TxRaw {
             body_bytes: self.body_bytes(),
             auth_info_bytes: auth.encode_to_vec(),
@@ -246,6 +325,30 @@ mod tests {
         }
     }
 
+    #[test]
+    fn fee_granter_goes_into_the_fee_and_the_simulation() {
+        let (key, b) = send_builder();
+        assert!(b
+            .auth_info(&key.pubkey(), SignMode::Direct)
+            .fee
+            .unwrap()
+            .granter
+            .is_empty());
+        let b = b.fee_granter(ZOO_ADDR);
+        let fee = b.auth_info(&key.pubkey(), SignMode::Direct).fee.unwrap();
+        assert_eq!((fee.granter.as_str(), fee.payer.as_str()), (ZOO_ADDR, ""));
+        let raw = TxRaw::decode(b.simulation_bytes(&key.pubkey()).as_slice()).unwrap();
+        let sim_fee = AuthInfo::decode(raw.auth_info_bytes.as_slice())
+            .unwrap()
+            .fee
+            .unwrap();
+        assert_eq!(sim_fee.granter, ZOO_ADDR);
+        assert!(sim_fee.amount.is_empty());
+        // The granter is part of what the signer signs.
+        let signed = decode_tx(&b.sign(&key).tx_bytes).unwrap();
+        assert_eq!(signed.auth_info.fee.unwrap().granter, ZOO_ADDR);
+    }
+
     fn send_builder() -> (PrivKey, TxBuilder) {
         let key = PrivKey::from_mnemonic(ABANDON, "").unwrap();
         let msg = MsgSend {
@@ -277,6 +380,55 @@ mod tests {
             hex::encode(b.simulation_bytes(&key.pubkey())),
             COSMJS_SIMULATE_TX
         );
+    }
+
+    /// Every spec/amino vector, re-signed by the builder in amino-JSON mode, is the TxRaw cosmjs
+    /// built with `Secp256k1HdWallet` byte for byte (RFC 6979 signatures are deterministic).
+    #[test]
+    fn amino_json_signing_matches_the_cosmjs_vectors() {
+        use base64::Engine;
+        let b64 = |v: &serde_json::Value| {
+            base64::engine::general_purpose::STANDARD
+                .decode(v.as_str().unwrap())
+                .unwrap()
+        };
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../kumo-proto/tests/data/amino-vectors.json"
+        );
+        let file: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let key = PrivKey::from_mnemonic(ABANDON, "").unwrap();
+        for v in file["vectors"].as_array().unwrap() {
+            let b = TxBuilder::new("kumo-devnet", 0, 7)
+                .msg(Any {
+                    type_url: v["type_url"].as_str().unwrap().into(),
+                    value: b64(&v["msg_proto_b64"]),
+                })
+                .fee(vec![coin("5000", "uakt")])
+                .gas_limit(200_000);
+            let signed = b.sign_as(&key, TxSignMode::AminoJson).unwrap();
+            let name = v["name"].as_str().unwrap();
+            assert_eq!(
+                signed.sign_doc_bytes,
+                v["sign_doc_json"].as_str().unwrap().as_bytes(),
+                "{name}"
+            );
+            assert_eq!(signed.tx_bytes, b64(&v["tx_raw_b64"]), "{name}");
+        }
+        // DIRECT through sign_as is the plain DIRECT signature.
+        let (key, b) = send_builder();
+        assert_eq!(b.sign_as(&key, TxSignMode::Direct).unwrap(), b.sign(&key));
+        // A message type without an amino encoding is a clear error, not a bad signature.
+        let err = b
+            .clone()
+            .msg(Any {
+                type_url: "/kumo.Unknown".into(),
+                value: vec![],
+            })
+            .sign_as(&key, TxSignMode::AminoJson)
+            .unwrap_err();
+        assert!(err.to_string().contains("no amino encoding"), "{err}");
     }
 
     #[test]

@@ -8,6 +8,9 @@
 //!   nonce and scrypt parameters are stored next to the ciphertext; the address and public key are
 //!   bound to the ciphertext as associated data, so editing them makes decryption fail.
 //!
+//! An offline multisig record ([`Keyring::add_multisig`]) holds only public data: the threshold
+//! and the member keys, in clear for both backends; it has no secret and cannot sign.
+//!
 //! On unix the keyring directory is created with mode 0700 and key files with mode 0600.
 
 use std::fmt;
@@ -22,6 +25,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::multisig::MultisigPubKey;
 use crate::{validate_mnemonic, Address, CryptoError, PrivKey, PubKey};
 
 /// Minimum passphrase length (in characters) for the file backend.
@@ -107,6 +111,48 @@ pub enum KeyringError {
     },
     #[error("corrupt key file {}: {reason}", path.display())]
     Corrupt { path: PathBuf, reason: String },
+    #[error(
+        "key {0:?} is an offline multisig key: it has no private key; sign with its member keys \
+         (kumo tx sign FILE --from MEMBER --multisig {0}) and combine with kumo tx multisign"
+    )]
+    MultisigCannotSign(String),
+    #[error("key {0:?} has no mnemonic (it was imported as a private key)")]
+    NoMnemonic(String),
+}
+
+/// The public key of a stored key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyPubKey {
+    /// A key the keyring can sign with.
+    Secp256k1(PubKey),
+    /// An offline k-of-n multisig record.
+    Multisig(MultisigPubKey),
+}
+
+impl KeyPubKey {
+    /// The single key, or `None` for a multisig record.
+    pub fn secp256k1(&self) -> Option<&PubKey> {
+        match self {
+            KeyPubKey::Secp256k1(pk) => Some(pk),
+            KeyPubKey::Multisig(_) => None,
+        }
+    }
+
+    /// The multisig key, or `None` for a single key.
+    pub fn multisig(&self) -> Option<&MultisigPubKey> {
+        match self {
+            KeyPubKey::Multisig(m) => Some(m),
+            KeyPubKey::Secp256k1(_) => None,
+        }
+    }
+
+    /// The account address of this key.
+    pub fn address(&self) -> Address {
+        match self {
+            KeyPubKey::Secp256k1(pk) => pk.address(),
+            KeyPubKey::Multisig(m) => m.address(),
+        }
+    }
 }
 
 /// Public information about a stored key.
@@ -114,7 +160,14 @@ pub enum KeyringError {
 pub struct KeyInfo {
     pub name: String,
     pub address: Address,
-    pub pubkey: PubKey,
+    pub pubkey: KeyPubKey,
+}
+
+impl KeyInfo {
+    /// Whether this is an offline multisig record.
+    pub fn is_multisig(&self) -> bool {
+        matches!(self.pubkey, KeyPubKey::Multisig(_))
+    }
 }
 
 /// A directory of keys for one backend: `<home>/keyring-<backend>`.
@@ -131,8 +184,18 @@ struct KeyFile {
     version: u32,
     name: String,
     address: String,
+    /// Hex of the compressed secp256k1 key; empty for a multisig record.
     pubkey: String,
     secret: Secret,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    multisig: Option<MultisigFile>,
+}
+
+/// A multisig record's public data; members are stored in the key's final order.
+#[derive(Serialize, Deserialize)]
+struct MultisigFile {
+    threshold: u32,
+    pubkeys: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -151,6 +214,8 @@ enum Secret {
         nonce: String,
         ciphertext: String,
     },
+    /// A multisig record: nothing secret.
+    Offline,
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy)]
@@ -305,24 +370,94 @@ impl Keyring {
         };
         let normalized = Zeroizing::new(mnemonic.split_whitespace().collect::<Vec<_>>().join(" "));
         let key = PrivKey::from_mnemonic(&normalized, "")?;
-        let info = KeyInfo {
-            name: name.to_string(),
-            address: key.address(),
-            pubkey: key.pubkey(),
+        self.store_key(name, &key, Some(normalized.to_string()), passphrase)
+    }
+
+    /// Stores a private key that has no mnemonic (one imported from an armored export) under
+    /// `name`; the same rules as [`Keyring::add`] apply.
+    pub fn import_privkey(
+        &self,
+        name: &str,
+        key: &PrivKey,
+        passphrase: Option<&str>,
+    ) -> Result<KeyInfo, KeyringError> {
+        validate_name(name)?;
+        if self.exists(name)? {
+            return Err(KeyringError::AlreadyExists(name.to_string()));
+        }
+        let passphrase = match self.backend {
+            Backend::File => {
+                let p = passphrase.ok_or(KeyringError::PassphraseRequired(self.backend))?;
+                check_passphrase_strength(p)?;
+                Some(p)
+            }
+            Backend::Test => None,
         };
-        if let Some(existing) = self.list()?.into_iter().find(|k| k.address == info.address) {
+        self.store_key(name, key, None, passphrase)
+    }
+
+    /// Stores an offline multisig record (public data only; no passphrase needed).
+    pub fn add_multisig(
+        &self,
+        name: &str,
+        multisig: MultisigPubKey,
+    ) -> Result<KeyInfo, KeyringError> {
+        validate_name(name)?;
+        if self.exists(name)? {
+            return Err(KeyringError::AlreadyExists(name.to_string()));
+        }
+        let address = multisig.address();
+        self.check_new_address(&address)?;
+        let file = KeyFile {
+            version: FILE_VERSION,
+            name: name.to_string(),
+            address: address.to_string(),
+            pubkey: String::new(),
+            secret: Secret::Offline,
+            multisig: Some(MultisigFile {
+                threshold: multisig.threshold(),
+                pubkeys: multisig.keys().iter().map(|k| hex::encode(k.0)).collect(),
+            }),
+        };
+        let json = serde_json::to_vec_pretty(&file).expect("key file serialization cannot fail");
+        self.write_new(&self.path_of(name), &json, name)?;
+        Ok(KeyInfo {
+            name: name.to_string(),
+            address,
+            pubkey: KeyPubKey::Multisig(multisig),
+        })
+    }
+
+    fn check_new_address(&self, address: &Address) -> Result<(), KeyringError> {
+        if let Some(existing) = self.list()?.into_iter().find(|k| k.address == *address) {
             return Err(KeyringError::DuplicateAddress {
-                address: info.address,
+                address: *address,
                 existing: existing.name,
             });
         }
+        Ok(())
+    }
+
+    fn store_key(
+        &self,
+        name: &str,
+        key: &PrivKey,
+        mnemonic: Option<String>,
+        passphrase: Option<&str>,
+    ) -> Result<KeyInfo, KeyringError> {
+        let info = KeyInfo {
+            name: name.to_string(),
+            address: key.address(),
+            pubkey: KeyPubKey::Secp256k1(key.pubkey()),
+        };
+        self.check_new_address(&info.address)?;
 
         let address = info.address.to_string();
-        let pubkey_hex = hex::encode(info.pubkey.0);
+        let pubkey_hex = hex::encode(key.pubkey().0);
         let mut sk = key.to_bytes();
         let payload = SecretPayload {
             privkey: hex::encode(sk),
-            mnemonic: Some(normalized.to_string()),
+            mnemonic,
         };
         sk.zeroize();
         let secret = match passphrase {
@@ -338,6 +473,7 @@ impl Keyring {
             address,
             pubkey: pubkey_hex,
             secret,
+            multisig: None,
         };
         let json = Zeroizing::new(
             serde_json::to_vec_pretty(&file).expect("key file serialization cannot fail"),
@@ -400,8 +536,31 @@ impl Keyring {
                 file.name
             )));
         }
-        let pk_bytes = hex::decode(&file.pubkey).map_err(|e| corrupt(format!("pubkey: {e}")))?;
-        let pubkey = PubKey::from_bytes(&pk_bytes).map_err(|e| corrupt(e.to_string()))?;
+        let parse_key = |hex_key: &str| -> Result<PubKey, KeyringError> {
+            let bytes = hex::decode(hex_key).map_err(|e| corrupt(format!("pubkey: {e}")))?;
+            PubKey::from_bytes(&bytes).map_err(|e| corrupt(e.to_string()))
+        };
+        let pubkey = match (&file.multisig, &file.secret) {
+            (Some(m), Secret::Offline) => {
+                let keys = m
+                    .pubkeys
+                    .iter()
+                    .map(|k| parse_key(k))
+                    .collect::<Result<Vec<_>, _>>()?;
+                KeyPubKey::Multisig(
+                    MultisigPubKey::new(m.threshold, keys, false)
+                        .map_err(|e| corrupt(e.to_string()))?,
+                )
+            }
+            (None, Secret::Plain { .. } | Secret::Encrypted { .. }) => {
+                KeyPubKey::Secp256k1(parse_key(&file.pubkey)?)
+            }
+            _ => {
+                return Err(corrupt(
+                    "a multisig record must have no secret, and a key must have one".into(),
+                ))
+            }
+        };
         let address: Address = file
             .address
             .parse()
@@ -463,6 +622,7 @@ impl Keyring {
                 let p = passphrase.ok_or(KeyringError::PassphraseRequired(Backend::File))?;
                 decrypt(&file, p, name, &path)?
             }
+            Secret::Offline => return Err(KeyringError::MultisigCannotSign(name.to_string())),
         };
         Ok((payload, info, path))
     }
@@ -484,7 +644,7 @@ impl Keyring {
             .map_err(|_| corrupt(format!("private key has {} bytes, expected 32", raw.len())))?;
         let key = PrivKey::from_bytes(arr).map_err(|e| corrupt(e.to_string()))?;
         raw.zeroize();
-        if key.pubkey() != info.pubkey {
+        if Some(&key.pubkey()) != info.pubkey.secp256k1() {
             return Err(corrupt(
                 "private key does not match the stored public key".into(),
             ));
@@ -498,13 +658,10 @@ impl Keyring {
         name: &str,
         passphrase: Option<&str>,
     ) -> Result<Zeroizing<String>, KeyringError> {
-        let (payload, _, path) = self.secret(name, passphrase)?;
+        let (payload, _, _) = self.secret(name, passphrase)?;
         match &payload.mnemonic {
             Some(m) => Ok(Zeroizing::new(m.clone())),
-            None => Err(KeyringError::Corrupt {
-                path,
-                reason: "no mnemonic stored for this key".into(),
-            }),
+            None => Err(KeyringError::NoMnemonic(name.to_string())),
         }
     }
 
@@ -665,7 +822,7 @@ mod tests {
         // The signer is the right key.
         assert_eq!(sk.address(), a.address);
         let sig = sk.sign(b"hello");
-        assert!(a.pubkey.verify(b"hello", &sig));
+        assert!(a.pubkey.secp256k1().unwrap().verify(b"hello", &sig));
         assert_eq!(kr.mnemonic("alice", Some(PASS)).unwrap().as_str(), ABANDON);
 
         kr.delete("alice").unwrap();
@@ -828,5 +985,53 @@ mod tests {
         let e = kr.list().unwrap_err();
         assert!(matches!(e, KeyringError::Corrupt { .. }), "{e:?}");
         assert!(e.to_string().contains("bad.json"), "{e}");
+    }
+    #[test]
+    fn multisig_record_round_trip() {
+        let home = tempfile::tempdir().unwrap();
+        for backend in [Backend::File, Backend::Test] {
+            let kr = Keyring::open(home.path(), backend).unwrap();
+            let a = kr.add("a", ABANDON, Some(PASS)).unwrap();
+            let z = kr.add("z", ZOO, Some(PASS)).unwrap();
+            let keys = vec![
+                z.pubkey.secp256k1().unwrap().clone(),
+                a.pubkey.secp256k1().unwrap().clone(),
+            ];
+            let m = MultisigPubKey::new(2, keys, true).unwrap();
+            // No passphrase is needed: a multisig record is public data only.
+            let info = kr.add_multisig("ms", m.clone()).unwrap();
+            assert!(info.is_multisig());
+            assert_eq!(info.address, m.address());
+            assert_eq!(kr.show("ms").unwrap(), info);
+            assert_eq!(kr.list().unwrap().len(), 3);
+            let e = kr.signer("ms", Some(PASS)).unwrap_err();
+            assert!(matches!(e, KeyringError::MultisigCannotSign(_)), "{e:?}");
+            assert!(e.to_string().contains("--multisig ms"), "{e}");
+            // The same members and threshold give the same address: refused as a duplicate.
+            let e = kr.add_multisig("ms2", m).unwrap_err();
+            assert!(matches!(e, KeyringError::DuplicateAddress { .. }), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn imported_private_key_has_no_mnemonic() {
+        let home = tempfile::tempdir().unwrap();
+        let kr = Keyring::open(home.path(), Backend::File).unwrap();
+        let key = PrivKey::from_mnemonic(ZOO, "").unwrap();
+        let e = kr.import_privkey("imp", &key, Some("short")).unwrap_err();
+        assert!(matches!(e, KeyringError::PassphraseTooShort), "{e:?}");
+        assert!(!kr.exists("imp").unwrap());
+        let info = kr.import_privkey("imp", &key, Some(PASS)).unwrap();
+        assert_eq!(info.address.to_string(), ZOO_ADDR);
+        assert_eq!(
+            kr.signer("imp", Some(PASS)).unwrap().to_bytes(),
+            key.to_bytes()
+        );
+        assert!(matches!(
+            kr.mnemonic("imp", Some(PASS)).unwrap_err(),
+            KeyringError::NoMnemonic(_)
+        ));
+        let e = kr.import_privkey("again", &key, Some(PASS)).unwrap_err();
+        assert!(matches!(e, KeyringError::DuplicateAddress { .. }), "{e:?}");
     }
 }

@@ -19,10 +19,13 @@ use ripemd::Ripemd160;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
+pub mod armor;
 mod bech32_fast;
 pub mod keyring;
+pub mod multisig;
 
-pub use keyring::{Backend, KeyInfo, Keyring, KeyringError};
+pub use keyring::{Backend, KeyInfo, KeyPubKey, Keyring, KeyringError};
+pub use multisig::MultisigPubKey;
 
 /// Bech32 human-readable part of account addresses.
 pub const ACCOUNT_HRP: &str = "akash";
@@ -55,6 +58,8 @@ pub enum CryptoError {
     Bech32Checksum(String),
     #[error("malformed bech32 string \"{input}\": {reason}")]
     Bech32Malformed { input: String, reason: String },
+    #[error("invalid multisig key: {0}")]
+    InvalidMultisig(String),
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ pub mod indexer;
 pub mod mempool;
 pub mod node;
 pub mod rpc;
+pub mod testkit;
 pub mod tmservice;
 pub mod types;
 

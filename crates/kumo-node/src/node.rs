@@ -942,8 +942,7 @@ impl Node {
     }
 
     fn get_tx_query(&self, data: &[u8]) -> QueryResult {
-        use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxResponse;
-        use cosmos_sdk_proto::cosmos::tx::v1beta1::{GetTxRequest, GetTxResponse, Tx};
+        use cosmos_sdk_proto::cosmos::tx::v1beta1::{GetTxRequest, GetTxResponse};
         let height = self.latest_height();
         let fail = |e: SdkError| QueryResult {
             code: e.code,
@@ -968,43 +967,9 @@ impl Node {
         let Some(t) = self.blocks.tx(&hash) else {
             return fail(SdkError::not_found(format!("tx not found: {}", req.hash)));
         };
-        let decoded = kumo_app::tx::decode_tx(&t.tx).ok();
-        let tx = decoded.as_ref().map(|d| Tx {
-            body: Some(d.body.clone()),
-            auth_info: Some(d.auth_info.clone()),
-            signatures: d.raw.signatures.clone(),
-        });
-        let time = self
-            .blocks
-            .block(t.height)
-            .map(|b| b.block.header.time)
-            .unwrap_or_default();
-        #[allow(deprecated)]
         let resp = GetTxResponse {
-            tx: tx.clone(),
-            tx_response: Some(TxResponse {
-                height: t.height as i64,
-                txhash: hex::encode_upper(t.hash),
-                codespace: t.result.codespace.clone(),
-                code: t.result.code,
-                data: hex::encode_upper(&t.result.data),
-                raw_log: t.result.log.clone(),
-                logs: vec![],
-                info: t.result.info.clone(),
-                gas_wanted: t.result.gas_wanted as i64,
-                gas_used: t.result.gas_used as i64,
-                tx: tx.map(|tx| cosmos_sdk_proto::Any {
-                    type_url: "/cosmos.tx.v1beta1.Tx".into(),
-                    value: tx.encode_to_vec(),
-                }),
-                timestamp: crate::rpc::format::rfc3339_proto(time),
-                events: t
-                    .result
-                    .events
-                    .iter()
-                    .map(kumo_app::app::to_proto_event)
-                    .collect(),
-            }),
+            tx: crate::rpc::txs::decoded_tx(&t),
+            tx_response: Some(crate::rpc::txs::tx_response(self, &t)),
         };
         QueryResult {
             value: resp.encode_to_vec(),
@@ -1012,6 +977,26 @@ impl Node {
             ..Default::default()
         }
     }
+}
+
+/// The stored heights `tx.height` conditions allow: `earliest..=latest` narrowed by each
+/// `=`, `<`, `<=`, `>`, `>=` bound (an empty range when they exclude every height).
+fn height_range(query: &TxQuery, earliest: u64, latest: u64) -> (u64, u64) {
+    let (mut lo, mut hi) = (i128::from(earliest.max(1)), i128::from(latest));
+    for c in query.conditions.iter().filter(|c| c.key == "tx.height") {
+        match &c.op {
+            Op::Eq(QueryValue::Int(n)) => (lo, hi) = (lo.max(*n), hi.min(*n)),
+            Op::Gt(QueryValue::Int(n)) => lo = lo.max(n + 1),
+            Op::Ge(QueryValue::Int(n)) => lo = lo.max(*n),
+            Op::Lt(QueryValue::Int(n)) => hi = hi.min(n - 1),
+            Op::Le(QueryValue::Int(n)) => hi = hi.min(*n),
+            _ => {}
+        }
+    }
+    if lo > hi {
+        return (1, 0);
+    }
+    (lo as u64, hi as u64)
 }
 
 use std::path::Path;
@@ -1257,11 +1242,10 @@ impl Node {
                     .map_err(|e| e.to_string());
             }
         }
-        Err(
-            "the query needs an equality condition on tx.hash, tx.height or an event attribute \
-             (e.g. transfer.recipient='akash1...')"
-                .into(),
-        )
+        // No equality to look up (`tx.height>0`, `message.sender EXISTS`): scan the blocks in
+        // the query's height range, as CometBFT's indexer does; the caller filters and pages.
+        let (lo, hi) = height_range(query, self.blocks.earliest_height(), self.latest_height());
+        Ok((lo..=hi).flat_map(|h| self.blocks.block_txs(h)).collect())
     }
 
     /// Starts the RPC, gRPC and REST servers, the tx gossip and the consensus engine; returns

@@ -13,11 +13,10 @@ use kumo_app::genesis::Genesis;
 use kumo_client::tx::to_any;
 use kumo_client::{ClientError, Coin, FeeOpts, Gas, RpcClient};
 use kumo_crypto::PrivKey;
-use kumo_node::home::{Ed25519Key, NodeConfig};
+use kumo_node::home::Ed25519Key;
 use kumo_node::rpc::backend::RpcBackend;
-use kumo_node::rpc::serve_jsonrpc;
+use kumo_node::testkit::TestNode;
 use kumo_node::Node;
-use kumo_store::{Store, StoreOptions};
 use prost::Message;
 use serde_json::json;
 
@@ -81,31 +80,8 @@ impl Net {
             .collect();
         g.add_account(&carol.address().to_string(), &carol_coins)
             .unwrap();
-        let node = Arc::new(
-            Node::with_parts(
-                NodeConfig::new(CHAIN, "node0"),
-                &g.to_json(),
-                Ed25519Key::generate(),
-                &Ed25519Key::generate(),
-                Store::in_memory(StoreOptions::default()).unwrap(),
-            )
-            .unwrap(),
-        );
-        let backend: Arc<dyn RpcBackend> = node.clone();
-        let (tx_addr, rx_addr) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx_addr.send(l.local_addr().unwrap()).unwrap();
-                serve_jsonrpc(backend, l).await.unwrap();
-            });
-        });
-        let addr = rx_addr.recv().unwrap();
+        let TestNode { node, addr, .. } =
+            TestNode::start(CHAIN, &g.to_json(), Ed25519Key::generate());
         let mut net = Net {
             node,
             url: format!("http://{addr}"),

@@ -203,6 +203,30 @@ pub fn message_json<M: prost::Message + prost::Name>(m: &M) -> Value {
     to_json(&M::full_name(), &m.encode_to_vec()).expect("generated type is in the pool")
 }
 
+/// Reads a message given as SDK proto-JSON with its `"@type"` (the shape of one entry of
+/// `body.messages` in a `--generate-only` tx file) into an `Any`, for any message type in the
+/// pool (Akash's and the Cosmos messages declared in proto/cosmos).
+pub fn any_from_json(value: &Value) -> Result<cosmos_sdk_proto::Any, String> {
+    let Value::Object(fields) = value else {
+        return Err(format!(
+            "a message must be a JSON object with \"@type\", got {value}"
+        ));
+    };
+    let type_url = fields.get("@type").and_then(Value::as_str).ok_or_else(|| {
+        "the message has no \"@type\" (e.g. \"/cosmos.bank.v1beta1.MsgSend\")".to_string()
+    })?;
+    let full_name = type_url
+        .strip_prefix('/')
+        .ok_or_else(|| format!("\"@type\" {type_url:?} must start with '/'"))?;
+    let mut body = fields.clone();
+    body.remove("@type");
+    let value = from_json(full_name, &Value::Object(body))?;
+    Ok(cosmos_sdk_proto::Any {
+        type_url: type_url.to_string(),
+        value,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +235,38 @@ mod tests {
     use crate::akash::deployment::v1beta4::ResourceUnit;
     use cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin;
     use prost::Name;
+
+    #[test]
+    fn any_from_json_reads_cosmos_and_akash_messages() {
+        use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
+        use prost::Message;
+        let any = any_from_json(&serde_json::json!({
+            "@type": "/cosmos.bank.v1beta1.MsgSend",
+            "from_address": "akash1a", "to_address": "akash1b",
+            "amount": [{"denom": "uakt", "amount": "5"}]
+        }))
+        .unwrap();
+        assert_eq!(any.type_url, "/cosmos.bank.v1beta1.MsgSend");
+        let m = MsgSend::decode(any.value.as_slice()).unwrap();
+        assert_eq!(
+            (m.to_address.as_str(), m.amount[0].amount.as_str()),
+            ("akash1b", "5")
+        );
+        let dep = any_from_json(&serde_json::json!({
+            "@type": "/akash.escrow.v1.MsgAccountDeposit", "signer": "akash1a"
+        }))
+        .unwrap();
+        assert_eq!(dep.type_url, "/akash.escrow.v1.MsgAccountDeposit");
+        for bad in [
+            serde_json::json!({"from_address": "x"}),
+            serde_json::json!({"@type": "cosmos.bank.v1beta1.MsgSend"}),
+            serde_json::json!({"@type": "/no.such.Msg"}),
+            serde_json::json!({"@type": "/cosmos.bank.v1beta1.MsgSend", "nope": 1}),
+            serde_json::json!([1]),
+        ] {
+            assert!(any_from_json(&bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn type_urls_are_akash_ones() {

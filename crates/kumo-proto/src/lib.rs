@@ -4,6 +4,7 @@
 //! string, `LegacyDec` as an 18-decimal fixed-point integer).
 
 pub use cosmos_sdk_proto;
+pub mod amino;
 pub mod json;
 pub mod math;
 
@@ -13,5 +14,6 @@ mod generated {
 }
 pub use generated::akash;
 
-/// The encoded `FileDescriptorSet` of every Akash proto (and the Cosmos types they import).
+/// The encoded `FileDescriptorSet` of every Akash proto and the Cosmos declarations in
+/// `proto/cosmos` (query services and the types they return, for reflection only).
 pub const DESCRIPTORS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/descriptors.bin"));

@@ -504,7 +504,7 @@ impl Config {
             .map_err(|e| bad("chain.gas_adjustment", format!("is invalid: {e}")))?;
         check_host_uri(&self.host_uri)?;
         for key in self.bid.attributes.keys() {
-            if !valid_attribute_key(key) {
+            if !kumo_akash::attributes::key_is_valid(key, false) {
                 return Err(bad(
                     &format!("bid.attributes.{key}"),
                     "is not a valid attribute key (letters, digits, _ / . -, starting with a letter)",
@@ -725,16 +725,6 @@ fn check_listen(field: &str, addr: &str) -> Result<(), ConfigError> {
                 format!("is {addr:?}; expected an address:port such as 0.0.0.0:8443"),
             )
         })
-}
-
-/// The provider attribute key rule (`^[a-zA-Z][\w/.\-]{1,126}$`).
-pub fn valid_attribute_key(key: &str) -> bool {
-    let b = key.as_bytes();
-    (2..=127).contains(&b.len())
-        && b[0].is_ascii_alphabetic()
-        && b[1..]
-            .iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'/' | b'.' | b'-'))
 }
 
 /// CPU cores (`"16"`, `"7.5"`) or millicores (`"7500m"`) into millicores.

@@ -7,7 +7,6 @@
 //!
 //! Facts: `../shared/spec/akash-offchain.md` §2-4.
 pub mod bidengine;
-pub mod certs;
 pub mod chain;
 pub mod config;
 pub mod daemon;

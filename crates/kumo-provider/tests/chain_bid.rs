@@ -11,9 +11,8 @@ use kumo_app::genesis::Genesis;
 use kumo_client::tx::to_any;
 use kumo_client::{Coin, FeeOpts, Gas, RpcClient};
 use kumo_crypto::PrivKey;
-use kumo_node::home::{Ed25519Key, NodeConfig};
-use kumo_node::rpc::backend::RpcBackend;
-use kumo_node::rpc::serve_jsonrpc;
+use kumo_node::home::Ed25519Key;
+use kumo_node::testkit::TestNode;
 use kumo_node::Node;
 use kumo_proto::akash::base::attributes::v1::Attribute;
 use kumo_proto::akash::base::deposit::v1::{Deposit, Source};
@@ -26,11 +25,19 @@ use kumo_provider::bidengine::{BidEngine, Decision, ProviderState};
 use kumo_provider::chain::{self, BlockEvents, ChainClient, ChainEvent, HeightFile};
 use kumo_provider::config::Overcommit;
 use kumo_provider::inventory::{Capacity, Inventory};
-use kumo_provider::workload::{
-    Exec, LeaseEvent, LeaseStatus, LogLine, WorkloadError, WorkloadResult,
-};
-use kumo_store::{Store, StoreOptions};
 use tokio::sync::{mpsc, watch};
+
+#[path = "support/busybox.rs"]
+mod busybox;
+
+/// Removes whatever the runtime left for the namespace when the test ends, also on failure.
+struct Cleanup(String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        busybox::force_cleanup(&self.0);
+    }
+}
 
 const CHAIN: &str = "kumo-test";
 const TENANT: &str =
@@ -81,31 +88,8 @@ fn start_node() -> (String, Arc<Node>) {
         )
         .unwrap();
     }
-    let node = Arc::new(
-        Node::with_parts(
-            NodeConfig::new(CHAIN, "node0"),
-            &g.to_json(),
-            Ed25519Key::generate(),
-            &Ed25519Key::generate(),
-            Store::in_memory(StoreOptions::default()).unwrap(),
-        )
-        .unwrap(),
-    );
-    let backend: Arc<dyn RpcBackend> = node.clone();
-    let (tx_addr, rx_addr) = std::sync::mpsc::channel();
+    let TestNode { node, url, .. } = TestNode::start(CHAIN, &g.to_json(), Ed25519Key::generate());
     let producer = node.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx_addr.send(l.local_addr().unwrap()).unwrap();
-            serve_jsonrpc(backend, l).await.unwrap();
-        });
-    });
     let second = AtomicI64::new(1_795_584_338);
     std::thread::spawn(move || loop {
         let s = second.fetch_add(1, Ordering::SeqCst);
@@ -120,8 +104,7 @@ fn start_node() -> (String, Arc<Node>) {
         }
         std::thread::sleep(Duration::from_millis(100));
     });
-    let addr = rx_addr.recv().unwrap();
-    (format!("http://{addr}"), node)
+    (url, node)
 }
 
 fn fees() -> FeeOpts {
@@ -318,86 +301,23 @@ async fn follow_decide_bid_close_and_catch_up() {
     let _ = RpcClient::new(&url);
 }
 
-/// The daemon's workloads, recording what the daemon asks of them (nothing is deployed: the
-/// tenant sends no manifest in this test).
-#[derive(Default)]
-struct Recorded {
-    torn_down: std::sync::Mutex<Vec<kumo_proto::akash::market::v1::LeaseId>>,
-}
-
-#[async_trait::async_trait]
-impl kumo_provider::workload::Workloads for Recorded {
-    async fn deploy(
-        &self,
-        _: &kumo_proto::akash::market::v1::LeaseId,
-        _: &kumo_sdl::manifest::Group,
-    ) -> WorkloadResult<()> {
-        Err(WorkloadError::Unavailable("not in this test".into()))
-    }
-    async fn teardown(&self, l: &kumo_proto::akash::market::v1::LeaseId) -> WorkloadResult<()> {
-        self.torn_down.lock().unwrap().push(l.clone());
-        Ok(())
-    }
-    async fn leases(&self) -> WorkloadResult<Vec<kumo_proto::akash::market::v1::LeaseId>> {
-        Ok(vec![])
-    }
-    async fn manifest(
-        &self,
-        _: &kumo_proto::akash::market::v1::LeaseId,
-    ) -> WorkloadResult<Option<kumo_sdl::manifest::Group>> {
-        Ok(None)
-    }
-    async fn status(
-        &self,
-        _: &kumo_proto::akash::market::v1::LeaseId,
-    ) -> WorkloadResult<LeaseStatus> {
-        Err(WorkloadError::NotFound("nothing deployed".into()))
-    }
-    async fn events(
-        &self,
-        _: &kumo_proto::akash::market::v1::LeaseId,
-        _: bool,
-    ) -> WorkloadResult<futures::stream::BoxStream<'static, LeaseEvent>> {
-        Err(WorkloadError::NotFound("nothing deployed".into()))
-    }
-    async fn logs(
-        &self,
-        _: &kumo_proto::akash::market::v1::LeaseId,
-        _: &[String],
-        _: bool,
-        _: Option<u64>,
-    ) -> WorkloadResult<futures::stream::BoxStream<'static, LogLine>> {
-        Err(WorkloadError::NotFound("nothing deployed".into()))
-    }
-    async fn exec(
-        &self,
-        _: &kumo_proto::akash::market::v1::LeaseId,
-        _: &str,
-        _: usize,
-        _: Vec<String>,
-        _: bool,
-        _: bool,
-    ) -> WorkloadResult<Exec> {
-        Err(WorkloadError::NotFound("nothing deployed".into()))
-    }
-    async fn restart(
-        &self,
-        _: &kumo_proto::akash::market::v1::LeaseId,
-        _: &str,
-    ) -> WorkloadResult<()> {
-        Err(WorkloadError::NotFound("nothing deployed".into()))
-    }
-}
-
 /// Issue 15: a provider configured with a fixed fee far below what its txs need (2000uakt;
 /// the node's minimum gas price is 0.025uakt) still bids, and when the tenant's escrow runs
 /// dry its settling withdrawal goes through (the fee is raised to the simulated need), the
 /// chain closes the lease for insufficient funds within a few blocks of running dry, and the
-/// daemon tears the lease's workloads down.
+/// daemon stops and removes the lease's containers on the real dockerd (skipped, with the
+/// reason printed, where there is none).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_escrow_is_settled_with_a_low_fixed_fee_and_torn_down() {
+    use bollard::query_parameters::ListContainersOptions;
     use kumo_proto::akash::market::v1::{lease, LeaseClosedReason};
     use kumo_proto::akash::market::v1beta5 as mv;
+    use kumo_provider::runtime::{names, Runtime, RuntimeConfig};
+    use kumo_provider::workload::Workloads;
+
+    if !busybox::docker_available("dry_escrow_is_settled_with_a_low_fixed_fee_and_torn_down") {
+        return;
+    }
 
     let (url, _node) = start_node();
     let provider = ChainClient::connect(&url, "", key(PROVIDER), fees(), Duration::from_secs(20))
@@ -444,17 +364,38 @@ storage = {{ ephemeral = "0.0001" }}
     ))
     .unwrap();
     assert!(config.chain.raise_low_fees, "the default raises low fees");
-    let workloads = Arc::new(Recorded::default());
-    let (daemon, task) = kumo_provider::daemon::start(config, key(PROVIDER), workloads.clone())
+    // The real Docker runtime, with a local busybox image (no registry in tests).
+    let mut rt_config = RuntimeConfig::new(
+        key(PROVIDER).address().to_string(),
+        "provider.kumo.test",
+        "ingress.kumo.test",
+        &dir.path().join("runtime"),
+    );
+    rt_config.host_ip = "127.0.0.1".parse().unwrap();
+    rt_config.pull_images = false;
+    let runtime = Arc::new(
+        Runtime::connect(rt_config)
+            .await
+            .expect("connect to dockerd"),
+    );
+    let image = busybox::busybox_image(runtime.docker()).await.unwrap();
+    let (daemon, task) = kumo_provider::daemon::start(config, key(PROVIDER), runtime.clone())
         .await
         .unwrap();
 
-    // The tenant's deployment: 5 000 000uakt of escrow, the order allows 1 000 000uakt/block.
-    let sdl = kumo_sdl::parse(
-        "deploy.yaml",
-        &SDL.replace("amount: 1000 }", "amount: 1000000 }"),
-    )
-    .unwrap();
+    // The tenant's deployment: 5 000 000uakt of escrow, the order allows 1 000 000uakt/block;
+    // one busybox container that runs until it is stopped.
+    let sdl_text = SDL
+        .replace("amount: 1000 }", "amount: 1000000 }")
+        .replace(
+            "    image: nginx\n    expose:\n      - port: 80\n        as: 80\n        to:\n          - global: true\n",
+            &format!(
+                "    image: {image}\n    command: [\"sh\", \"-c\"]\n    args: [\"while true; do sleep 1; done\"]\n"
+            ),
+        );
+    assert!(sdl_text.contains(&image), "the SDL runs the local image");
+    let sdl = kumo_sdl::parse("deploy.yaml", &sdl_text).unwrap();
+    let group = sdl.manifest[0].clone();
     let dseq = provider.latest_height().await.unwrap() + 1000;
     tenant
         .send(vec![to_any(&dv1b4::MsgCreateDeployment {
@@ -501,6 +442,18 @@ storage = {{ ephemeral = "0.0001" }}
         .await
         .unwrap();
     let lease_id = chain::lease_id(&bid_id);
+    // The manifest, as the gateway hands it to the runtime: the container runs.
+    let ns = names::namespace(&lease_id);
+    let _cleanup = Cleanup(ns.clone());
+    runtime.deploy(&lease_id, &group).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while runtime.status(&lease_id).await.unwrap().services["web"].ready_replicas != 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the container never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let opened = provider
         .lease(&lease_id)
         .await
@@ -541,11 +494,26 @@ storage = {{ ephemeral = "0.0001" }}
         "closed at {} but dry at {dry_at}",
         closed.closed_on
     );
+    // The daemon stops and removes the lease's containers.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !workloads.torn_down.lock().unwrap().contains(&lease_id) {
+    loop {
+        let left = runtime
+            .docker()
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(busybox::label_filters(&[format!(
+                    "akash.network/namespace={ns}"
+                )])),
+                ..Default::default()
+            }))
+            .await
+            .unwrap();
+        if left.is_empty() && !runtime.leases().await.unwrap().contains(&lease_id) {
+            break;
+        }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "no teardown within 30 s of the close"
+            "containers left 30 s after the close: {left:?}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -14,12 +14,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cosmos_sdk_proto::Any;
 use kumo_app::abci::BlockTime;
 use kumo_app::genesis::Genesis;
+use kumo_client::certs::{self, CertKind, Identity};
+use kumo_client::gateway::client::{Credentials, GatewayError, ProviderClient};
+use kumo_client::gateway::jwt::{self, Access, Claims, Leases, Scope};
 use kumo_client::tx::to_any;
 use kumo_client::{Coin, RpcClient};
 use kumo_crypto::PrivKey;
-use kumo_node::home::{Ed25519Key, NodeConfig};
-use kumo_node::rpc::backend::RpcBackend;
-use kumo_node::rpc::serve_jsonrpc;
+use kumo_node::home::Ed25519Key;
+use kumo_node::testkit::TestNode;
 use kumo_node::Node;
 use kumo_proto::akash::base::deposit::v1::{Deposit, Source};
 use kumo_proto::akash::cert::v1 as cert;
@@ -28,12 +30,8 @@ use kumo_proto::akash::deployment::v1beta4 as dv1b4;
 use kumo_proto::akash::market::v1 as mv1;
 use kumo_proto::akash::market::v1beta5 as mv1b5;
 use kumo_proto::akash::provider::v1beta4 as pv1b4;
-use kumo_provider::certs::{self, CertKind, Identity};
-use kumo_provider::gateway::client::{Credentials, GatewayError, ProviderClient};
-use kumo_provider::gateway::jwt::{self, Access, Claims, Leases, Scope};
 use kumo_provider::gateway::{self, GatewayConfig};
 use kumo_provider::workload::*;
-use kumo_store::{Store, StoreOptions};
 
 const CHAIN: &str = "kumo-gw-test";
 const ALICE: &str =
@@ -99,31 +97,8 @@ impl Net {
             )
             .unwrap();
         }
-        let node = Arc::new(
-            Node::with_parts(
-                NodeConfig::new(CHAIN, "node0"),
-                &g.to_json(),
-                Ed25519Key::generate(),
-                &Ed25519Key::generate(),
-                Store::in_memory(StoreOptions::default()).unwrap(),
-            )
-            .unwrap(),
-        );
-        let backend: Arc<dyn RpcBackend> = node.clone();
-        let (tx_addr, rx_addr) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx_addr.send(l.local_addr().unwrap()).unwrap();
-                serve_jsonrpc(backend, l).await.unwrap();
-            });
-        });
-        let addr = rx_addr.recv().unwrap();
+        let TestNode { node, addr, .. } =
+            TestNode::start(CHAIN, &g.to_json(), Ed25519Key::generate());
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()
@@ -176,8 +151,9 @@ fn publish(owner: &PrivKey, cert_der: &[u8]) -> Any {
     let (_, c) = x509_parser::parse_x509_certificate(cert_der).unwrap();
     to_any(&cert::MsgCreateCertificate {
         owner: owner.address().to_string(),
-        cert: certs::pem_block("CERTIFICATE", cert_der).into_bytes(),
-        pubkey: certs::pem_block("EC PUBLIC KEY", c.tbs_certificate.subject_pki.raw).into_bytes(),
+        cert: kumo_akash::pem::encode("CERTIFICATE", cert_der).into_bytes(),
+        pubkey: kumo_akash::pem::encode("EC PUBLIC KEY", c.tbs_certificate.subject_pki.raw)
+            .into_bytes(),
     })
 }
 

@@ -241,19 +241,10 @@ pub fn parse(file: &str, text: &str) -> Result<Deployment, SdlError> {
     })
 }
 
-const MI: u64 = 1 << 20;
-const TI: u64 = 1 << 40;
-/// Per-unit limits of `akash.deployment.v1beta4` (validation_config.go).
-const CPU_MIN: u64 = 10;
-const CPU_MAX: u64 = 384_000;
-const GPU_MAX: u64 = 24;
-const MEMORY_MIN: u64 = MI;
-const MEMORY_MAX: u64 = 2 * TI;
-const STORAGE_MIN: u64 = 5 * MI;
-const STORAGE_MAX: u64 = 32 * TI;
-const PRICE_MAX: u64 = 10_000_000;
-/// Group totals may reach this many units' worth of each per-unit maximum.
-const GROUP_MAX_UNITS: u128 = 50;
+use kumo_akash::group::limits::{
+    CPU_MAX, CPU_MIN, GPU_MAX, GROUP_TOTAL_FACTOR, MEMORY_MAX, MEMORY_MIN, MI, STORAGE_MAX,
+    STORAGE_MIN, TI, UNIT_PRICE_MAX,
+};
 
 fn human(bytes: u64) -> String {
     if bytes >= TI && bytes & (TI - 1) == 0 {
@@ -283,12 +274,12 @@ fn check_chain_limits(sdl: &model::Sdl, groups: &[GroupSpec], issues: &mut Issue
         };
         if let Some((_, price)) = placement.pricing.iter().find(|(p, _)| p == profile_name) {
             let path = format!("profiles.placement.{pl}.pricing.{profile_name}.amount");
-            if price.amount > Dec::from_integer(PRICE_MAX) {
+            if price.amount > Dec::from_integer(UNIT_PRICE_MAX) {
                 issues.push(
                     &path,
                     0,
                     format!(
-                        "{} {} per block is above the chain's limit of {PRICE_MAX} per unit",
+                        "{} {} per block is above the chain's limit of {UNIT_PRICE_MAX} per unit",
                         price.amount, price.denom
                     ),
                 );
@@ -381,36 +372,35 @@ fn check_chain_limits(sdl: &model::Sdl, groups: &[GroupSpec], issues: &mut Issue
             cpu += val(&r.cpu.as_ref().and_then(|c| c.units.clone())) * n;
             mem += val(&r.memory.as_ref().and_then(|m| m.quantity.clone())) * n;
             gpu += val(&r.gpu.as_ref().and_then(|x| x.units.clone())) * n;
-            storage_over |= r
-                .storage
-                .iter()
-                .any(|s| val(&s.quantity) * n > u128::from(STORAGE_MAX) * GROUP_MAX_UNITS);
+            storage_over |= r.storage.iter().any(|s| {
+                val(&s.quantity) * n > u128::from(STORAGE_MAX) * u128::from(GROUP_TOTAL_FACTOR)
+            });
         }
         let path = format!("deployment (group {:?})", g.name);
-        if cpu > u128::from(CPU_MAX) * GROUP_MAX_UNITS {
+        if cpu > u128::from(CPU_MAX) * u128::from(GROUP_TOTAL_FACTOR) {
             issues.push(
                 &path,
                 0,
                 format!(
                     "CPU × count totals {cpu}m; the chain allows at most {}m per group",
-                    u128::from(CPU_MAX) * GROUP_MAX_UNITS
+                    u128::from(CPU_MAX) * u128::from(GROUP_TOTAL_FACTOR)
                 ),
             );
         }
-        if mem > u128::from(MEMORY_MAX) * GROUP_MAX_UNITS {
+        if mem > u128::from(MEMORY_MAX) * u128::from(GROUP_TOTAL_FACTOR) {
             issues.push(
                 &path,
                 0,
                 "memory × count is above the chain's limit of 100Ti per group",
             );
         }
-        if gpu > u128::from(GPU_MAX) * GROUP_MAX_UNITS {
+        if gpu > u128::from(GPU_MAX) * u128::from(GROUP_TOTAL_FACTOR) {
             issues.push(
                 &path,
                 0,
                 format!(
                     "GPUs × count totals {gpu}; the chain allows at most {} per group",
-                    u128::from(GPU_MAX) * GROUP_MAX_UNITS
+                    u128::from(GPU_MAX) * u128::from(GROUP_TOTAL_FACTOR)
                 ),
             );
         }

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
 
-const CHAIN: &str = "kumo-bench";
+pub(crate) const CHAIN: &str = "kumo-bench";
 
 #[derive(clap::Args, Debug)]
 pub struct ApplyArgs {
@@ -70,7 +70,7 @@ pub struct RpcArgs {
 }
 
 /// The `p`-th percentile (0-100) of sorted durations.
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: usize) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -78,13 +78,13 @@ fn percentile(sorted: &[Duration], p: usize) -> Duration {
 }
 
 /// A deterministic key per index, so runs are comparable.
-fn bench_key(i: usize) -> PrivKey {
+pub(crate) fn bench_key(i: usize) -> PrivKey {
     let seed: [u8; 32] = Sha256::digest(format!("kumo-bench-{i}")).into();
     PrivKey::from_bytes(&seed)
         .expect("a sha256 output is a valid key with overwhelming probability")
 }
 
-fn send_tx(key: &PrivKey, to: &str, number: u64, sequence: u64, chain: &str) -> Vec<u8> {
+pub(crate) fn send_tx(key: &PrivKey, to: &str, number: u64, sequence: u64, chain: &str) -> Vec<u8> {
     let msg = MsgSend {
         from_address: key.address().to_string(),
         to_address: to.to_string(),
@@ -104,6 +104,39 @@ fn send_tx(key: &PrivKey, to: &str, number: u64, sequence: u64, chain: &str) -> 
         .tx_bytes
 }
 
+/// A node of chain [`CHAIN`] whose genesis gives every key 1,000,000 AKT, its mempool holding
+/// `mempool_txs`, with its genesis block produced (height 1, time 1 s).
+pub(crate) fn funded_node(
+    keys: &[PrivKey],
+    mempool_txs: usize,
+    (store, index): (Store, IndexStore),
+) -> Result<Node> {
+    let mut genesis = Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
+    for k in keys {
+        genesis
+            .add_account(
+                &k.address().to_string(),
+                &[kumo_app::coins::Coin::new("uakt", 1_000_000_000_000)],
+            )
+            .map_err(anyhow::Error::msg)?;
+    }
+    let mut cfg = NodeConfig::new(CHAIN, "bench");
+    cfg.mempool_max_txs = mempool_txs;
+    let node = Node::with_stores(
+        cfg,
+        &genesis.to_json(),
+        Ed25519Key::generate(),
+        &Ed25519Key::generate(),
+        store,
+        index,
+    )?;
+    node.produce_block_at(BlockTime {
+        seconds: 1,
+        nanos: 0,
+    })?; // genesis block
+    Ok(node)
+}
+
 struct RunFigures {
     total: Duration,
     parts: kumo_node::node::BlockTimings,
@@ -116,7 +149,7 @@ struct RunFigures {
 
 /// CheckTx for one block's txs from as many threads as there are cores, the way RPC threads
 /// call it (plain threads, not the rayon pool that FinalizeBlock uses).
-fn check_block(node: &Node, txs: Vec<Vec<u8>>, b: usize) -> Result<()> {
+pub(crate) fn check_block(node: &Node, txs: Vec<Vec<u8>>, b: usize) -> Result<()> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let chunk = txs.len().div_ceil(threads).max(1);
     let mut txs = txs;
@@ -150,7 +183,11 @@ fn check_block(node: &Node, txs: Vec<Vec<u8>>, b: usize) -> Result<()> {
     Ok(())
 }
 
-fn check_applied(node: &Node, block: &kumo_node::types::StoredBlock, want: usize) -> Result<()> {
+pub(crate) fn check_applied(
+    node: &Node,
+    block: &kumo_node::types::StoredBlock,
+    want: usize,
+) -> Result<()> {
     let results = node
         .block_results(block.block.header.height)
         .context("results stored")?;
@@ -168,34 +205,12 @@ fn check_applied(node: &Node, block: &kumo_node::types::StoredBlock, want: usize
 /// RPC threads keep admitting txs on a live node; each block still holds exactly one block's txs.
 fn run_apply(
     a: &ApplyArgs,
-    (store, index): (Store, IndexStore),
+    stores: (Store, IndexStore),
     keys: &[PrivKey],
     numbers: &[u64],
     pipelined: bool,
 ) -> Result<RunFigures> {
-    let mut genesis = Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
-    for k in keys {
-        genesis
-            .add_account(
-                &k.address().to_string(),
-                &[kumo_app::coins::Coin::new("uakt", 1_000_000_000_000)],
-            )
-            .map_err(anyhow::Error::msg)?;
-    }
-    let mut cfg = NodeConfig::new(CHAIN, "bench");
-    cfg.mempool_max_txs = a.block_txs * 2;
-    let node = Node::with_stores(
-        cfg,
-        &genesis.to_json(),
-        Ed25519Key::generate(),
-        &Ed25519Key::generate(),
-        store,
-        index,
-    )?;
-    node.produce_block_at(BlockTime {
-        seconds: 1,
-        nanos: 0,
-    })?; // genesis block
+    let node = funded_node(keys, a.block_txs * 2, stores)?;
     let receiver = bench_key(usize::MAX).address().to_string();
     let blocks: Vec<Vec<Vec<u8>>> = (0..a.blocks)
         .map(|b| {
@@ -284,7 +299,7 @@ fn run_apply(
     })
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
     v[v.len() / 2]
 }

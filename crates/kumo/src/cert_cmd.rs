@@ -1,7 +1,7 @@
 //! `kumo tx cert generate|publish|revoke` and `kumo query cert list`.
 //!
 //! `generate` writes `<home>/<address>.pem` (Akash's layout: the self-signed P-256 certificate
-//! with CN = the address, then its PKCS#8 private key; see `kumo_provider::certs`); `publish`
+//! with CN = the address, then its PKCS#8 private key; see `kumo_client::certs`); `publish`
 //! puts the certificate and its public key on chain; `revoke` revokes it.
 
 use std::path::{Path, PathBuf};
@@ -10,9 +10,9 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
 use kumo_app::cert::pem::{self, CERTIFICATE, EC_PUBLIC_KEY};
+use kumo_client::certs;
 use kumo_client::tx::to_any;
 use kumo_proto::akash::cert::v1 as cert;
-use kumo_provider::certs;
 use x509_cert::der::{Decode, Encode};
 
 use crate::keys_cmd::KeyringArgs;
@@ -57,8 +57,6 @@ pub struct GenerateArgs {
 #[derive(Args, Debug)]
 pub struct PublishArgs {
     pub kind: CertKind,
-    #[arg(long)]
-    pub from: String,
     #[command(flatten)]
     pub tx: TxFlags,
 }
@@ -68,8 +66,6 @@ pub struct RevokeArgs {
     /// Serial of the certificate to revoke (decimal); default: the local certificate's.
     #[arg(long)]
     pub serial: Option<String>,
-    #[arg(long)]
-    pub from: String,
     #[command(flatten)]
     pub tx: TxFlags,
 }
@@ -176,13 +172,13 @@ pub fn run_tx(g: &Globals, c: CertTxCmd) -> Result<()> {
             Ok(())
         }
         CertTxCmd::Publish(a) => {
-            let owner = address_of(g, &a.from, &a.tx.keyring)?;
+            let owner = address_of(g, &a.tx.from, &a.tx.keyring)?;
             let _ = a.kind; // one file per address serves both kinds, as in Akash
             let msg = publish_msg(&owner, &cert_path(&g.home, &owner))?;
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
         CertTxCmd::Revoke(a) => {
-            let owner = address_of(g, &a.from, &a.tx.keyring)?;
+            let owner = address_of(g, &a.tx.from, &a.tx.keyring)?;
             let serial = match a.serial {
                 Some(s) => s,
                 None => {
@@ -197,7 +193,7 @@ pub fn run_tx(g: &Globals, c: CertTxCmd) -> Result<()> {
             let msg = cert::MsgRevokeCertificate {
                 id: Some(cert::Id { owner, serial }),
             };
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
     }
 }

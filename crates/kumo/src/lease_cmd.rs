@@ -1,6 +1,6 @@
 //! The tenant's side of a deployment after the chain: `kumo deploy FILE` (the whole flow) and
 //! `kumo lease send-manifest|status|events|logs|shell|close`, talking to the provider's gateway
-//! (`kumo_provider::gateway::client`) with a JWT (default) or the tenant's mTLS certificate.
+//! (`kumo_client::gateway::client`) with a JWT (default) or the tenant's mTLS certificate.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
+use kumo_client::gateway::client::{Credentials, GatewayError, ProviderClient};
+use kumo_client::gateway::lease::LeaseStatus;
+use kumo_client::gateway::shell::Frame;
 use kumo_client::tx::to_any;
 use kumo_client::{parse_coins, RpcClient};
 use kumo_proto::akash::base::deposit::v1::{Deposit, Source};
@@ -17,9 +20,6 @@ use kumo_proto::akash::deployment::v1 as dv1;
 use kumo_proto::akash::deployment::v1beta4 as dv1b4;
 use kumo_proto::akash::market::v1 as mv1;
 use kumo_proto::akash::market::v1beta5 as mv1b5;
-use kumo_provider::gateway::client::{Credentials, GatewayError, ProviderClient};
-use kumo_provider::gateway::shell::Frame;
-use kumo_provider::workload::LeaseStatus;
 use serde_json::{json, Value};
 
 use crate::keys_cmd::KeyringArgs;
@@ -74,8 +74,9 @@ pub struct DeployArgs {
     /// Longest to wait for the services to be up once the manifest is sent, in seconds.
     #[arg(long, default_value_t = 300, value_name = "SECS")]
     pub up_wait: u64,
-    #[command(flatten)]
-    pub gw: GatewayFlags,
+    /// How to authenticate to the provider.
+    #[arg(long, value_enum, default_value_t = AuthType::Jwt)]
+    pub auth_type: AuthType,
     #[command(flatten)]
     pub tx: TxFlags,
 }
@@ -205,9 +206,6 @@ pub struct RestartArgs {
 
 #[derive(Args, Debug)]
 pub struct CloseArgs {
-    /// Key name of the tenant.
-    #[arg(long)]
-    pub from: String,
     #[command(flatten)]
     pub id: LeaseIdFlags,
     #[command(flatten)]
@@ -236,8 +234,8 @@ fn credentials(g: &Globals, gw: &GatewayFlags, key: &kumo_crypto::PrivKey) -> Re
     Ok(match gw.auth_type {
         AuthType::Jwt => Credentials::Jwt(key.clone()),
         AuthType::Mtls => {
-            let path = kumo_provider::certs::pem_path(&g.home, &key.address().to_string());
-            Credentials::Mtls(kumo_provider::certs::load(&path).with_context(|| {
+            let path = kumo_client::certs::pem_path(&g.home, &key.address().to_string());
+            Credentials::Mtls(kumo_client::certs::load(&path).with_context(|| {
                 "--auth-type mtls needs your certificate: `kumo tx cert generate client` then \
                  `kumo tx cert publish client`"
             })?)
@@ -260,30 +258,7 @@ fn progress(g: &Globals, line: &str) {
 
 // ---------------------------------------------------------------- prices
 
-/// uakt-per-block price (LegacyDec atomics, 18 decimals) to whole-token units per month
-/// ([`BLOCKS_PER_MONTH`](crate::sdl_cmd::BLOCKS_PER_MONTH), the count `kumo sdl validate` uses),
-/// as text with two decimals (e.g. "12.34 AKT").
-pub fn monthly_price(amount_atomics: u128, denom: &str) -> String {
-    // atomics × blocks per month, then / 10^18 (Dec) / 10^6 (u → whole).
-    let per_month = amount_atomics.checked_mul(crate::sdl_cmd::BLOCKS_PER_MONTH);
-    let unit = denom
-        .strip_prefix('u')
-        .unwrap_or(denom)
-        .to_ascii_uppercase();
-    match per_month {
-        None => format!("(too large) {unit}"),
-        Some(v) => {
-            // hundredths of a whole token, rounded half up
-            let scale = 10u128.pow(24 - 2);
-            let cents = (v + scale / 2) / scale;
-            format!("{}.{:02} {unit}", cents / 100, cents % 100)
-        }
-    }
-}
-
-fn per_block_text(amount_atomics: u128, denom: &str) -> String {
-    format!("{}{denom}", kumo_client::Dec::from_atomics(amount_atomics))
-}
+pub use kumo_client::price::{monthly_price, per_block_text};
 
 fn price_of(b: &mv1b5::Bid) -> (u128, String) {
     b.price
@@ -296,14 +271,18 @@ fn price_of(b: &mv1b5::Bid) -> (u128, String) {
 
 pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
     let sdl = kumo_sdl::parse_file(&a.file).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let key = signer(g, &a.tx.keyring, &a.gw.from)?;
+    let key = signer(g, &a.tx.keyring, &a.tx.from)?;
     let owner = key.address().to_string();
+    let gw = GatewayFlags {
+        from: a.tx.from.clone(),
+        auth_type: a.auth_type,
+    };
     let want_provider = a
         .provider
         .as_deref()
         .map(|p| resolve_address(p, &a.tx.keyring, &g.home))
         .transpose()?;
-    let creds = credentials(g, &a.gw, &key)?;
+    let creds = credentials(g, &gw, &key)?;
     let deposit = create_deposit_of(&a.deposit)?;
     let chain = RpcClient::new(&a.tx.node);
     let dseq = chain
@@ -334,7 +313,7 @@ pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
         }),
         reclamation: None,
     };
-    let info = sign_send_wait(&a.tx, &a.gw.from, &key, vec![to_any(&create)])?;
+    let info = sign_send_wait(&a.tx, &a.tx.from, &key, vec![to_any(&create)])?;
     progress(
         g,
         &format!(
@@ -343,8 +322,8 @@ pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
         ),
     );
     let hint = format!(
-        "deployment {dseq} stays open; close it with `kumo tx deployment close {} {dseq}`",
-        a.gw.from
+        "deployment {dseq} stays open; close it with `kumo tx deployment close --dseq {dseq} --from {}`",
+        a.tx.from
     );
     // The failure first, then what to do about the deployment left behind.
     let hinted = |e: anyhow::Error| anyhow::anyhow!("{e:#}\nhint: {hint}");
@@ -375,7 +354,7 @@ pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
             })
         })
         .collect();
-    let info = sign_send_wait(&a.tx, &a.gw.from, &key, msgs).map_err(hinted)?;
+    let info = sign_send_wait(&a.tx, &a.tx.from, &key, msgs).map_err(hinted)?;
     let leases: Vec<mv1::LeaseId> = chosen
         .iter()
         .filter_map(|b| b.id.clone())
@@ -408,7 +387,7 @@ pub fn deploy(g: &Globals, a: DeployArgs) -> Result<()> {
         let lease_hint = |e: anyhow::Error| {
             anyhow::anyhow!(
                 "{e:#}\n{}",
-                lease_state_hint(&chain, &leases, p, &a.file, dseq, &a.gw.from)
+                lease_state_hint(&chain, &leases, p, &a.file, dseq, &a.tx.from)
             )
         };
         let c = provider_client(&a.tx.node, p, creds.clone()).map_err(lease_hint)?;
@@ -721,7 +700,7 @@ fn lease_state_hint(
     lines.push(format!(
         "hint: once the provider is back, send the manifest with `kumo lease send-manifest {} \
          --dseq {dseq} --from {from}`; to stop paying, close the deployment with \
-         `kumo tx deployment close {from} {dseq}`",
+         `kumo tx deployment close --dseq {dseq} --from {from}`",
         sdl.display()
     ));
     lines.join("\n")
@@ -765,7 +744,7 @@ fn runway_text(deposit: &kumo_client::Coin, chosen: &[mv1b5::Bid]) -> Option<Str
     );
     Some(if blocks < LOW_RUNWAY_BLOCKS {
         format!(
-            "warning: {base}, less than a day; add funds with `kumo tx deployment deposit KEY DSEQ AMOUNT` \
+            "warning: {base}, less than a day; add funds with `kumo tx deployment deposit AMOUNT --dseq N --from KEY` \
              or the lease closes when the escrow runs dry"
         )
     } else {
@@ -936,13 +915,13 @@ pub fn run(g: &Globals, c: LeaseCmd) -> Result<()> {
             Ok(())
         }
         LeaseCmd::Close(a) => {
-            let key = signer(g, &a.tx.keyring, &a.from)?;
+            let key = signer(g, &a.tx.keyring, &a.tx.from)?;
             let lease = lease_id(g, &key.address().to_string(), &a.id, &a.tx.keyring)?;
             let msg = mv1b5::MsgCloseLease {
                 id: Some(lease.clone()),
                 reason: mv1::LeaseClosedReason::LeaseClosedOwner as i32,
             };
-            let info = sign_send_wait(&a.tx, &a.from, &key, vec![to_any(&msg)])?;
+            let info = sign_send_wait(&a.tx, &a.tx.from, &key, vec![to_any(&msg)])?;
             match g.output {
                 Output::Json => {
                     print_json(&json!({"txhash": info.hash, "height": info.height.to_string()}))
@@ -1032,7 +1011,7 @@ fn deliver_manifest(
     Ok(out)
 }
 
-/// `kumo tx deployment update FROM DSEQ FILE.yaml`: the SDL's manifest version goes on chain
+/// `kumo tx deployment update FILE.yaml --dseq N --from KEY`: the SDL's manifest version goes on chain
 /// (MsgUpdateDeployment), then its manifest to every provider with an active lease, as
 /// Akash's CLI does.
 pub fn update_from_sdl(
@@ -1194,17 +1173,5 @@ mod tests {
         assert!(t.contains("kumo tx deployment deposit"), "{t}");
         // Priced in another denomination: no figure rather than a wrong one.
         assert_eq!(runway_text(&dep, &[bid(1, one, "uact")]), None);
-    }
-
-    #[test]
-    fn monthly_prices() {
-        // 1 uakt/block × 438000 blocks = 0.438 AKT → 0.44 (half up).
-        let one = 10u128.pow(18);
-        assert_eq!(monthly_price(one, "uakt"), "0.44 AKT");
-        assert_eq!(monthly_price(100 * one, "uakt"), "43.80 AKT");
-        // 0.5 uakt/block: 0.219 AKT
-        assert_eq!(monthly_price(one / 2, "uakt"), "0.22 AKT");
-        assert_eq!(monthly_price(1000 * one, "uact"), "438.00 ACT");
-        assert_eq!(per_block_text(one / 4, "uakt"), "0.25uakt");
     }
 }

@@ -12,18 +12,28 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod authz_cmd;
 mod bench;
 mod cert_cmd;
+mod console_cmd;
+mod distribution_cmd;
 mod escrow_query;
 mod explain_cmd;
+mod feegrant_cmd;
 mod genesis_cmd;
+mod gov_cmd;
 mod keys_cmd;
 mod lease_cmd;
 mod market_cmd;
+mod mint_cmd;
 mod node_cmd;
+mod offline_cmd;
+mod params_cmd;
 mod provider_cmd;
 mod provider_daemon_cmd;
 mod query_cmd;
 mod sdl_cmd;
+mod slashing_cmd;
 mod staking_cmd;
+mod stats_bench;
+mod stats_cmd;
 mod testnet_cmd;
 mod tx_cmd;
 
@@ -110,6 +120,12 @@ pub enum Command {
     /// Measure throughput (prints figures).
     #[command(subcommand)]
     Bench(node_cmd::BenchCmd),
+    /// Network statistics: `kumo stats serve` indexes the chain and serves Akash's /v1 JSON.
+    #[command(subcommand)]
+    Stats(stats_cmd::StatsCmd),
+    /// The browser console for tenants: deploy from templates, sign with a local key or
+    /// Keplr/Leap, watch bids (and why none come), lease and launch.
+    Console(console_cmd::ConsoleArgs),
 }
 
 impl Command {
@@ -177,9 +193,42 @@ fn main() {
         Command::Lease(c) => lease_cmd::run(&cli.globals, c),
         Command::Deployment(c) => explain_cmd::run(&cli.globals, c),
         Command::Provider(c) => provider_daemon_cmd::run(&cli.globals, c),
+        Command::Stats(c) => stats_cmd::run(&cli.globals, c),
+        Command::Console(a) => console_cmd::run(&cli.globals, a),
     };
     if let Err(e) = result {
         eprintln!("Error: {e:#}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// clap checks the whole command tree (duplicate flags, e.g. two `--from`, bad defaults)
+    /// only in debug assertions; run it once over every subcommand.
+    #[test]
+    fn command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// Every command that signs takes its key as `--from`, never positionally.
+    #[test]
+    fn signer_is_a_flag_everywhere() {
+        fn walk(cmd: &clap::Command, path: &str, found: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                if a.get_id() == "from" && a.get_long() != Some("from") {
+                    found.push(path.to_string());
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), found);
+            }
+        }
+        let mut positional = Vec::new();
+        walk(&Cli::command(), "kumo", &mut positional);
+        assert!(positional.is_empty(), "positional FROM in: {positional:?}");
     }
 }

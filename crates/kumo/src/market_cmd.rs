@@ -31,6 +31,8 @@ pub enum DeploymentQueryCmd {
     List(ListArgs),
     /// One deployment (--owner, --dseq).
     Get(GetArgs),
+    /// Deployment parameters (minimum deposits per denom).
+    Params(crate::params_cmd::ParamsQueryArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -44,6 +46,8 @@ pub enum MarketQueryCmd {
     /// Leases with their escrow payments.
     #[command(subcommand)]
     Lease(ListGet),
+    /// Market parameters (bid deposit, open bids per order).
+    Params(crate::params_cmd::ParamsQueryArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -182,6 +186,13 @@ fn state_name<E: TryFrom<i32>>(s: i32, name: fn(&E) -> &'static str) -> String {
 
 pub fn query_deployment(g: &Globals, c: DeploymentQueryCmd) -> Result<()> {
     match c {
+        DeploymentQueryCmd::Params(a) => {
+            return crate::params_cmd::query_module(
+                g,
+                crate::params_cmd::ParamsModule::Deployment,
+                &a,
+            );
+        }
         DeploymentQueryCmd::List(a) => {
             let r = resolve(g, &a.id, &a.keyring)?;
             let resp: dv1b4::QueryDeploymentsResponse = a.query.client().query_proto(
@@ -243,6 +254,9 @@ fn deployment_line(d: &dv1b4::QueryDeploymentResponse) -> String {
 
 pub fn query_market(g: &Globals, c: MarketQueryCmd) -> Result<()> {
     match c {
+        MarketQueryCmd::Params(a) => {
+            return crate::params_cmd::query_module(g, crate::params_cmd::ParamsModule::Market, &a);
+        }
         MarketQueryCmd::Order(ListGet::List(a)) => {
             let r = resolve(g, &a.id, &a.keyring)?;
             let resp: mv1b5::QueryOrdersResponse = a.query.client().query_proto(
@@ -455,18 +469,16 @@ pub enum DeploymentTxCmd {
 
 #[derive(Args, Debug)]
 pub struct CreateArgs {
-    /// Key name of the tenant (the deployment owner).
-    pub from: String,
     /// SDL file (YAML, version 2.0 or 2.1).
     pub file: std::path::PathBuf,
-    /// Escrow deposit taken from FROM's balance; at least the chain's minimum (0.5 AKT).
+    /// Escrow deposit taken from the --from balance; at least the chain's minimum (0.5 AKT).
     #[arg(long, default_value = "500000uakt", value_name = "COIN")]
     pub deposit: String,
     /// Deployment sequence; default: the node's latest block height, as Akash's CLI does.
     #[arg(long)]
     pub dseq: Option<u64>,
-    /// Where the deposit comes from, tried in order: balance (FROM's own) and/or grant
-    /// (deposit authorizations given to FROM, see `kumo tx authz grant`).
+    /// Where the deposit comes from, tried in order: balance (--from's own) and/or grant
+    /// (deposit authorizations given to --from, see `kumo tx authz grant`).
     #[arg(
         long,
         value_enum,
@@ -481,14 +493,13 @@ pub struct CreateArgs {
 
 #[derive(Args, Debug)]
 pub struct DepositArgs {
-    /// Key name of the tenant (the deployment owner).
-    pub from: String,
     /// Deployment sequence.
+    #[arg(long)]
     pub dseq: u64,
     /// Amount, e.g. 5000000uakt.
     pub amount: String,
-    /// Where the deposit comes from, tried in order: balance (FROM's own) and/or grant
-    /// (deposit authorizations given to FROM, see `kumo tx authz grant`).
+    /// Where the deposit comes from, tried in order: balance (--from's own) and/or grant
+    /// (deposit authorizations given to --from, see `kumo tx authz grant`).
     #[arg(
         long,
         value_enum,
@@ -503,9 +514,8 @@ pub struct DepositArgs {
 
 #[derive(Args, Debug)]
 pub struct UpdateArgs {
-    /// Key name of the tenant (the deployment owner).
-    pub from: String,
     /// Deployment sequence.
+    #[arg(long)]
     pub dseq: u64,
     /// The new SDL file (its manifest version goes on chain, then its manifest to the
     /// providers of the deployment's active leases), or a manifest hash of 64 hex digits
@@ -521,7 +531,8 @@ pub struct UpdateArgs {
 
 #[derive(Args, Debug)]
 pub struct DseqArgs {
-    pub from: String,
+    /// Deployment sequence.
+    #[arg(long)]
     pub dseq: u64,
     #[command(flatten)]
     pub tx: TxFlags,
@@ -529,9 +540,11 @@ pub struct DseqArgs {
 
 #[derive(Args, Debug)]
 pub struct GroupArgs {
-    pub from: String,
+    /// Deployment sequence.
+    #[arg(long)]
     pub dseq: u64,
     /// Group sequence (1-based).
+    #[arg(long)]
     pub gseq: u32,
     #[command(flatten)]
     pub tx: TxFlags,
@@ -549,13 +562,13 @@ pub enum MarketTxCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum BidTxCmd {
-    /// Bid on an order (FROM is the provider).
+    /// Bid on an order (--from is the provider).
     #[command(
-        after_help = "Example:\n  kumo tx market bid create provider --owner akash1… --dseq 42 \
+        after_help = "Example:\n  kumo tx market bid create --from provider --owner akash1… --dseq 42 \
                             --gseq 1 --oseq 1 --price 800uakt --deposit 500000uakt -y"
     )]
     Create(BidCreateArgs),
-    /// Withdraw an open bid, or end the lease of an active one (FROM is the provider).
+    /// Withdraw an open bid, or end the lease of an active one (--from is the provider).
     Close(BidCloseArgs),
 }
 
@@ -574,7 +587,6 @@ pub struct OrderFlags {
 
 #[derive(Args, Debug)]
 pub struct BidCreateArgs {
-    pub from: String,
     #[command(flatten)]
     pub order: OrderFlags,
     /// Price per block, e.g. 800uakt or 0.5uakt.
@@ -583,8 +595,8 @@ pub struct BidCreateArgs {
     /// Bid deposit (at least the market's bid_min_deposit, 500000uakt by default).
     #[arg(long, default_value = "500000uakt")]
     pub deposit: String,
-    /// Where the deposit comes from, tried in order: balance (FROM's own) and/or grant
-    /// (deposit authorizations given to FROM, see `kumo tx authz grant`).
+    /// Where the deposit comes from, tried in order: balance (--from's own) and/or grant
+    /// (deposit authorizations given to --from, see `kumo tx authz grant`).
     #[arg(
         long,
         value_enum,
@@ -599,7 +611,6 @@ pub struct BidCreateArgs {
 
 #[derive(Args, Debug)]
 pub struct BidCloseArgs {
-    pub from: String,
     #[command(flatten)]
     pub order: OrderFlags,
     /// Reason code, 10000..19999 (10000 unstable, 10001 decommission, 10002 unspecified,
@@ -612,17 +623,16 @@ pub struct BidCloseArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum LeaseTxCmd {
-    /// Accept a provider's bid (FROM is the tenant).
+    /// Accept a provider's bid (--from is the tenant).
     Create(LeaseTenantArgs),
-    /// End a lease (FROM is the tenant); a new order opens if the group is still open.
+    /// End a lease (--from is the tenant); a new order opens if the group is still open.
     Close(LeaseTenantArgs),
-    /// Collect what a lease earned so far (FROM is the provider).
+    /// Collect what a lease earned so far (--from is the provider).
     Withdraw(LeaseProviderArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct LeaseTenantArgs {
-    pub from: String,
     /// Provider: an akash1… address or a key name.
     #[arg(long)]
     pub provider: String,
@@ -638,7 +648,6 @@ pub struct LeaseTenantArgs {
 
 #[derive(Args, Debug)]
 pub struct LeaseProviderArgs {
-    pub from: String,
     #[command(flatten)]
     pub order: OrderFlags,
     #[command(flatten)]
@@ -655,7 +664,7 @@ fn key_address(g: &Globals, flags: &TxFlags, from: &str) -> Result<String> {
     let kr = flags.keyring.open(&g.home)?;
     let info = kr
         .show(from)
-        .with_context(|| format!("FROM must be a key name in the {} keyring", kr.backend()))?;
+        .with_context(|| format!("--from must be a key name in the {} keyring", kr.backend()))?;
     Ok(info.address.to_string())
 }
 
@@ -714,7 +723,7 @@ pub fn tx_deployment(g: &Globals, c: DeploymentTxCmd) -> Result<()> {
     match c {
         DeploymentTxCmd::Create(a) => {
             let sdl = kumo_sdl::parse_file(&a.file).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let owner = key_address(g, &a.tx, &a.from)?;
+            let owner = key_address(g, &a.tx, &a.tx.from)?;
             let dseq = match a.dseq {
                 Some(0) => bail!("--dseq must be greater than 0"),
                 Some(d) => d,
@@ -741,10 +750,10 @@ pub fn tx_deployment(g: &Globals, c: DeploymentTxCmd) -> Result<()> {
                 )),
                 reclamation: None,
             };
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
         DeploymentTxCmd::Deposit(a) => {
-            let owner = key_address(g, &a.tx, &a.from)?;
+            let owner = key_address(g, &a.tx, &a.tx.from)?;
             let msg = MsgAccountDeposit {
                 signer: owner.clone(),
                 id: Some(escrow_id::Account {
@@ -756,14 +765,14 @@ pub fn tx_deployment(g: &Globals, c: DeploymentTxCmd) -> Result<()> {
                     &a.deposit_source,
                 )),
             };
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
         DeploymentTxCmd::Update(a) => {
             let path = std::path::Path::new(&a.hash);
             if path.is_file() {
                 return crate::lease_cmd::update_from_sdl(
                     g,
-                    &a.from,
+                    &a.tx.from,
                     a.dseq,
                     path,
                     a.auth_type,
@@ -782,7 +791,7 @@ pub fn tx_deployment(g: &Globals, c: DeploymentTxCmd) -> Result<()> {
                         a.hash
                     )
                 })?;
-            let owner = key_address(g, &a.tx, &a.from)?;
+            let owner = key_address(g, &a.tx, &a.tx.from)?;
             let msg = dv1b4::MsgUpdateDeployment {
                 id: Some(dv1::DeploymentId {
                     owner,
@@ -790,38 +799,38 @@ pub fn tx_deployment(g: &Globals, c: DeploymentTxCmd) -> Result<()> {
                 }),
                 hash,
             };
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
         DeploymentTxCmd::Close(a) => {
-            let owner = key_address(g, &a.tx, &a.from)?;
+            let owner = key_address(g, &a.tx, &a.tx.from)?;
             let msg = dv1b4::MsgCloseDeployment {
                 id: Some(dv1::DeploymentId {
                     owner,
                     dseq: a.dseq,
                 }),
             };
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
         DeploymentTxCmd::CloseGroup(a) => {
-            let owner = key_address(g, &a.tx, &a.from)?;
+            let owner = key_address(g, &a.tx, &a.tx.from)?;
             let msg = dv1b4::MsgCloseGroup {
                 id: gid(owner, a.dseq, a.gseq),
             };
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
         DeploymentTxCmd::PauseGroup(a) => {
-            let owner = key_address(g, &a.tx, &a.from)?;
+            let owner = key_address(g, &a.tx, &a.tx.from)?;
             let msg = dv1b4::MsgPauseGroup {
                 id: gid(owner, a.dseq, a.gseq),
             };
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
         DeploymentTxCmd::StartGroup(a) => {
-            let owner = key_address(g, &a.tx, &a.from)?;
+            let owner = key_address(g, &a.tx, &a.tx.from)?;
             let msg = dv1b4::MsgStartGroup {
                 id: gid(owner, a.dseq, a.gseq),
             };
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
     }
 }
@@ -838,7 +847,7 @@ fn provider_bid_id(g: &Globals, flags: &TxFlags, from: &str, o: &OrderFlags) -> 
 }
 
 fn withdraw(g: &Globals, a: LeaseProviderArgs) -> Result<()> {
-    let b = provider_bid_id(g, &a.tx, &a.from, &a.order)?;
+    let b = provider_bid_id(g, &a.tx, &a.tx.from, &a.order)?;
     let msg = mv1b5::MsgWithdrawLease {
         id: Some(mv1::LeaseId {
             owner: b.owner,
@@ -849,14 +858,14 @@ fn withdraw(g: &Globals, a: LeaseProviderArgs) -> Result<()> {
             bseq: 0,
         }),
     };
-    execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+    execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
 }
 
 pub fn tx_market(g: &Globals, c: MarketTxCmd) -> Result<()> {
     match c {
         MarketTxCmd::Bid(BidTxCmd::Create(a)) => {
             let msg = mv1b5::MsgCreateBid {
-                id: Some(provider_bid_id(g, &a.tx, &a.from, &a.order)?),
+                id: Some(provider_bid_id(g, &a.tx, &a.tx.from, &a.order)?),
                 price: Some(parse_price(&a.price)?),
                 deposit: Some(deposit_from(
                     one_coin(&a.deposit, "--deposit")?,
@@ -865,7 +874,7 @@ pub fn tx_market(g: &Globals, c: MarketTxCmd) -> Result<()> {
                 resources_offer: vec![],
                 reclamation_window: None,
             };
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
         MarketTxCmd::Bid(BidTxCmd::Close(a)) => {
             if !(10000..20000).contains(&a.reason) {
@@ -875,15 +884,15 @@ pub fn tx_market(g: &Globals, c: MarketTxCmd) -> Result<()> {
                 );
             }
             let msg = mv1b5::MsgCloseBid {
-                id: Some(provider_bid_id(g, &a.tx, &a.from, &a.order)?),
+                id: Some(provider_bid_id(g, &a.tx, &a.tx.from, &a.order)?),
                 reason: a.reason,
             };
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
         MarketTxCmd::Lease(LeaseTxCmd::Create(a)) => {
             let msg = mv1b5::MsgCreateLease {
                 bid_id: Some(mv1::BidId {
-                    owner: key_address(g, &a.tx, &a.from)?,
+                    owner: key_address(g, &a.tx, &a.tx.from)?,
                     dseq: a.dseq,
                     gseq: a.gseq,
                     oseq: a.oseq,
@@ -891,12 +900,12 @@ pub fn tx_market(g: &Globals, c: MarketTxCmd) -> Result<()> {
                     bseq: 0,
                 }),
             };
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
         MarketTxCmd::Lease(LeaseTxCmd::Close(a)) => {
             let msg = mv1b5::MsgCloseLease {
                 id: Some(mv1::LeaseId {
-                    owner: key_address(g, &a.tx, &a.from)?,
+                    owner: key_address(g, &a.tx, &a.tx.from)?,
                     dseq: a.dseq,
                     gseq: a.gseq,
                     oseq: a.oseq,
@@ -905,7 +914,7 @@ pub fn tx_market(g: &Globals, c: MarketTxCmd) -> Result<()> {
                 }),
                 reason: mv1::LeaseClosedReason::LeaseClosedOwner as i32,
             };
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
         MarketTxCmd::Lease(LeaseTxCmd::Withdraw(a)) => withdraw(g, a),
     }

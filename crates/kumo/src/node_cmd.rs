@@ -98,6 +98,10 @@ pub struct DevnetArgs {
     /// Delete the home directory first and start a fresh chain.
     #[arg(long)]
     pub reset: bool,
+    /// Governance voting period of a new devnet, e.g. 30s (default: Akash's 3 days), so that a
+    /// proposal can pass within a test; the expedited period becomes half of it if longer.
+    #[arg(long, value_name = "DURATION")]
+    pub voting_period: Option<String>,
     #[command(flatten)]
     pub start: StartArgs,
 }
@@ -108,6 +112,9 @@ pub enum BenchCmd {
     Apply(crate::bench::ApplyArgs),
     /// Signed bank sends from broadcast_tx_sync to a committed block on a running node.
     Rpc(crate::bench::RpcArgs),
+    /// The statistics indexer catching up with (and following) blocks of 2,000 txs, market
+    /// messages included, and the /v1 routes' latency with 100,000 leases and 1,000 providers.
+    Stats(crate::stats_bench::StatsBenchArgs),
 }
 
 fn now_rfc3339() -> String {
@@ -284,12 +291,29 @@ pub fn devnet(g: &Globals, a: DevnetArgs) -> Result<()> {
             );
         }
         bond_devnet_validator(&home, &keyring, &mut genesis)?;
+        let block_time_ms = match &a.start.block_time {
+            Some(t) => parse_duration(t)?.as_millis() as u64,
+            None => home.load_config()?.block_time_ms,
+        };
+        tune_devnet_genesis(&mut genesis, block_time_ms, a.voting_period.as_deref())?;
+        println!(
+            "  mint: {} blocks a year (a block every {block_time_ms} ms); gov voting period {}",
+            blocks_per_year(block_time_ms),
+            a.voting_period.as_deref().unwrap_or("3 days")
+        );
         std::fs::write(home.genesis_file(), genesis.to_json() + "\n")?;
         println!(
             "Devnet keys are in the `test` keyring: add --keyring-backend test --home {}",
             g.home.display()
         );
     } else {
+        if a.voting_period.is_some() {
+            bail!(
+                "--voting-period is written into a new devnet's genesis; {} holds a devnet \
+                 already: add --reset to start a new chain",
+                g.home.display()
+            );
+        }
         let cfg = home.load_config()?;
         if cfg.chain_id != a.chain_id {
             bail!(
@@ -304,6 +328,54 @@ pub fn devnet(g: &Globals, a: DevnetArgs) -> Result<()> {
     // After the home exists: a fresh devnet's config says whether it has peers.
     init_node_tracing(&g.home, a.start.persistent_peers.as_ref());
     start_node(&g.home, &a.start)
+}
+
+/// Seconds in a year as mint's default `blocks_per_year` counts them (365 days).
+pub const SECONDS_PER_YEAR: u64 = 365 * 24 * 3600;
+
+/// Mint's `blocks_per_year` for blocks every `block_time_ms`: mint pays the annual inflation
+/// out per block, so a chain with 1 s blocks needs 31,536,000 blocks a year; with mainnet's
+/// 6 s figure (5,256,000) it would mint six times the annual rate.
+pub fn blocks_per_year(block_time_ms: u64) -> u64 {
+    (SECONDS_PER_YEAR * 1000 / block_time_ms.max(1)).max(1)
+}
+
+/// A local network's genesis tuned to it: mint's blocks per year from its block time, and
+/// optionally a short governance voting period (`30s`) so proposals pass within a test.
+pub(crate) fn tune_devnet_genesis(
+    genesis: &mut Genesis,
+    block_time_ms: u64,
+    voting_period: Option<&str>,
+) -> Result<()> {
+    let mint = &mut genesis.app_state.mint;
+    let mut params = mint.params.clone().unwrap_or_else(|| {
+        kumo_app::mint::genesis::ParamsJson::from_params(&kumo_app::mint::state::default_params())
+    });
+    params.blocks_per_year = blocks_per_year(block_time_ms);
+    mint.params = Some(params);
+    if let Some(v) = voting_period {
+        let secs = parse_duration(v)?.as_secs();
+        if secs < 2 {
+            bail!("--voting-period {v}: at least 2s (the expedited period must be shorter)");
+        }
+        let gov = &mut genesis.app_state.gov;
+        let mut p = gov.params.clone().unwrap_or_else(|| {
+            kumo_app::gov::genesis::ParamsJson::from_params(&kumo_app::gov::state::default_params())
+        });
+        p.voting_period = format!("{secs}s");
+        let expedited: u64 = p
+            .expedited_voting_period
+            .trim_end_matches('s')
+            .parse()
+            .unwrap_or(u64::MAX);
+        if expedited >= secs {
+            p.expedited_voting_period = format!("{}s", secs / 2);
+        }
+        let checked = p.to_params().map_err(|e| anyhow::anyhow!(e.log))?;
+        kumo_app::gov::state::validate_params(&checked).map_err(|e| anyhow::anyhow!(e.log))?;
+        gov.params = Some(p);
+    }
+    Ok(())
 }
 
 const AKT: u128 = 1_000_000;
@@ -367,5 +439,45 @@ pub fn bench(g: &Globals, c: BenchCmd) -> Result<()> {
     match c {
         BenchCmd::Apply(a) => crate::bench::apply(g, a),
         BenchCmd::Rpc(a) => crate::bench::rpc(g, a),
+        BenchCmd::Stats(a) => crate::stats_bench::run(g, a),
+    }
+}
+
+#[cfg(test)]
+mod devnet_genesis_tests {
+    use super::*;
+
+    #[test]
+    fn blocks_per_year_follow_the_block_time() {
+        assert_eq!(blocks_per_year(1000), 31_536_000);
+        assert_eq!(blocks_per_year(500), 63_072_000);
+        // Mainnet's ~6 s blocks give mint's default.
+        assert_eq!(
+            blocks_per_year(6000),
+            kumo_app::mint::state::BLOCKS_PER_YEAR
+        );
+    }
+
+    #[test]
+    fn a_short_voting_period_goes_into_gov_params_with_a_shorter_expedited_one() {
+        let mut g = Genesis::new("kumo-devnet", "2026-01-01T00:00:00Z");
+        tune_devnet_genesis(&mut g, 1000, Some("30s")).unwrap();
+        let gov = g.app_state.gov.params.as_ref().unwrap();
+        assert_eq!(
+            (
+                gov.voting_period.as_str(),
+                gov.expedited_voting_period.as_str()
+            ),
+            ("30s", "15s")
+        );
+        assert_eq!(g.app_state.mint.params.unwrap().blocks_per_year, 31_536_000);
+        let mut g = Genesis::new("kumo-devnet", "2026-01-01T00:00:00Z");
+        let e = tune_devnet_genesis(&mut g, 1000, Some("1s")).unwrap_err();
+        assert!(e.to_string().contains("at least 2s"), "{e}");
+        // Without a voting period gov keeps Akash's defaults.
+        let mut g = Genesis::new("kumo-devnet", "2026-01-01T00:00:00Z");
+        tune_devnet_genesis(&mut g, 2000, None).unwrap();
+        assert!(g.app_state.gov.params.is_none());
+        assert_eq!(g.app_state.mint.params.unwrap().blocks_per_year, 15_768_000);
     }
 }

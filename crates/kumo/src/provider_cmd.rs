@@ -40,9 +40,6 @@ pub enum ProviderTxCmd {
 pub struct ProviderFileArgs {
     /// provider.yaml: `host`, `attributes: [{key, value}]`, `info: {email, website}`.
     pub file: PathBuf,
-    /// Name of the provider's key in the keyring (the provider's owner address).
-    #[arg(long)]
-    pub from: String,
     #[command(flatten)]
     pub tx: TxFlags,
 }
@@ -72,9 +69,6 @@ pub struct AuditCreateArgs {
     /// Attributes as KEY=VALUE.
     #[arg(required = true, value_parser = key_value)]
     pub attributes: Vec<(String, String)>,
-    /// The auditor's key name.
-    #[arg(long)]
-    pub from: String,
     #[command(flatten)]
     pub tx: TxFlags,
 }
@@ -85,9 +79,6 @@ pub struct AuditDeleteArgs {
     pub provider: String,
     /// Attribute keys to remove; none removes every attribute this auditor signed.
     pub keys: Vec<String>,
-    /// The auditor's key name.
-    #[arg(long)]
-    pub from: String,
     #[command(flatten)]
     pub tx: TxFlags,
 }
@@ -239,7 +230,7 @@ pub fn run_provider_tx(g: &Globals, c: ProviderTxCmd) -> Result<()> {
     let text = std::fs::read_to_string(&a.file)
         .with_context(|| format!("cannot read {}", a.file.display()))?;
     let f = parse_provider_file(&text, &a.file)?;
-    let owner = owner_of(g, &a.from, &a.tx.keyring)?;
+    let owner = owner_of(g, &a.tx.from, &a.tx.keyring)?;
     let info = Some(provider::Info {
         email: f.email,
         website: f.website,
@@ -259,13 +250,13 @@ pub fn run_provider_tx(g: &Globals, c: ProviderTxCmd) -> Result<()> {
             info,
         })
     };
-    execute(g, &a.tx, &a.from, vec![msg])
+    execute(g, &a.tx, &a.tx.from, vec![msg])
 }
 
 pub fn run_audit_tx(g: &Globals, c: AuditTxCmd) -> Result<()> {
     match c {
         AuditTxCmd::Attr(AuditAttrCmd::Create(a)) => {
-            let auditor = owner_of(g, &a.from, &a.tx.keyring)?;
+            let auditor = owner_of(g, &a.tx.from, &a.tx.keyring)?;
             let owner = resolve_address(&a.provider, &a.tx.keyring, &g.home)?;
             let attributes = a
                 .attributes
@@ -277,17 +268,17 @@ pub fn run_audit_tx(g: &Globals, c: AuditTxCmd) -> Result<()> {
                 auditor,
                 attributes,
             };
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
         AuditTxCmd::Attr(AuditAttrCmd::Delete(a)) => {
-            let auditor = owner_of(g, &a.from, &a.tx.keyring)?;
+            let auditor = owner_of(g, &a.tx.from, &a.tx.keyring)?;
             let owner = resolve_address(&a.provider, &a.tx.keyring, &g.home)?;
             let msg = audit::MsgDeleteProviderAttributes {
                 owner,
                 auditor,
                 keys: a.keys,
             };
-            execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+            execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
         }
     }
 }
@@ -419,7 +410,7 @@ fn same_uri(a: &str, b: &str) -> bool {
 }
 
 pub fn provider_status(g: &Globals, a: StatusArgs) -> Result<()> {
-    use kumo_provider::gateway::client::{Credentials, ProviderClient};
+    use kumo_client::gateway::client::{Credentials, ProviderClient};
     let chain = a.query.client();
     let provider = match (&a.provider, &a.gateway) {
         (Some(p), _) => resolve_address(p, &a.keyring, &g.home)?,
@@ -446,25 +437,8 @@ pub fn provider_status(g: &Globals, a: StatusArgs) -> Result<()> {
     let client = match &a.gateway {
         None => ProviderClient::from_chain(&chain, &provider, Credentials::Anonymous)?,
         Some(url) => {
-            use kumo_proto::akash::cert::v1 as cert;
-            let r: cert::QueryCertificatesResponse = chain.query_proto(
-                "/akash.cert.v1.Query/Certificates",
-                &cert::QueryCertificatesRequest {
-                    filter: Some(cert::CertificateFilter {
-                        owner: provider.clone(),
-                        serial: String::new(),
-                        state: "valid".into(),
-                    }),
-                    pagination: page(1000, 0),
-                },
-            )?;
-            let certs = r
-                .certificates
-                .into_iter()
-                .filter_map(|c| c.certificate)
-                .filter(|c| c.state == cert::State::Valid as i32)
-                .filter_map(|c| kumo_provider::gateway::chain::cert_der(&c.cert))
-                .collect();
+            let certs = kumo_client::certs::valid_on_chain(&chain, &provider)
+                .with_context(|| format!("cannot read provider {provider}'s certificates"))?;
             ProviderClient::new(&provider, url, certs, Credentials::Anonymous)?
         }
     };

@@ -3,9 +3,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Subcommand;
-use kumo_provider::config::{Config, EXAMPLE};
 
 use crate::Globals;
 
@@ -35,17 +34,41 @@ pub struct RunArgs {
 pub fn run(g: &Globals, c: ProviderCmd) -> Result<()> {
     match c {
         ProviderCmd::Status(a) => crate::provider_cmd::provider_status(g, a),
-        ProviderCmd::InitConfig => {
-            print!("{EXAMPLE}");
-            Ok(())
-        }
+        ProviderCmd::InitConfig => init_config(),
         ProviderCmd::Run(a) => run_daemon(a),
     }
 }
 
+#[cfg(feature = "provider")]
+fn init_config() -> Result<()> {
+    print!("{}", kumo_provider::config::EXAMPLE);
+    Ok(())
+}
+
+#[cfg(feature = "provider")]
 fn run_daemon(a: RunArgs) -> Result<()> {
-    let config = Config::load(&a.config)?;
+    use anyhow::Context;
+    let config = kumo_provider::config::Config::load(&a.config)?;
     crate::node_cmd::init_tracing();
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     rt.block_on(kumo_provider::service::run(config))
+}
+
+// A tenant or validator build (`--no-default-features`) leaves the daemon and its Docker
+// runtime out; the commands stay in the tree so `--help` is the same and the refusal says why.
+#[cfg(not(feature = "provider"))]
+const NO_DAEMON: &str = "this kumo was built without the provider daemon; rebuild with the \
+                         `provider` feature (on by default) to run one";
+
+#[cfg(not(feature = "provider"))]
+fn init_config() -> Result<()> {
+    anyhow::bail!(NO_DAEMON)
+}
+
+#[cfg(not(feature = "provider"))]
+fn run_daemon(a: RunArgs) -> Result<()> {
+    anyhow::bail!(
+        "cannot run a provider with {}: {NO_DAEMON}",
+        a.config.display()
+    )
 }

@@ -60,21 +60,25 @@ pub enum QueryCmd {
     Staking(crate::staking_cmd::StakingQueryCmd),
     /// Distribution: rewards, commission, community pool, params.
     #[command(subcommand)]
-    Distribution(crate::staking_cmd::DistributionQueryCmd),
+    Distribution(crate::distribution_cmd::DistributionQueryCmd),
     /// Mint: inflation, annual provisions, params.
     #[command(subcommand)]
-    Mint(crate::staking_cmd::MintQueryCmd),
+    Mint(crate::mint_cmd::MintQueryCmd),
     /// Slashing: params and validators' liveness records.
     #[command(subcommand)]
-    Slashing(crate::staking_cmd::SlashingQueryCmd),
+    Slashing(crate::slashing_cmd::SlashingQueryCmd),
     /// Governance: proposals, tallies, params.
     #[command(subcommand)]
-    Gov(crate::staking_cmd::GovQueryCmd),
-    /// The economy at a glance: supply, inflation or staking.
-    Stats(crate::staking_cmd::StatsArgs),
+    Gov(crate::gov_cmd::GovQueryCmd),
+    /// The economy at a glance: supply, inflation or staking; network figures from a stats server.
+    #[command(subcommand)]
+    Stats(crate::stats_cmd::StatsQueryCmd),
     /// Authz: grants by granter and/or grantee.
     #[command(subcommand)]
     Authz(crate::authz_cmd::AuthzQueryCmd),
+    /// Fee grants: the allowance between two accounts, or all by grantee or by granter.
+    #[command(subcommand)]
+    Feegrant(crate::feegrant_cmd::FeegrantQueryCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -83,12 +87,16 @@ pub enum BankQueryCmd {
     Balances(BalancesArgs),
     /// Total supply of every denom (or one with --denom).
     Total(TotalArgs),
+    /// Bank parameters (which denoms may be sent).
+    Params(crate::params_cmd::ParamsQueryArgs),
 }
 
 #[derive(Subcommand, Debug)]
 pub enum AuthQueryCmd {
     /// An account's number, sequence and public key.
     Account(AccountArgs),
+    /// Auth parameters (memo and signature limits, signature gas costs).
+    Params(crate::params_cmd::ParamsQueryArgs),
 }
 
 /// Where to query and at which height.
@@ -182,15 +190,18 @@ pub fn run(g: &Globals, c: QueryCmd) -> Result<()> {
     match c {
         QueryCmd::Bank(BankQueryCmd::Balances(a)) => balances(g, a),
         QueryCmd::Bank(BankQueryCmd::Total(a)) => total(g, a),
+        QueryCmd::Bank(BankQueryCmd::Params(a)) => crate::params_cmd::query_bank(g, &a),
         QueryCmd::Auth(AuthQueryCmd::Account(a)) => account(g, a),
+        QueryCmd::Auth(AuthQueryCmd::Params(a)) => crate::params_cmd::query_auth(g, &a),
         QueryCmd::Escrow(c) => crate::escrow_query::run_escrow(g, c),
         QueryCmd::Staking(c) => crate::staking_cmd::run_staking_query(g, c),
-        QueryCmd::Distribution(c) => crate::staking_cmd::run_distribution_query(g, c),
-        QueryCmd::Mint(c) => crate::staking_cmd::run_mint_query(g, c),
-        QueryCmd::Slashing(c) => crate::staking_cmd::run_slashing_query(g, c),
-        QueryCmd::Stats(a) => crate::staking_cmd::stats(g, a),
-        QueryCmd::Gov(c) => crate::staking_cmd::run_gov_query(g, c),
+        QueryCmd::Distribution(c) => crate::distribution_cmd::run_distribution_query(g, c),
+        QueryCmd::Mint(c) => crate::mint_cmd::run_mint_query(g, c),
+        QueryCmd::Slashing(c) => crate::slashing_cmd::run_slashing_query(g, c),
+        QueryCmd::Stats(c) => crate::stats_cmd::query(g, c),
+        QueryCmd::Gov(c) => crate::gov_cmd::run_gov_query(g, c),
         QueryCmd::Authz(c) => crate::authz_cmd::run_query(g, c),
+        QueryCmd::Feegrant(c) => crate::feegrant_cmd::run_query(g, c),
         QueryCmd::Take(c) => crate::escrow_query::run_take(g, c),
         QueryCmd::Provider(c) => crate::provider_cmd::run_provider_query(g, c),
         QueryCmd::Audit(c) => crate::provider_cmd::run_audit_query(g, c),
@@ -316,17 +327,46 @@ fn account(g: &Globals, a: AccountArgs) -> Result<()> {
             "account {addr} not found on chain: an account exists once it has received tokens"
         )
     })?;
-    let pubkey = acct
-        .pubkey
-        .as_ref()
-        .map(|p| (p.type_url.clone(), B64.encode(&p.key)));
+    // The SDK's JSON for the key; a multisig key lists its threshold and members.
+    let pub_key_json = acct.pubkey.as_ref().map(|p| {
+        match cosmos_sdk_proto::cosmos::crypto::multisig::LegacyAminoPubKey::decode(
+            p.key.as_slice(),
+        ) {
+            Ok(m) if p.type_url == "/cosmos.crypto.multisig.LegacyAminoPubKey" => json!({
+                "@type": p.type_url,
+                "threshold": m.threshold,
+                "public_keys": m.public_keys.iter().map(|k| {
+                    let key = cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey::decode(
+                        k.value.as_slice(),
+                    )
+                    .map(|k| B64.encode(k.key))
+                    .unwrap_or_else(|_| B64.encode(&k.value));
+                    json!({"@type": k.type_url, "key": key})
+                }).collect::<Vec<_>>(),
+            }),
+            _ => json!({"@type": p.type_url, "key": B64.encode(&p.key)}),
+        }
+    });
+    let pubkey = pub_key_json.as_ref().map(|j| {
+        let t = j["@type"].as_str().unwrap_or_default().to_string();
+        match (j.get("threshold"), j.get("public_keys")) {
+            (Some(th), Some(keys)) => (
+                t,
+                format!(
+                    "multisig {th} of {}",
+                    keys.as_array().map_or(0, |k| k.len())
+                ),
+            ),
+            _ => (t, j["key"].as_str().unwrap_or_default().to_string()),
+        }
+    });
     match g.output {
         Output::Json => print_json(&json!({
             "type": acct.type_url,
             "address": acct.address,
             "account_number": acct.account_number.to_string(),
             "sequence": acct.sequence.to_string(),
-            "pub_key": pubkey.map(|(t, k)| json!({"@type": t, "key": k})),
+            "pub_key": pub_key_json,
         })),
         Output::Text => {
             println!("address:        {}", acct.address);

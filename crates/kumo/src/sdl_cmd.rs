@@ -9,9 +9,7 @@ use kumo_proto::math::Dec;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// Blocks in an average month (365/12 days = 2 628 000 s) at Akash's average block time of 6 s
-/// (`AverageBlockTime = 6000ms`): 438 000. A real month's count differs with the block time.
-pub const BLOCKS_PER_MONTH: u128 = 365 * 24 * 3600 / 12 / 6;
+pub use kumo_client::price::BLOCKS_PER_MONTH;
 
 #[derive(Subcommand, Debug)]
 pub enum SdlCmd {
@@ -76,22 +74,10 @@ fn price_per_block(groups: &[GroupSpec]) -> Result<BTreeMap<String, Dec>> {
     Ok(out)
 }
 
+/// The group's price per block by denom (`kumo_akash::group::price`: one denom per group).
 fn group_price(g: &GroupSpec) -> Result<BTreeMap<String, Dec>> {
-    let mut out: BTreeMap<String, Dec> = BTreeMap::new();
-    for u in &g.resources {
-        let Some(p) = &u.price else { continue };
-        let atomics: u128 = p.amount.parse()?;
-        let full = atomics
-            .checked_mul(u128::from(u.count))
-            .ok_or_else(|| anyhow::anyhow!("price overflows"))?;
-        let e = out.entry(p.denom.clone()).or_default();
-        *e = Dec::from_atomics(
-            e.atomics()
-                .checked_add(full)
-                .ok_or_else(|| anyhow::anyhow!("price overflows"))?,
-        );
-    }
-    Ok(out)
+    let (denom, atomics) = kumo_akash::group::price(g)?;
+    Ok(BTreeMap::from([(denom, Dec::from_atomics(atomics))]))
 }
 
 fn monthly(d: Dec) -> Result<Dec> {

@@ -46,6 +46,9 @@ pub struct InitArgs {
     /// Time between blocks, e.g. 1s or 500ms.
     #[arg(long, default_value = "1s")]
     pub block_time: String,
+    /// Governance voting period, e.g. 30s (default: Akash's 3 days).
+    #[arg(long, value_name = "DURATION")]
+    pub voting_period: Option<String>,
     /// Remove DIR first.
     #[arg(long)]
     pub overwrite: bool,
@@ -224,6 +227,18 @@ fn init(g: &Globals, a: InitArgs) -> Result<()> {
             gentx_dir.to_str().context("non-UTF-8 path")?,
         ],
     )?;
+    // Mint's blocks per year from the block time, and the voting period if one was given.
+    {
+        let file = Home::new(genesis_home).genesis_file();
+        let mut genesis = kumo_app::genesis::Genesis::from_json(&std::fs::read_to_string(&file)?)
+            .map_err(anyhow::Error::msg)?;
+        crate::node_cmd::tune_devnet_genesis(
+            &mut genesis,
+            kumo_node::home::parse_duration(&a.block_time)?.as_millis() as u64,
+            a.voting_period.as_deref(),
+        )?;
+        std::fs::write(&file, genesis.to_json() + "\n")?;
+    }
     kumo(genesis_home, &["genesis", "validate"])?;
     for (i, home) in homes.iter().enumerate() {
         let h = Home::new(home);

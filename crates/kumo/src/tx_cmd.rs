@@ -1,4 +1,5 @@
-//! `kumo tx`: build, sign (SIGN_MODE_DIRECT with a keyring key) and broadcast transactions.
+//! `kumo tx`: build, sign (SIGN_MODE_DIRECT, or LEGACY_AMINO_JSON with `--sign-mode amino-json`,
+//! with a keyring key) and broadcast transactions.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
@@ -10,8 +11,8 @@ use cosmos_sdk_proto::Any;
 use kumo_client::coins::GasPrice;
 use kumo_client::tx::to_any;
 use kumo_client::{
-    hint_for_code, parse_coins, prepare_tx, Coin, Dec, FeeOpts, Gas, PreparedTx, RpcClient, TxInfo,
-    DEFAULT_NODE,
+    hint_for_code, parse_coins, prepare_tx_granted, Coin, Dec, FeeOpts, Gas, PreparedTx, RpcClient,
+    TxInfo, TxSignMode, DEFAULT_NODE,
 };
 use serde_json::json;
 
@@ -51,29 +52,48 @@ pub enum TxCmd {
     Staking(crate::staking_cmd::StakingTxCmd),
     /// Distribution: withdraw rewards and commission, withdraw address, fund the pool.
     #[command(subcommand)]
-    Distribution(crate::staking_cmd::DistributionTxCmd),
+    Distribution(crate::distribution_cmd::DistributionTxCmd),
     /// Slashing: unjail a validator.
     #[command(subcommand)]
-    Slashing(crate::staking_cmd::SlashingTxCmd),
+    Slashing(crate::slashing_cmd::SlashingTxCmd),
     /// Governance: submit a proposal, vote, deposit.
     #[command(subcommand)]
-    Gov(crate::staking_cmd::GovTxCmd),
+    Gov(crate::gov_cmd::GovTxCmd),
     /// Authz: grant (deposit, send, generic) and revoke authorizations.
     #[command(subcommand)]
     Authz(crate::authz_cmd::AuthzTxCmd),
+    /// Sign a transaction file (from --generate-only); with --multisig, print only this
+    /// member's signature for `kumo tx multisign`.
+    #[command(
+        after_help = "Examples:\n  kumo tx sign unsigned.json --from alice > signed.json\n  \
+        kumo tx sign unsigned.json --from alice --multisig ms > alice-sig.json"
+    )]
+    Sign(crate::offline_cmd::SignArgs),
+    /// Combine member signatures into a signed multisig transaction.
+    #[command(
+        after_help = "Example:\n  kumo tx multisign unsigned.json ms alice-sig.json \
+        bob-sig.json > signed.json\nThe signatures are checked against the multisig's members, \
+        the transaction and the account's sequence before they are combined."
+    )]
+    Multisign(crate::offline_cmd::MultisignArgs),
+    /// Broadcast a signed transaction file (from kumo tx sign or multisign).
+    Broadcast(crate::offline_cmd::BroadcastArgs),
+    /// Fee grants: let another account's txs pay fees from yours (grant, revoke).
+    #[command(subcommand)]
+    Feegrant(crate::feegrant_cmd::FeegrantTxCmd),
 }
 
 #[derive(Subcommand, Debug)]
 pub enum BankTxCmd {
     /// Send tokens from a key in the keyring to an address.
     #[command(
-        after_help = "Example:\n  kumo tx bank send alice akash1am058pdux3hyulcmfgj4m3hhrlfn8nzm2u3qk6 \
+        after_help = "Example:\n  kumo tx bank send --from alice akash1am058pdux3hyulcmfgj4m3hhrlfn8nzm2u3qk6 \
                             1000000uakt --keyring-backend test -y"
     )]
     Send(SendArgs),
     /// Send the same amount from one key to each of several addresses (one MsgMultiSend).
     #[command(
-        after_help = "Example:\n  kumo tx bank multi-send alice bob,akash1am058pdux3hyulcmfgj4m3hhrlfn8nzm2u3qk6 \
+        after_help = "Example:\n  kumo tx bank multi-send --from alice bob,akash1am058pdux3hyulcmfgj4m3hhrlfn8nzm2u3qk6 \
                             500uakt -y\nThe sender pays AMOUNT times the number of recipients."
     )]
     MultiSend(MultiSendArgs),
@@ -81,8 +101,6 @@ pub enum BankTxCmd {
 
 #[derive(Args, Debug)]
 pub struct SendArgs {
-    /// Name of the sending key in the keyring.
-    pub from: String,
     /// Recipient: an akash1… address or the name of a key in the keyring.
     pub to: String,
     /// Amount in the smallest unit, e.g. 1000000uakt (= 1 AKT) or 10uakt,5uact.
@@ -93,8 +111,6 @@ pub struct SendArgs {
 
 #[derive(Args, Debug)]
 pub struct MultiSendArgs {
-    /// Name of the sending key in the keyring.
-    pub from: String,
     /// Recipients, comma separated: akash1… addresses or key names.
     #[arg(value_delimiter = ',', num_args = 1, required = true)]
     pub to: Vec<String>,
@@ -111,6 +127,25 @@ pub enum BroadcastMode {
     Sync,
     /// Wait until the tx is in a block and print its result.
     Block,
+}
+
+/// How the signer signs (`--sign-mode`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SignModeArg {
+    /// SIGN_MODE_DIRECT: the protobuf SignDoc.
+    Direct,
+    /// SIGN_MODE_LEGACY_AMINO_JSON: the amino JSON StdSignDoc, as Ledger and wallets in amino
+    /// mode sign.
+    AminoJson,
+}
+
+impl From<SignModeArg> for TxSignMode {
+    fn from(m: SignModeArg) -> TxSignMode {
+        match m {
+            SignModeArg::Direct => TxSignMode::Direct,
+            SignModeArg::AminoJson => TxSignMode::AminoJson,
+        }
+    }
 }
 
 /// A gas limit: `auto` or a number.
@@ -156,6 +191,14 @@ fn coins_arg(s: &str) -> std::result::Result<CoinList, String> {
 /// Flags shared by every `kumo tx` command.
 #[derive(Args, Debug, Clone)]
 pub struct TxFlags {
+    /// The key that signs the transaction and pays its fee: a key name in the keyring.
+    #[arg(long, value_name = "KEY")]
+    pub from: String,
+    /// Print the unsigned transaction as JSON instead of signing and broadcasting it, for
+    /// offline or multisig signing (kumo tx sign / multisign / broadcast); --from may then be an
+    /// offline multisig key. --gas auto still asks the node to simulate; --gas N does not.
+    #[arg(long)]
+    pub generate_only: bool,
     /// CometBFT RPC endpoint of the node.
     #[arg(long, env = "KUMO_NODE", default_value = DEFAULT_NODE, value_name = "URL")]
     pub node: String,
@@ -186,6 +229,14 @@ pub struct TxFlags {
     /// With --broadcast-mode block: seconds to wait for inclusion.
     #[arg(long, default_value_t = 60, value_name = "SECS")]
     pub timeout: u64,
+    /// What is signed: `direct` (the protobuf SignDoc) or `amino-json` (the amino StdSignDoc
+    /// JSON, SIGN_MODE_LEGACY_AMINO_JSON, the mode Ledger signs in). The node accepts both.
+    #[arg(long, value_enum, default_value_t = SignModeArg::Direct)]
+    pub sign_mode: SignModeArg,
+    /// Account that pays the fee from the fee allowance it gave --from (see `kumo tx feegrant
+    /// grant`): an akash1… address or a key name. --from then needs no balance for fees.
+    #[arg(long, value_name = "ADDRESS")]
+    pub fee_granter: Option<String>,
     #[command(flatten)]
     pub keyring: KeyringArgs,
 }
@@ -204,6 +255,26 @@ impl TxFlags {
             memo: self.memo.clone(),
         }
     }
+
+    /// The --fee-granter address; key names are looked up in the keyring when `home` is given.
+    pub(crate) fn fee_granter_address(
+        &self,
+        home: Option<&std::path::Path>,
+    ) -> Result<Option<String>> {
+        let Some(input) = self.fee_granter.as_deref() else {
+            return Ok(None);
+        };
+        let resolved = match home {
+            Some(h) => resolve_address(input, &self.keyring, h),
+            None => input
+                .parse::<kumo_crypto::Address>()
+                .map(|a| a.to_string())
+                .map_err(|e| anyhow::anyhow!("invalid address {input:?}: {e}")),
+        };
+        resolved
+            .map(Some)
+            .context("--fee-granter must be an akash1… address or a key name")
+    }
 }
 
 pub fn run(g: &Globals, c: TxCmd) -> Result<()> {
@@ -217,10 +288,14 @@ pub fn run(g: &Globals, c: TxCmd) -> Result<()> {
         TxCmd::Audit(c) => crate::provider_cmd::run_audit_tx(g, c),
         TxCmd::Cert(c) => crate::cert_cmd::run_tx(g, c),
         TxCmd::Staking(c) => crate::staking_cmd::run_staking_tx(g, c),
-        TxCmd::Distribution(c) => crate::staking_cmd::run_distribution_tx(g, c),
-        TxCmd::Slashing(c) => crate::staking_cmd::run_slashing_tx(g, c),
-        TxCmd::Gov(c) => crate::staking_cmd::run_gov_tx(g, c),
+        TxCmd::Distribution(c) => crate::distribution_cmd::run_distribution_tx(g, c),
+        TxCmd::Slashing(c) => crate::slashing_cmd::run_slashing_tx(g, c),
+        TxCmd::Gov(c) => crate::gov_cmd::run_gov_tx(g, c),
         TxCmd::Authz(c) => crate::authz_cmd::run_tx(g, c),
+        TxCmd::Sign(a) => crate::offline_cmd::sign(g, a),
+        TxCmd::Multisign(a) => crate::offline_cmd::multisign(g, a),
+        TxCmd::Broadcast(a) => crate::offline_cmd::broadcast(g, a),
+        TxCmd::Feegrant(c) => crate::feegrant_cmd::run_tx(g, c),
     }
 }
 
@@ -234,25 +309,19 @@ fn send_amount(input: &str) -> Result<Vec<Coin>> {
 
 fn send(g: &Globals, a: SendArgs) -> Result<()> {
     let amount = send_amount(&a.amount)?;
-    let kr = a.tx.keyring.open(&g.home)?;
-    let from = kr
-        .show(&a.from)
-        .with_context(|| format!("FROM must be a key name in the {} keyring", kr.backend()))?;
+    let from = crate::offline_cmd::from_address(g, &a.tx)?;
     let to = resolve_address(&a.to, &a.tx.keyring, &g.home)?;
     let msg = MsgSend {
-        from_address: from.address.to_string(),
+        from_address: from.to_string(),
         to_address: to,
         amount,
     };
-    execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+    execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
 }
 
 fn multi_send(g: &Globals, a: MultiSendArgs) -> Result<()> {
     let amount = send_amount(&a.amount)?;
-    let kr = a.tx.keyring.open(&g.home)?;
-    let from = kr
-        .show(&a.from)
-        .with_context(|| format!("FROM must be a key name in the {} keyring", kr.backend()))?;
+    let from = crate::offline_cmd::from_address(g, &a.tx)?;
     let mut outputs = Vec::new();
     for to in a.to.iter().filter(|t| !t.trim().is_empty()) {
         outputs.push(BankOutput {
@@ -279,16 +348,19 @@ fn multi_send(g: &Globals, a: MultiSendArgs) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let msg = MsgMultiSend {
         inputs: vec![Input {
-            address: from.address.to_string(),
+            address: from.to_string(),
             coins: total,
         }],
         outputs,
     };
-    execute(g, &a.tx, &a.from, vec![to_any(&msg)])
+    execute(g, &a.tx, &a.tx.from, vec![to_any(&msg)])
 }
 
 /// Signs `msgs` with key `from`, confirms with the user, broadcasts and reports.
 pub(crate) fn execute(g: &Globals, flags: &TxFlags, from: &str, msgs: Vec<Any>) -> Result<()> {
+    if flags.generate_only {
+        return crate::offline_cmd::generate_only(g, flags, from, msgs);
+    }
     if !flags.yes && !std::io::stdin().is_terminal() {
         bail!(
             "refusing to broadcast without confirmation: stdin is not a terminal; \
@@ -298,18 +370,21 @@ pub(crate) fn execute(g: &Globals, flags: &TxFlags, from: &str, msgs: Vec<Any>) 
     let kr = flags.keyring.open(&g.home)?;
     // Look the key up first so a wrong name fails before any passphrase prompt.
     kr.show(from)
-        .with_context(|| format!("FROM must be a key name in the {} keyring", kr.backend()))?;
+        .with_context(|| format!("--from must be a key name in the {} keyring", kr.backend()))?;
     let passphrase = flags.keyring.passphrase(false)?;
     let key = kr
         .signer(from, passphrase.as_deref())
         .with_context(|| format!("cannot unlock key {from:?}"))?;
+    let fee_granter = flags.fee_granter_address(Some(&g.home))?;
     let client = RpcClient::new(&flags.node);
-    let prepared = prepare_tx(
+    let prepared = prepare_tx_granted(
         &client,
         &key,
         flags.chain_id.as_deref(),
         msgs.clone(),
         &flags.fee_opts(),
+        flags.sign_mode.into(),
+        fee_granter.as_deref(),
     )?;
 
     print_summary(from, flags, &prepared, &msgs);
@@ -380,13 +455,16 @@ pub(crate) fn sign_send_wait(
              pass -y/--yes to sign and broadcast without asking"
         );
     }
+    let fee_granter = flags.fee_granter_address(None)?;
     let client = RpcClient::new(&flags.node);
-    let prepared = prepare_tx(
+    let prepared = prepare_tx_granted(
         &client,
         key,
         flags.chain_id.as_deref(),
         msgs.clone(),
         &flags.fee_opts(),
+        flags.sign_mode.into(),
+        fee_granter.as_deref(),
     )?;
     if !flags.yes {
         print_summary(from, flags, &prepared, &msgs);
@@ -442,6 +520,9 @@ fn print_summary(from: &str, flags: &TxFlags, p: &PreparedTx, msgs: &[Any]) {
         }
     }
     let _ = writeln!(e, "fee:       {}", display_coins(&p.fee));
+    if let Some(granter) = &flags.fee_granter {
+        let _ = writeln!(e, "fee paid by {granter} (fee grant)");
+    }
 }
 
 fn confirm() -> Result<bool> {
@@ -458,7 +539,7 @@ fn confirm() -> Result<bool> {
     ))
 }
 
-fn report(
+pub(crate) fn report(
     g: &Globals,
     hash: &str,
     code: u32,
@@ -499,7 +580,7 @@ fn report(
     Ok(())
 }
 
-fn failure(code: u32, codespace: &str, log: &str, what: &str) -> anyhow::Error {
+pub(crate) fn failure(code: u32, codespace: &str, log: &str, what: &str) -> anyhow::Error {
     let mut msg = format!("transaction {what}: code {code} (codespace {codespace}): {log}");
     if let Some(h) = hint_for_code(codespace, code) {
         msg.push_str("\nhint: ");

@@ -10,12 +10,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use cosmos_sdk_proto::Any;
 use kumo_app::abci::BlockTime;
 use kumo_app::genesis::Genesis;
+use kumo_client::certs::{self, CertKind};
+use kumo_client::gateway::client::{Credentials, ProviderClient};
 use kumo_client::tx::to_any;
 use kumo_client::{Coin, RpcClient};
 use kumo_crypto::PrivKey;
-use kumo_node::home::{Ed25519Key, NodeConfig};
-use kumo_node::rpc::backend::RpcBackend;
-use kumo_node::rpc::serve_jsonrpc;
+use kumo_node::home::Ed25519Key;
+use kumo_node::testkit::TestNode;
 use kumo_node::Node;
 use kumo_proto::akash::audit::v1 as audit;
 use kumo_proto::akash::base::attributes::v1::Attribute;
@@ -27,12 +28,9 @@ use kumo_proto::akash::market::v1 as mv1;
 use kumo_proto::akash::provider::v1beta4 as pv1b4;
 use kumo_provider::bidengine::pricing::{Pricing, ScalePricing};
 use kumo_provider::bidengine::{BidEngine, ProviderState};
-use kumo_provider::certs::{self, CertKind};
 use kumo_provider::config::Overcommit;
-use kumo_provider::gateway::client::{Credentials, ProviderClient};
 use kumo_provider::gateway::{self, GatewayConfig};
 use kumo_provider::inventory::{Capacity, GpuPool, Inventory};
-use kumo_store::{Store, StoreOptions};
 use serde_json::Value;
 use x509_cert::der::{Decode, Encode};
 
@@ -99,31 +97,8 @@ impl Net {
             )
             .unwrap();
         }
-        let node = Arc::new(
-            Node::with_parts(
-                NodeConfig::new(CHAIN, "node0"),
-                &g.to_json(),
-                Ed25519Key::generate(),
-                &Ed25519Key::generate(),
-                Store::in_memory(StoreOptions::default()).unwrap(),
-            )
-            .unwrap(),
-        );
-        let backend: Arc<dyn RpcBackend> = node.clone();
-        let (tx_addr, rx_addr) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx_addr.send(l.local_addr().unwrap()).unwrap();
-                serve_jsonrpc(backend, l).await.unwrap();
-            });
-        });
-        let addr = rx_addr.recv().unwrap();
+        let TestNode { node, addr, .. } =
+            TestNode::start(CHAIN, &g.to_json(), Ed25519Key::generate());
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()
@@ -183,8 +158,8 @@ fn publish(owner: &PrivKey, cert_der: &[u8]) -> Any {
         .unwrap();
     to_any(&cert::MsgCreateCertificate {
         owner: owner.address().to_string(),
-        cert: certs::pem_block("CERTIFICATE", cert_der).into_bytes(),
-        pubkey: certs::pem_block("EC PUBLIC KEY", &spki).into_bytes(),
+        cert: kumo_akash::pem::encode("CERTIFICATE", cert_der).into_bytes(),
+        pubkey: kumo_akash::pem::encode("EC PUBLIC KEY", &spki).into_bytes(),
     })
 }
 

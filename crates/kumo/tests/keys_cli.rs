@@ -93,9 +93,10 @@ fn recover_list_show_delete_with_test_backend() {
     let list = ok(&kumo(h, &args(&["keys", "list"], TEST), "", &[]));
     let lines: Vec<&str> = list.lines().collect();
     assert_eq!(lines.len(), 3, "{list}");
-    assert!(lines[0].starts_with("NAME"));
-    assert!(lines[1].starts_with("alice") && lines[1].ends_with(ABANDON_ADDR));
-    assert!(lines[2].starts_with("zed") && lines[2].ends_with(ZOO_ADDR));
+    let cols = |l: &str| l.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(cols(lines[0]), ["NAME", "ADDRESS", "TYPE"], "{list}");
+    assert_eq!(cols(lines[1]), ["alice", ABANDON_ADDR, "local"], "{list}");
+    assert_eq!(cols(lines[2]), ["zed", ZOO_ADDR, "local"], "{list}");
 
     let json = ok(&kumo(
         h,

@@ -286,13 +286,13 @@ fn tx(home: &Path, args: &[&str], node: &RpcClient) -> String {
 }
 
 fn send(home: &Path, from: &str, to: &str, amount: &str, node: &RpcClient) -> String {
-    tx(home, &["bank", "send", from, to, amount], node)
+    tx(home, &["bank", "send", "--from", from, to, amount], node)
 }
 
 #[test]
 fn four_validators() {
     let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let mut net = Net::init(4, 41_000, |_| {});
+    let mut net = Net::init(4, 30_000, |_| {});
     for i in 0..4 {
         net.start(i);
     }
@@ -377,7 +377,7 @@ fn four_validators() {
     net.start(3);
 
     // A full node started late syncs from height 1, then follows.
-    let full = net.add_full_node(41_100);
+    let full = net.add_full_node(30_100);
     net.start(full);
     let tip = net.height(0).unwrap();
     net.wait_height(full, tip, 120);
@@ -413,6 +413,7 @@ fn four_validators() {
         &[
             "staking",
             "create-validator",
+            "--from",
             "op",
             "100000000000uakt",
             "--moniker",
@@ -433,7 +434,14 @@ fn four_validators() {
         .to_bech32("akashvaloper");
     let unbond = tx(
         &home,
-        &["staking", "unbond", "op", &valoper, "100000000000uakt"],
+        &[
+            "staking",
+            "unbond",
+            "--from",
+            "op",
+            &valoper,
+            "100000000000uakt",
+        ],
         &net.rpc(full),
     );
     net.rpc(0)
@@ -474,7 +482,7 @@ fn valcons(home: &Path) -> String {
 fn slashing() {
     let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     // A short signing window: more than 5 of 10 blocks missed is downtime.
-    let mut net = Net::init(4, 42_000, |g| {
+    let mut net = Net::init(4, 30_200, |g| {
         g["app_state"]["slashing"]["params"] = serde_json::json!({
             "signed_blocks_window": "10",
             "min_signed_per_window": "0.500000000000000000",
@@ -521,14 +529,14 @@ fn slashing() {
 #[test]
 fn double_sign_twin() {
     let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let mut net = Net::init(4, 42_200, |_| {});
+    let mut net = Net::init(4, 30_400, |_| {});
     for i in 0..4 {
         net.start(i);
     }
     for i in 0..4 {
         net.wait_height(i, 3, 60);
     }
-    let twin = net.add_full_node(42_300);
+    let twin = net.add_full_node(30_500);
     std::fs::copy(
         net.homes[2].join("config/priv_validator_key.json"),
         net.homes[twin].join("config/priv_validator_key.json"),

@@ -2,6 +2,7 @@
 //! handler uses. Owns every key under `auth/`.
 
 pub mod genesis;
+pub mod multisig;
 pub mod query;
 pub mod state;
 

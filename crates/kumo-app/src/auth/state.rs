@@ -110,9 +110,13 @@ impl Account {
         }
     }
 
-    /// The account's secp256k1 public key, if its first tx has set it.
+    /// The account's secp256k1 public key, if its first tx has set it (`None` for a multisig
+    /// account, whose key is a LegacyAminoPubKey).
     pub fn pubkey(&self) -> Option<PubKey> {
         let any = self.base().pub_key.as_ref()?;
+        if any.type_url != SECP256K1_PUBKEY_URL {
+            return None;
+        }
         let pk = cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey::decode(any.value.as_slice())
             .ok()?;
         PubKey::from_bytes(&pk.key).ok()

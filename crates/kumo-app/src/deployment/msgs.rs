@@ -229,13 +229,7 @@ impl DeploymentMsg {
                 Ok(dv1b4::MsgStartGroupResponse {}.encode_to_vec())
             }
             DeploymentMsg::UpdateParams { authority, params } => {
-                let gov = crate::auth::module_address("gov");
-                if *authority != gov {
-                    return Err(SdkError::unauthorized(format!(
-                        "invalid authority {authority}; expected the gov module account {gov}: \
-                         params change only through a governance proposal"
-                    )));
-                }
+                crate::auth::ensure_gov_authority(authority, "deployment")?;
                 set_params(ctx, params)?;
                 Ok(dv1b4::MsgUpdateParamsResponse {}.encode_to_vec())
             }

@@ -4,24 +4,23 @@
 use super::errors::*;
 use crate::coins::validate_denom;
 use crate::errors::SdkResult;
+use kumo_akash::group::{limits, PriceError};
 use kumo_proto::akash::base::resources::v1beta4::ResourceValue;
 use kumo_proto::akash::deployment::v1beta4::{GroupSpec, ResourceUnit};
 use kumo_proto::math::Dec;
 use std::collections::BTreeSet;
 
-const MI: u128 = 1024 * 1024;
-const TI: u128 = 1024 * 1024 * 1024 * 1024;
-pub const CPU_MIN: u128 = 10;
-pub const CPU_MAX: u128 = 384_000;
-pub const GPU_MAX: u128 = 24;
-pub const MEMORY_MIN: u128 = MI;
-pub const MEMORY_MAX: u128 = 2 * TI;
-pub const STORAGE_MIN: u128 = 5 * MI;
-pub const STORAGE_MAX: u128 = 32 * TI;
-/// Per-unit price ceiling, in the price denom per block.
-pub const UNIT_PRICE_MAX: u128 = 10_000_000;
-/// Group totals may reach this many times the per-unit maximum.
-pub const GROUP_TOTAL_FACTOR: u128 = 50;
+// The limits are Akash's, defined once in kumo-akash (shared with the SDL checks); widened here
+// for sums over counts.
+const CPU_MIN: u128 = limits::CPU_MIN as u128;
+const CPU_MAX: u128 = limits::CPU_MAX as u128;
+const GPU_MAX: u128 = limits::GPU_MAX as u128;
+const MEMORY_MIN: u128 = limits::MEMORY_MIN as u128;
+const MEMORY_MAX: u128 = limits::MEMORY_MAX as u128;
+const STORAGE_MIN: u128 = limits::STORAGE_MIN as u128;
+const STORAGE_MAX: u128 = limits::STORAGE_MAX as u128;
+const UNIT_PRICE_MAX: u128 = limits::UNIT_PRICE_MAX as u128;
+const GROUP_TOTAL_FACTOR: u128 = limits::GROUP_TOTAL_FACTOR as u128;
 
 /// A `DecCoin` whose amount travels as LegacyDec atomics (value × 10^18, spec §0.3).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,45 +91,27 @@ fn unit_price(u: &ResourceUnit, group: &str) -> SdkResult<DecCoin> {
     Ok(p)
 }
 
-/// `GroupSpec.Price()`: the order's maximum price per block.
+/// `GroupSpec.Price()`: the order's maximum price per block (`kumo_akash::group::price`),
+/// after each unit's price passed the chain's checks (denom, amount, per-unit maximum).
 pub fn group_price(spec: &GroupSpec) -> SdkResult<DecCoin> {
-    let mut total: Option<DecCoin> = None;
     for u in &spec.resources {
-        let p = unit_price(u, &spec.name)?;
-        let full = p
-            .amount
-            .atomics()
-            .checked_mul(u128::from(u.count))
-            .ok_or_else(|| invalid_price("group price overflows"))?;
-        total = Some(match total {
-            None => DecCoin {
-                denom: p.denom,
-                amount: Dec::from_atomics(full),
-            },
-            Some(t) => {
-                if t.denom != p.denom {
-                    return Err(invalid_price(format!(
-                        "group {:?} mixes price denoms {} and {}; use one denom",
-                        spec.name, t.denom, p.denom
-                    )));
-                }
-                DecCoin {
-                    amount: Dec::from_atomics(
-                        t.amount
-                            .atomics()
-                            .checked_add(full)
-                            .ok_or_else(|| invalid_price("group price overflows"))?,
-                    ),
-                    denom: t.denom,
-                }
-            }
-        });
+        unit_price(u, &spec.name)?;
     }
-    total.ok_or_else(|| {
-        group_spec_invalid(format!(
+    let (denom, atomics) = kumo_akash::group::price(spec).map_err(|e| match e {
+        PriceError::NoResources => group_spec_invalid(format!(
             "group {:?} has no resources; add at least one",
             spec.name
-        ))
+        )),
+        PriceError::MixedDenoms { first, other } => invalid_price(format!(
+            "group {:?} mixes price denoms {first} and {other}; use one denom",
+            spec.name
+        )),
+        PriceError::Overflow => invalid_price("group price overflows"),
+        other => invalid_price(format!("group {:?}: {other}", spec.name)),
+    })?;
+    Ok(DecCoin {
+        denom,
+        amount: Dec::from_atomics(atomics),
     })
 }
 

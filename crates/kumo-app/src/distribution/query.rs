@@ -1,13 +1,14 @@
 //! `cosmos.distribution.v1beta1.Query`: params, a validator's outstanding rewards and
 //! commission, a delegation's rewards (computed as a withdrawal would, on a scratch state),
-//! the delegator's validators and withdraw address, the community pool.
+//! the delegator's validators and withdraw address, a validator's slash events, the community
+//! pool.
 
 use super::rewards::*;
 use super::state::*;
 use crate::ctx::Ctx;
 use crate::dec::{self, dec_coins_to_proto, DecCoins};
 use crate::errors::{SdkError, SdkResult};
-use crate::query::decode_req;
+use crate::query::{decode_req, paginate};
 use crate::staking::state::{self as staking, VALOPER_HRP};
 use cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin;
 use cosmos_sdk_proto::cosmos::distribution::v1beta1::*;
@@ -94,6 +95,26 @@ pub fn handle(ctx: &mut Ctx, method: &str, data: &[u8]) -> Option<SdkResult<Vec<
                 .encode_to_vec())
             })
         }
+        "ValidatorSlashes" => decode_req::<QueryValidatorSlashesRequest>(data).and_then(|r| {
+            if r.ending_height < r.starting_height {
+                return Err(SdkError::bad_query(format!(
+                    "starting height {} is greater than ending height {}",
+                    r.starting_height, r.ending_height
+                )));
+            }
+            let op = existing_validator(ctx, &r.validator_address)?;
+            let entries = slash_event_entries(ctx, &op, r.starting_height, r.ending_height);
+            let (page, pagination) = paginate(&entries, b"", r.pagination.as_ref())?;
+            let slashes = page
+                .iter()
+                .map(|(_, v)| ValidatorSlashEvent::decode(v.as_slice()).expect("stored"))
+                .collect();
+            Ok(QueryValidatorSlashesResponse {
+                slashes,
+                pagination: Some(pagination),
+            }
+            .encode_to_vec())
+        }),
         "DelegatorWithdrawAddress" => decode_req::<QueryDelegatorWithdrawAddressRequest>(data)
             .and_then(|r| {
                 let del = account(&r.delegator_address)?;

@@ -309,6 +309,20 @@ pub fn slash_events(ctx: &Ctx, op: &Address, from: u64, to: u64) -> Vec<(u64, u1
         .collect()
 }
 
+/// The stored slash events of a validator at heights in `from..=to`, keyed by
+/// (height, period) big-endian (the `ValidatorSlashes` query pages over these keys).
+pub fn slash_event_entries(ctx: &Ctx, op: &Address, from: u64, to: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let p = [SLASH, op.as_bytes()].concat();
+    ctx.prefix_free(&p)
+        .into_iter()
+        .filter(|(k, _)| {
+            let h = u64::from_be_bytes(k[p.len()..p.len() + 8].try_into().expect("8 bytes"));
+            (from..=to).contains(&h)
+        })
+        .map(|(k, v)| (k[p.len()..].to_vec(), v))
+        .collect()
+}
+
 pub fn withdraw_address(ctx: &Ctx, del: &Address) -> Address {
     ctx.get_free(&[WADDR, del.as_bytes()].concat())
         .map(|b| Address::from_slice(&b).expect("stored address"))

@@ -42,10 +42,27 @@ pub struct ParamsJson {
     pub burn_proposal_deposit_prevote: bool,
     #[serde(default = "yes")]
     pub burn_vote_veto: bool,
+    /// Share of the deposits burned when the proposer cancels (SDK 0.50).
+    #[serde(default = "default_cancel_ratio")]
+    pub proposal_cancel_ratio: String,
+    /// Where cancelled deposits go instead of being burned (empty: burned).
+    #[serde(default)]
+    pub proposal_cancel_dest: String,
+    /// Smallest deposit a MsgDeposit may add, as a share of min_deposit (SDK 0.50).
+    #[serde(default = "default_min_deposit_ratio")]
+    pub min_deposit_ratio: String,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn default_cancel_ratio() -> String {
+    default_params().proposal_cancel_ratio
+}
+
+fn default_min_deposit_ratio() -> String {
+    default_params().min_deposit_ratio
 }
 
 fn bad(what: impl std::fmt::Display) -> SdkError {
@@ -81,6 +98,12 @@ fn coins_json(v: &[ProtoCoin]) -> Vec<CoinJson> {
         .collect()
 }
 
+/// A decimal in the SDK's 18-digit form (`0.2` -> `0.200000000000000000`); text that is not a
+/// decimal is kept for validation to report.
+fn dec_text(s: &str) -> String {
+    crate::dec::parse_dec(s).map_or_else(|_| s.to_string(), crate::dec::dec_string)
+}
+
 impl ParamsJson {
     pub fn from_params(p: &Params) -> ParamsJson {
         let d = |d: &Option<Duration>| format!("{}s", d.as_ref().map_or(0, |d| d.seconds));
@@ -98,6 +121,9 @@ impl ParamsJson {
             burn_vote_quorum: p.burn_vote_quorum,
             burn_proposal_deposit_prevote: p.burn_proposal_deposit_prevote,
             burn_vote_veto: p.burn_vote_veto,
+            proposal_cancel_ratio: p.proposal_cancel_ratio.clone(),
+            proposal_cancel_dest: p.proposal_cancel_dest.clone(),
+            min_deposit_ratio: p.min_deposit_ratio.clone(),
         }
     }
 
@@ -106,16 +132,19 @@ impl ParamsJson {
         p.min_deposit = coins(&self.min_deposit);
         p.max_deposit_period = duration(&self.max_deposit_period)?;
         p.voting_period = duration(&self.voting_period)?;
-        p.quorum = self.quorum.clone();
-        p.threshold = self.threshold.clone();
-        p.veto_threshold = self.veto_threshold.clone();
-        p.min_initial_deposit_ratio = self.min_initial_deposit_ratio.clone();
+        p.quorum = dec_text(&self.quorum);
+        p.threshold = dec_text(&self.threshold);
+        p.veto_threshold = dec_text(&self.veto_threshold);
+        p.min_initial_deposit_ratio = dec_text(&self.min_initial_deposit_ratio);
         p.expedited_voting_period = duration(&self.expedited_voting_period)?;
-        p.expedited_threshold = self.expedited_threshold.clone();
+        p.expedited_threshold = dec_text(&self.expedited_threshold);
         p.expedited_min_deposit = coins(&self.expedited_min_deposit);
         p.burn_vote_quorum = self.burn_vote_quorum;
         p.burn_proposal_deposit_prevote = self.burn_proposal_deposit_prevote;
         p.burn_vote_veto = self.burn_vote_veto;
+        p.proposal_cancel_ratio = dec_text(&self.proposal_cancel_ratio);
+        p.proposal_cancel_dest = self.proposal_cancel_dest.clone();
+        p.min_deposit_ratio = dec_text(&self.min_deposit_ratio);
         Ok(p)
     }
 }

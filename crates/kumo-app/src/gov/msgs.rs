@@ -15,6 +15,7 @@ use cosmos_sdk_proto::cosmos::gov::v1::{
     MsgVoteWeightedResponse, Params, Proposal, ProposalStatus, Vote, VoteOption,
     WeightedVoteOption,
 };
+use cosmos_sdk_proto::cosmos::gov::v1beta1 as b;
 use cosmos_sdk_proto::Any;
 use kumo_crypto::{Address, ACCOUNT_HRP};
 use kumo_proto::math::DEC_ONE;
@@ -25,6 +26,13 @@ pub const MSG_DEPOSIT: &str = "/cosmos.gov.v1.MsgDeposit";
 pub const MSG_VOTE: &str = "/cosmos.gov.v1.MsgVote";
 pub const MSG_VOTE_WEIGHTED: &str = "/cosmos.gov.v1.MsgVoteWeighted";
 pub const MSG_UPDATE_PARAMS: &str = "/cosmos.gov.v1.MsgUpdateParams";
+/// gov v1beta1 messages, which SDK 0.50+ nodes still accept (cosmjs' default amino converters,
+/// Keplr and Ledger send them): they run as their v1 counterparts.
+pub const MSG_SUBMIT_PROPOSAL_V1BETA1: &str = "/cosmos.gov.v1beta1.MsgSubmitProposal";
+pub const MSG_DEPOSIT_V1BETA1: &str = "/cosmos.gov.v1beta1.MsgDeposit";
+pub const MSG_VOTE_V1BETA1: &str = "/cosmos.gov.v1beta1.MsgVote";
+pub const MSG_VOTE_WEIGHTED_V1BETA1: &str = "/cosmos.gov.v1beta1.MsgVoteWeighted";
+const TEXT_PROPOSAL: &str = "/cosmos.gov.v1beta1.TextProposal";
 /// Akash's max metadata length (spec §12.2); the SDK's max title and summary lengths.
 pub const MAX_METADATA_LEN: usize = 10_200;
 const MAX_TITLE_LEN: usize = 255;
@@ -40,17 +48,21 @@ pub enum GovMsg {
         title: String,
         summary: String,
         expedited: bool,
+        /// Sent as a v1beta1 message (its type URL is reported back as sent).
+        legacy: bool,
     },
     Deposit {
         id: u64,
         depositor: Address,
         amount: Vec<Coin>,
+        legacy: bool,
     },
     Vote {
         id: u64,
         voter: Address,
         options: Vec<(VoteOption, u128)>,
         metadata: String,
+        legacy: bool,
     },
     UpdateParams {
         authority: Address,
@@ -140,6 +152,7 @@ pub fn decode(any: &Any) -> Option<SdkResult<GovMsg>> {
                 title: m.title,
                 summary: m.summary,
                 expedited: m.expedited,
+                legacy: false,
             })
         }),
         MSG_DEPOSIT => decode_as::<MsgDeposit>(any).and_then(|m| {
@@ -151,6 +164,91 @@ pub fn decode(any: &Any) -> Option<SdkResult<GovMsg>> {
                 id: m.proposal_id,
                 depositor: parse_address("depositor", &m.depositor)?,
                 amount,
+                legacy: false,
+            })
+        }),
+        MSG_DEPOSIT_V1BETA1 => decode_as::<b::MsgDeposit>(any).and_then(|m| {
+            let amount = coins_from_proto(&m.amount)?;
+            if amount.is_empty() {
+                return Err(SdkError::invalid_coins("deposit amount must be positive"));
+            }
+            Ok(GovMsg::Deposit {
+                id: m.proposal_id,
+                depositor: parse_address("depositor", &m.depositor)?,
+                amount,
+                legacy: true,
+            })
+        }),
+        MSG_VOTE_V1BETA1 => decode_as::<b::MsgVote>(any).and_then(|m| {
+            Ok(GovMsg::Vote {
+                id: m.proposal_id,
+                voter: parse_address("voter", &m.voter)?,
+                options: vec![(option(m.option)?, DEC_ONE)],
+                metadata: String::new(),
+                legacy: true,
+            })
+        }),
+        MSG_VOTE_WEIGHTED_V1BETA1 => decode_as::<b::MsgVoteWeighted>(any).and_then(|m| {
+            // v1beta1 weights are LegacyDec on the wire: the 18-decimal integer, no point.
+            let options = m
+                .options
+                .iter()
+                .map(|o| {
+                    let raw: u128 = o.weight.parse().map_err(|_| {
+                        e::invalid_vote(format!("weight {:?} is not a decimal", o.weight))
+                    })?;
+                    Ok(WeightedVoteOption {
+                        option: o.option,
+                        weight: crate::dec::dec_string(raw),
+                    })
+                })
+                .collect::<SdkResult<Vec<_>>>()?;
+            Ok(GovMsg::Vote {
+                id: m.proposal_id,
+                voter: parse_address("voter", &m.voter)?,
+                options: weighted(&options)?,
+                metadata: String::new(),
+                legacy: true,
+            })
+        }),
+        MSG_SUBMIT_PROPOSAL_V1BETA1 => decode_as::<b::MsgSubmitProposal>(any).and_then(|m| {
+            // A v1beta1 proposal is its content; kumo runs text proposals (a v1 proposal with
+            // no messages, as an SDK 0.50 node stores them). Parameter changes and other
+            // legacy content need v1 `MsgUpdateParams` proposals.
+            let content = m
+                .content
+                .ok_or_else(|| e::invalid_proposal("a v1beta1 proposal needs its content"))?;
+            if content.type_url != TEXT_PROPOSAL {
+                return Err(e::invalid_proposal(format!(
+                    "legacy proposal content {} is not supported; only {TEXT_PROPOSAL} is (submit \
+                     other changes as a gov v1 proposal with their MsgUpdateParams)",
+                    content.type_url
+                )));
+            }
+            let text = b::TextProposal::decode(content.value.as_slice()).map_err(|err| {
+                SdkError::tx_decode(format!("cannot decode {TEXT_PROPOSAL}: {err}"))
+            })?;
+            let proposer = parse_address("proposer", &m.proposer)
+                .map_err(|err| e::invalid_proposer(err.log))?;
+            if text.title.is_empty() || text.title.len() > MAX_TITLE_LEN {
+                return Err(e::invalid_proposal(format!(
+                    "title must be 1 to {MAX_TITLE_LEN} characters"
+                )));
+            }
+            if text.description.is_empty() || text.description.len() > MAX_SUMMARY_LEN {
+                return Err(e::summary_too_long(format!(
+                    "description must be 1 to {MAX_SUMMARY_LEN} characters"
+                )));
+            }
+            Ok(GovMsg::SubmitProposal {
+                proposer,
+                messages: vec![],
+                initial_deposit: coins_from_proto(&m.initial_deposit)?,
+                metadata: String::new(),
+                title: text.title,
+                summary: text.description,
+                expedited: false,
+                legacy: true,
             })
         }),
         MSG_VOTE => decode_as::<MsgVote>(any).and_then(|m| {
@@ -159,6 +257,7 @@ pub fn decode(any: &Any) -> Option<SdkResult<GovMsg>> {
                 voter: parse_address("voter", &m.voter)?,
                 options: vec![(option(m.option)?, DEC_ONE)],
                 metadata: m.metadata,
+                legacy: false,
             })
         }),
         MSG_VOTE_WEIGHTED => decode_as::<MsgVoteWeighted>(any).and_then(|m| {
@@ -167,6 +266,7 @@ pub fn decode(any: &Any) -> Option<SdkResult<GovMsg>> {
                 voter: parse_address("voter", &m.voter)?,
                 options: weighted(&m.options)?,
                 metadata: m.metadata,
+                legacy: false,
             })
         }),
         MSG_UPDATE_PARAMS => decode_as::<MsgUpdateParams>(any).and_then(|m| {
@@ -274,11 +374,20 @@ pub fn add_deposit(
 impl GovMsg {
     pub fn type_url(&self) -> &'static str {
         match self {
+            GovMsg::SubmitProposal { legacy: true, .. } => MSG_SUBMIT_PROPOSAL_V1BETA1,
             GovMsg::SubmitProposal { .. } => MSG_SUBMIT_PROPOSAL,
+            GovMsg::Deposit { legacy: true, .. } => MSG_DEPOSIT_V1BETA1,
             GovMsg::Deposit { .. } => MSG_DEPOSIT,
-            GovMsg::Vote { options, .. } if options.len() == 1 && options[0].1 == DEC_ONE => {
-                MSG_VOTE
+            GovMsg::Vote {
+                options, legacy, ..
+            } if options.len() == 1 && options[0].1 == DEC_ONE => {
+                if *legacy {
+                    MSG_VOTE_V1BETA1
+                } else {
+                    MSG_VOTE
+                }
             }
+            GovMsg::Vote { legacy: true, .. } => MSG_VOTE_WEIGHTED_V1BETA1,
             GovMsg::Vote { .. } => MSG_VOTE_WEIGHTED,
             GovMsg::UpdateParams { .. } => MSG_UPDATE_PARAMS,
         }
@@ -303,6 +412,7 @@ impl GovMsg {
                 title,
                 summary,
                 expedited,
+                ..
             } => {
                 let gov = module_address(MODULE_NAME);
                 for (i, any) in messages.iter().enumerate() {
@@ -379,6 +489,7 @@ impl GovMsg {
                 id,
                 depositor,
                 amount,
+                ..
             } => {
                 let mut prop = proposal(ctx, *id)
                     .ok_or_else(|| e::unknown_proposal(format!("proposal {id} does not exist")))?;
@@ -395,6 +506,7 @@ impl GovMsg {
                 voter,
                 options,
                 metadata,
+                ..
             } => {
                 let prop = proposal(ctx, *id)
                     .ok_or_else(|| e::unknown_proposal(format!("proposal {id} does not exist")))?;
@@ -434,7 +546,8 @@ impl GovMsg {
                         )
                         .attr("proposal_id", id.to_string()),
                 );
-                Ok(if self.type_url() == MSG_VOTE {
+                // The v1beta1 responses encode the same (empty) message.
+                Ok(if matches!(self.type_url(), MSG_VOTE | MSG_VOTE_V1BETA1) {
                     MsgVoteResponse {}.encode_to_vec()
                 } else {
                     MsgVoteWeightedResponse {}.encode_to_vec()

@@ -65,32 +65,65 @@ pub fn default_params() -> Params {
     }
 }
 
+/// The SDK's `Params.ValidateBasic`, less its rule that the expedited deposit exceed the
+/// regular one (Akash runs 2,000 AKT expedited against 2,500 AKT regular, spec §12.2).
 pub fn validate_params(p: &Params) -> SdkResult<()> {
     let bad = |w: String| SdkError::invalid_request(format!("gov params: {w}"));
-    for (name, v) in [
-        ("quorum", &p.quorum),
-        ("threshold", &p.threshold),
-        ("veto_threshold", &p.veto_threshold),
-        ("min_initial_deposit_ratio", &p.min_initial_deposit_ratio),
-        ("expedited_threshold", &p.expedited_threshold),
+    let dec = |name: &str, v: &str| -> SdkResult<u128> {
+        crate::dec::parse_dec(v)
+            .ok()
+            .filter(|d| *d <= DEC_ONE)
+            .ok_or_else(|| bad(format!("{name} {v:?} must be a decimal between 0 and 1")))
+    };
+    dec("quorum", &p.quorum)?;
+    dec("min_initial_deposit_ratio", &p.min_initial_deposit_ratio)?;
+    dec("proposal_cancel_ratio", &p.proposal_cancel_ratio)?;
+    dec("min_deposit_ratio", &p.min_deposit_ratio)?;
+    if !p.proposal_cancel_dest.is_empty() {
+        crate::auth::parse_address("proposal_cancel_dest", &p.proposal_cancel_dest)
+            .map_err(|e| bad(e.log))?;
+    }
+    let threshold = dec("threshold", &p.threshold)?;
+    let veto = dec("veto_threshold", &p.veto_threshold)?;
+    let expedited = dec("expedited_threshold", &p.expedited_threshold)?;
+    if threshold == 0 || veto == 0 {
+        return Err(bad("threshold and veto_threshold must be positive".into()));
+    }
+    if expedited <= threshold {
+        return Err(bad(format!(
+            "expedited_threshold {} must be greater than threshold {}",
+            p.expedited_threshold, p.threshold
+        )));
+    }
+    for (name, coins) in [
+        ("min_deposit", &p.min_deposit),
+        ("expedited_min_deposit", &p.expedited_min_deposit),
     ] {
-        if !crate::dec::parse_dec(v).is_ok_and(|d| d <= DEC_ONE) {
-            return Err(bad(format!(
-                "{name} {v:?} must be a LegacyDec between 0 and 1"
-            )));
+        let parsed =
+            crate::coins::coins_from_proto(coins).map_err(|e| bad(format!("{name}: {}", e.log)))?;
+        if parsed.is_empty() {
+            return Err(bad(format!("{name} must name at least one coin")));
         }
     }
-    if p.min_deposit.is_empty() {
-        return Err(bad("min_deposit must name at least one coin".into()));
-    }
-    for (name, d) in [
+    let mut periods = [0i64; 3];
+    for (i, (name, d)) in [
         ("max_deposit_period", &p.max_deposit_period),
         ("voting_period", &p.voting_period),
         ("expedited_voting_period", &p.expedited_voting_period),
-    ] {
-        if d.as_ref().is_none_or(|d| d.seconds <= 0) {
-            return Err(bad(format!("{name} must be positive")));
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        match d {
+            Some(d) if d.seconds > 0 => periods[i] = d.seconds,
+            _ => return Err(bad(format!("{name} must be at least one second"))),
         }
+    }
+    if periods[2] >= periods[1] {
+        return Err(bad(format!(
+            "expedited_voting_period {}s must be shorter than voting_period {}s",
+            periods[2], periods[1]
+        )));
     }
     Ok(())
 }

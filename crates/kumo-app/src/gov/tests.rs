@@ -345,3 +345,429 @@ fn deposit_rules() {
     assert!(net.st.with(|ctx| proposal(ctx, lonely)).0.is_none());
     assert_eq!(status(&mut net, id), ProposalStatus::Passed);
 }
+
+// ---- params of every module through governance ----
+
+use crate::market::tests::{create_bid, create_deployment, create_lease, lease_id, DEPOSIT};
+use kumo_proto::akash::market::v1beta5 as mv1b5;
+use kumo_proto::akash::take::v1 as take;
+
+/// The lease provider of the take-rate test: validator 2's operator, registered with the
+/// A100 the market tests' GPU group asks for.
+const PROVIDER: u8 = 2;
+
+fn submit_msg(messages: Vec<Any>) -> MsgSubmitProposal {
+    MsgSubmitProposal {
+        messages,
+        initial_deposit: coins(2_500 * AKT),
+        proposer: acc(&addr(3)),
+        metadata: String::new(),
+        title: "params".into(),
+        summary: "change params".into(),
+        expedited: false,
+    }
+}
+
+fn take_params_change(uakt_rate: u32, default_rate: u32) -> Any {
+    any(&take::MsgUpdateParams {
+        authority: gov(),
+        params: Some(take::Params {
+            denom_take_rates: vec![take::DenomTakeRate {
+                denom: "uakt".into(),
+                rate: uakt_rate,
+            }],
+            default_take_rate: default_rate,
+        }),
+    })
+}
+
+fn community_pool(net: &mut EconomyNet) -> u128 {
+    net.st
+        .with(|ctx| {
+            crate::distribution::state::community_pool(ctx)
+                .into_iter()
+                .find(|(d, _)| d == "uakt")
+                .map_or(0, |(_, a)| a / DEC_ONE)
+        })
+        .0
+}
+
+/// A block in which the provider withdraws its lease's earnings; returns (earned, take).
+fn withdraw(net: &mut EconomyNet) -> (u128, u128) {
+    let provider_before = net.balance(&addr(PROVIDER), "uakt");
+    let pool_before = community_pool(net);
+    net.next(6);
+    net.st
+        .deliver(&mv1b5::MsgWithdrawLease {
+            id: Some(lease_id(PROVIDER, 100, 1)),
+        })
+        .unwrap();
+    net.end();
+    let take = community_pool(net) - pool_before;
+    let paid = net.balance(&addr(PROVIDER), "uakt") - provider_before;
+    (paid + take, take)
+}
+
+#[test]
+fn a_take_rate_proposal_passes_and_the_next_withdrawal_pays_the_new_rate() {
+    let mut net = net();
+    net.st
+        .with(|ctx| {
+            crate::provider::state::set(
+                ctx,
+                &addr(PROVIDER),
+                &kumo_proto::akash::provider::v1beta4::Provider {
+                    owner: acc(&addr(PROVIDER)),
+                    host_uri: "https://provider.example.com".into(),
+                    attributes: vec![kumo_proto::akash::base::attributes::v1::Attribute {
+                        key: "capabilities/gpu/vendor/nvidia/model/a100".into(),
+                        value: "true".into(),
+                    }],
+                    info: None,
+                },
+            )
+        })
+        .0
+        .unwrap();
+    // Tenant: account 1 (the market tests' TENANT); 800 uakt per block.
+    net.next(6);
+    net.st.deliver(&create_deployment(100, DEPOSIT)).unwrap();
+    net.st.deliver(&create_bid(PROVIDER, 100, 1, 800)).unwrap();
+    net.st.deliver(&create_lease(PROVIDER, 100, 1)).unwrap();
+    net.end();
+    net.block(6);
+    let (earned, take) = withdraw(&mut net);
+    assert!(earned > 0 && earned % 800 == 0, "earned {earned}");
+    assert_eq!(take, earned * 4 / 100, "the default 4 % on uakt");
+
+    let id = submit(
+        &mut net,
+        vec![take_params_change(25, 30)],
+        2_500 * AKT,
+        false,
+    );
+    vote(&mut net, id, 1, VoteOption::Yes);
+    vote(&mut net, id, 2, VoteOption::Yes);
+    // Still voting: withdrawals keep the old rate.
+    let (earned, take) = withdraw(&mut net);
+    assert_eq!(take, earned * 4 / 100);
+    net.block(3 * DAY);
+    assert_eq!(status(&mut net, id), ProposalStatus::Passed);
+    let r: take::QueryParamsResponse = net
+        .st
+        .query("/akash.take.v1.Query/Params", &take::QueryParamsRequest {})
+        .unwrap();
+    let p = r.params.unwrap();
+    assert_eq!((p.denom_take_rates[0].rate, p.default_take_rate), (25, 30));
+
+    let (earned, take) = withdraw(&mut net);
+    assert!(earned > 0);
+    assert_eq!(take, earned * 25 / 100, "the new 25 % on uakt");
+}
+
+#[test]
+fn every_modules_params_change_through_one_proposal() {
+    let mut net = net();
+    let mut market = crate::market::state::default_params();
+    market.order_max_bids = 7;
+    let mut deployment = crate::deployment::state::default_params();
+    deployment.min_deposits[0].amount = "700000".into();
+    let mut staking = crate::staking::state::default_params();
+    staking.max_validators = 70;
+    let mut distribution = crate::distribution::state::default_params();
+    distribution.community_tax = (DEC_ONE / 20).to_string();
+    let mut mint = crate::mint::state::default_params();
+    mint.blocks_per_year = 31_536_000;
+    let mut slashing = crate::slashing::state::default_params();
+    slashing.signed_blocks_window = 77;
+    let mut gov_params = default_params();
+    gov_params.voting_period = Some(cosmos_sdk_proto::tendermint::google::protobuf::Duration {
+        seconds: 60,
+        nanos: 0,
+    });
+    gov_params.expedited_voting_period =
+        Some(cosmos_sdk_proto::tendermint::google::protobuf::Duration {
+            seconds: 30,
+            nanos: 0,
+        });
+    use cosmos_sdk_proto::cosmos::{distribution, mint as m, slashing as s, staking as st};
+    use kumo_proto::akash::deployment::v1beta4 as dv1b4;
+    let messages = vec![
+        take_params_change(9, 21),
+        any(&mv1b5::MsgUpdateParams {
+            authority: gov(),
+            params: Some(market.clone()),
+        }),
+        any(&dv1b4::MsgUpdateParams {
+            authority: gov(),
+            params: Some(deployment.clone()),
+        }),
+        any(&st::v1beta1::MsgUpdateParams {
+            authority: gov(),
+            params: Some(staking.clone()),
+        }),
+        any(&distribution::v1beta1::MsgUpdateParams {
+            authority: gov(),
+            params: Some(distribution.clone()),
+        }),
+        any(&m::v1beta1::MsgUpdateParams {
+            authority: gov(),
+            params: Some(mint.clone()),
+        }),
+        any(&s::v1beta1::MsgUpdateParams {
+            authority: gov(),
+            params: Some(slashing.clone()),
+        }),
+        any(&MsgUpdateParams {
+            authority: gov(),
+            params: Some(gov_params.clone()),
+        }),
+    ];
+    let id = submit(&mut net, messages, 2_500 * AKT, false);
+    vote(&mut net, id, 1, VoteOption::Yes);
+    net.block(3 * DAY);
+    assert_eq!(status(&mut net, id), ProposalStatus::Passed);
+    let (all, _) = net.st.with(|ctx| {
+        (
+            crate::take::state::params(ctx).default_take_rate,
+            crate::market::state::params(ctx),
+            crate::deployment::state::params(ctx),
+            crate::staking::state::params(ctx),
+            crate::distribution::state::params(ctx),
+            crate::mint::state::params(ctx),
+            crate::slashing::state::params(ctx),
+            params(ctx),
+        )
+    });
+    assert_eq!(all.0, 21);
+    assert_eq!(all.1, market);
+    assert_eq!(all.2, deployment);
+    assert_eq!(all.3, staking);
+    assert_eq!(all.4, distribution);
+    assert_eq!(all.5, mint);
+    assert_eq!(all.6, slashing);
+    assert_eq!(all.7, gov_params);
+    // The next proposal votes for 60 s, not 3 days.
+    let id = submit(&mut net, vec![], 2_500 * AKT, false);
+    vote(&mut net, id, 1, VoteOption::Yes);
+    net.block(60);
+    assert_eq!(status(&mut net, id), ProposalStatus::Passed);
+}
+
+#[test]
+fn bad_proposal_messages_are_refused_at_submission_with_the_reason() {
+    let mut net = net();
+    net.next(6);
+    let refused = |net: &mut EconomyNet, m: Any| {
+        let e = net.st.deliver(&submit_msg(vec![m])).unwrap_err();
+        assert_eq!((e.codespace, e.code), ("gov", 12), "{}", e.log);
+        e.log
+    };
+    let log = refused(
+        &mut net,
+        Any {
+            type_url: "/akash.take.v1.MsgSetEverything".into(),
+            value: vec![],
+        },
+    );
+    assert!(
+        log.contains("unable to resolve type URL /akash.take.v1.MsgSetEverything"),
+        "{log}"
+    );
+    let log = refused(&mut net, take_params_change(101, 20));
+    assert!(
+        log.contains("rate 101 for uakt is above 100 percent"),
+        "{log}"
+    );
+    let mut market = crate::market::state::default_params();
+    market.order_max_bids = 0;
+    let log = refused(
+        &mut net,
+        any(&mv1b5::MsgUpdateParams {
+            authority: gov(),
+            params: Some(market),
+        }),
+    );
+    assert!(log.contains("order_max_bids 0 must be in 1..=500"), "{log}");
+    let mut g = default_params();
+    g.expedited_voting_period = g.voting_period;
+    let log = refused(
+        &mut net,
+        any(&MsgUpdateParams {
+            authority: gov(),
+            params: Some(g),
+        }),
+    );
+    assert!(
+        log.contains("expedited_voting_period 259200s must be shorter"),
+        "{log}"
+    );
+    let mut mint = crate::mint::state::default_params();
+    mint.blocks_per_year = 0;
+    let log = refused(
+        &mut net,
+        any(&cosmos_sdk_proto::cosmos::mint::v1beta1::MsgUpdateParams {
+            authority: gov(),
+            params: Some(mint),
+        }),
+    );
+    assert!(log.contains("blocks_per_year must be positive"), "{log}");
+    // Signed by someone else than the gov account: refused as well (gov 13).
+    let e = net
+        .st
+        .deliver(&submit_msg(vec![any(&take::MsgUpdateParams {
+            authority: acc(&addr(3)),
+            params: Some(crate::take::state::default_params()),
+        })]))
+        .unwrap_err();
+    assert_eq!((e.codespace, e.code), ("gov", 13), "{}", e.log);
+    net.end();
+    // Nothing was stored.
+    let r: QueryProposalsResponse = net
+        .st
+        .query(
+            "/cosmos.gov.v1.Query/Proposals",
+            &QueryProposalsRequest::default(),
+        )
+        .unwrap();
+    assert!(r.proposals.is_empty());
+    // And nobody but gov changes params directly.
+    net.next(6);
+    let e = net
+        .st
+        .deliver(&take::MsgUpdateParams {
+            authority: acc(&addr(3)),
+            params: Some(crate::take::state::default_params()),
+        })
+        .unwrap_err();
+    assert_eq!((e.codespace, e.code), ("sdk", 4));
+    assert!(
+        e.log.contains("only through a governance proposal"),
+        "{}",
+        e.log
+    );
+    net.end();
+}
+
+#[test]
+fn a_passed_proposal_whose_message_fails_is_marked_failed_with_the_reason() {
+    let mut net = net();
+    // The community pool is empty: the spend passes the vote but cannot execute; the take
+    // change next to it is rolled back with it.
+    let spend = any(&MsgCommunityPoolSpend {
+        authority: gov(),
+        recipient: acc(&addr(9)),
+        amount: coins(30 * AKT),
+    });
+    let id = submit(
+        &mut net,
+        vec![take_params_change(50, 50), spend],
+        2_500 * AKT,
+        false,
+    );
+    vote(&mut net, id, 1, VoteOption::Yes);
+    net.block(3 * DAY);
+    let (p, _) = net.st.with(|ctx| proposal(ctx, id).unwrap());
+    assert_eq!(p.status, ProposalStatus::Failed as i32);
+    assert!(
+        p.failed_reason
+            .starts_with("message 1 (/cosmos.distribution.v1beta1.MsgCommunityPoolSpend)"),
+        "{}",
+        p.failed_reason
+    );
+    let (rate, _) = net
+        .st
+        .with(|ctx| crate::take::state::params(ctx).default_take_rate);
+    assert_eq!(rate, 20);
+    assert_eq!(net.balance(&addr(9), "uakt"), 0);
+}
+
+/// gov v1beta1 messages (what cosmjs' default amino converters, Keplr and Ledger send) run as
+/// their v1 counterparts: a text proposal, a deposit, plain and weighted votes.
+#[test]
+fn v1beta1_text_proposal_deposit_and_votes_run_as_v1() {
+    use cosmos_sdk_proto::cosmos::gov::v1beta1 as b;
+    let mut net = net();
+    net.next(6);
+    let events = net
+        .st
+        .deliver(&b::MsgSubmitProposal {
+            content: Some(any(&b::TextProposal {
+                title: "signal".into(),
+                description: "a text proposal from an amino wallet".into(),
+            })),
+            initial_deposit: coins(1_000 * AKT),
+            proposer: acc(&addr(3)),
+        })
+        .unwrap();
+    net.end();
+    let id: u64 = events
+        .iter()
+        .find(|e| e.kind == "submit_proposal")
+        .and_then(|e| e.get("proposal_id"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (p, _) = net.st.with(|ctx| proposal(ctx, id).unwrap());
+    assert_eq!((p.title.as_str(), p.messages.len()), ("signal", 0));
+    assert_eq!(status(&mut net, id), ProposalStatus::DepositPeriod);
+    net.next(6);
+    net.st
+        .deliver(&b::MsgDeposit {
+            proposal_id: id,
+            depositor: acc(&addr(3)),
+            amount: coins(1_500 * AKT),
+        })
+        .unwrap();
+    net.end();
+    assert_eq!(status(&mut net, id), ProposalStatus::VotingPeriod);
+    net.next(6);
+    net.st
+        .deliver(&b::MsgVote {
+            proposal_id: id,
+            voter: acc(&addr(1)),
+            option: VoteOption::Yes as i32,
+        })
+        .unwrap();
+    // Weights are LegacyDec on the v1beta1 wire: 18-decimal integers.
+    net.st
+        .deliver(&b::MsgVoteWeighted {
+            proposal_id: id,
+            voter: acc(&addr(2)),
+            options: vec![
+                b::WeightedVoteOption {
+                    option: VoteOption::Yes as i32,
+                    weight: (DEC_ONE / 2).to_string(),
+                },
+                b::WeightedVoteOption {
+                    option: VoteOption::Abstain as i32,
+                    weight: (DEC_ONE / 2).to_string(),
+                },
+            ],
+        })
+        .unwrap();
+    net.end();
+    let (v, _) = net
+        .st
+        .with(|ctx| super::state::vote(ctx, id, &addr(2)).unwrap());
+    assert_eq!(v.options.len(), 2);
+    assert_eq!(v.options[0].weight, "0.500000000000000000");
+    net.block(3 * DAY);
+    assert_eq!(status(&mut net, id), ProposalStatus::Passed);
+
+    // Legacy content other than text is refused with what to do instead.
+    net.next(6);
+    let err = net
+        .st
+        .deliver(&b::MsgSubmitProposal {
+            content: Some(Any {
+                type_url: "/cosmos.params.v1beta1.ParameterChangeProposal".into(),
+                value: vec![],
+            }),
+            initial_deposit: coins(1_000 * AKT),
+            proposer: acc(&addr(3)),
+        })
+        .unwrap_err();
+    net.end();
+    assert!(err.log.contains("MsgUpdateParams"), "{}", err.log);
+}

@@ -183,13 +183,7 @@ impl MarketMsg {
                 Ok(mv1b5::MsgCloseLeaseResponse {}.encode_to_vec())
             }
             MarketMsg::UpdateParams { authority, params } => {
-                let gov = crate::auth::module_address("gov");
-                if *authority != gov {
-                    return Err(SdkError::unauthorized(format!(
-                        "invalid authority {authority}; expected the gov module account {gov}: \
-                         params change only through a governance proposal"
-                    )));
-                }
+                crate::auth::ensure_gov_authority(authority, "market")?;
                 set_params(ctx, params)?;
                 Ok(mv1b5::MsgUpdateParamsResponse {}.encode_to_vec())
             }

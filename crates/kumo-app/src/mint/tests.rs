@@ -79,4 +79,19 @@ fn minting_stops_at_the_max_supply() {
         .st
         .with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
     assert_eq!(supply, 100_000 * AKT + 1_000);
+    // The cap is queryable (kumo.mint.v1.Query/MaxSupply).
+    let cap: cosmos_sdk_proto::cosmos::bank::v1beta1::QuerySupplyOfResponse = net
+        .st
+        .query(
+            super::query::MAX_SUPPLY_PATH,
+            &cosmos_sdk_proto::cosmos::bank::v1beta1::QuerySupplyOfRequest {
+                denom: "uakt".into(),
+            },
+        )
+        .unwrap();
+    let cap = cap.amount.unwrap();
+    assert_eq!(
+        (cap.denom.as_str(), cap.amount),
+        ("uakt", (100_000 * AKT + 1_000).to_string())
+    );
 }

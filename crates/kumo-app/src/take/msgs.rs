@@ -1,10 +1,10 @@
 //! take messages: `MsgUpdateParams`, governance only.
 
-use crate::auth::{module_address, parse_address};
+use crate::auth::parse_address;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
 use cosmos_sdk_proto::Any;
-use kumo_crypto::{Address, ACCOUNT_HRP};
+use kumo_crypto::Address;
 use kumo_proto::akash::take::v1::{MsgUpdateParams, MsgUpdateParamsResponse, Params};
 use prost::Message;
 
@@ -48,15 +48,7 @@ impl TakeMsg {
     pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             TakeMsg::UpdateParams { authority, params } => {
-                let gov = module_address("gov");
-                if *authority != gov {
-                    return Err(SdkError::unauthorized(format!(
-                        "invalid authority; expected the gov module account {}, got {}; take \
-                         params change only through a governance proposal",
-                        gov.to_bech32(ACCOUNT_HRP),
-                        authority.to_bech32(ACCOUNT_HRP)
-                    )));
-                }
+                crate::auth::ensure_gov_authority(authority, "take")?;
                 super::state::set_params(ctx, params)?;
                 Ok(MsgUpdateParamsResponse {}.encode_to_vec())
             }

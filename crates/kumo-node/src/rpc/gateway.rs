@@ -1,7 +1,9 @@
-//! A generic grpc-gateway for the Akash query services: each REST GET path maps to a gRPC
-//! method; path parameters and query parameters (`filters.owner=…`, `id.dseq=…`,
-//! `pagination.limit=…`) fill the request message through its descriptor, and the response is
-//! written as SDK proto-JSON (`kumo_proto::json`). One table instead of a handler per path.
+//! The grpc-gateway: one route table for the Cosmos and Akash query services. Each row maps a
+//! REST GET path to a gRPC method; path parameters (`{validator_addr}`) and query parameters
+//! (`status=…`, `filters.owner=…`, `pagination.limit=…`) fill the request message field of the
+//! same proto name through its descriptor, the same app query the gRPC server uses answers it,
+//! and the response is written as the SDK gateway writes it (`proto_json`). A row's path
+//! parameter names are the request's field names, as in the SDK's `google.api.http` rules.
 
 use super::backend::RpcBackend;
 use super::grpc::{self, code};
@@ -100,11 +102,112 @@ pub const AKASH_ROUTES: &[(&str, &str)] = &[
         "/akash/cert/v1/certificates/list",
         "/akash.cert.v1.Query/Certificates",
     ),
+    // The pre-v1.0 query services akashjs 0.11 uses, at the same paths under their own
+    // versions (akash-api `google.api.http` rules follow one scheme across versions).
+    (
+        "/akash/deployment/v1beta3/deployments/list",
+        "/akash.deployment.v1beta3.Query/Deployments",
+    ),
+    (
+        "/akash/deployment/v1beta3/deployments/info",
+        "/akash.deployment.v1beta3.Query/Deployment",
+    ),
+    (
+        "/akash/deployment/v1beta3/groups/info",
+        "/akash.deployment.v1beta3.Query/Group",
+    ),
+    (
+        "/akash/market/v1beta4/orders/list",
+        "/akash.market.v1beta4.Query/Orders",
+    ),
+    (
+        "/akash/market/v1beta4/orders/info",
+        "/akash.market.v1beta4.Query/Order",
+    ),
+    (
+        "/akash/market/v1beta4/bids/list",
+        "/akash.market.v1beta4.Query/Bids",
+    ),
+    (
+        "/akash/market/v1beta4/bids/info",
+        "/akash.market.v1beta4.Query/Bid",
+    ),
+    (
+        "/akash/market/v1beta4/leases/list",
+        "/akash.market.v1beta4.Query/Leases",
+    ),
+    (
+        "/akash/market/v1beta4/leases/info",
+        "/akash.market.v1beta4.Query/Lease",
+    ),
+];
+
+/// (REST path, gRPC method path) of the Cosmos SDK v0.50 query services the app answers, with
+/// the SDK's own paths (`google.api.http` options of each module's `query.proto`).
+pub const COSMOS_ROUTES: &[(&str, &str)] = &[
+    // staking
+    ("/cosmos/staking/v1beta1/validators", "/cosmos.staking.v1beta1.Query/Validators"),
+    ("/cosmos/staking/v1beta1/validators/{validator_addr}", "/cosmos.staking.v1beta1.Query/Validator"),
+    ("/cosmos/staking/v1beta1/validators/{validator_addr}/delegations", "/cosmos.staking.v1beta1.Query/ValidatorDelegations"),
+    ("/cosmos/staking/v1beta1/validators/{validator_addr}/unbonding_delegations", "/cosmos.staking.v1beta1.Query/ValidatorUnbondingDelegations"),
+    ("/cosmos/staking/v1beta1/validators/{validator_addr}/delegations/{delegator_addr}", "/cosmos.staking.v1beta1.Query/Delegation"),
+    ("/cosmos/staking/v1beta1/validators/{validator_addr}/delegations/{delegator_addr}/unbonding_delegation", "/cosmos.staking.v1beta1.Query/UnbondingDelegation"),
+    ("/cosmos/staking/v1beta1/delegations/{delegator_addr}", "/cosmos.staking.v1beta1.Query/DelegatorDelegations"),
+    ("/cosmos/staking/v1beta1/delegators/{delegator_addr}/unbonding_delegations", "/cosmos.staking.v1beta1.Query/DelegatorUnbondingDelegations"),
+    ("/cosmos/staking/v1beta1/delegators/{delegator_addr}/redelegations", "/cosmos.staking.v1beta1.Query/Redelegations"),
+    ("/cosmos/staking/v1beta1/delegators/{delegator_addr}/validators", "/cosmos.staking.v1beta1.Query/DelegatorValidators"),
+    ("/cosmos/staking/v1beta1/delegators/{delegator_addr}/validators/{validator_addr}", "/cosmos.staking.v1beta1.Query/DelegatorValidator"),
+    ("/cosmos/staking/v1beta1/pool", "/cosmos.staking.v1beta1.Query/Pool"),
+    ("/cosmos/staking/v1beta1/params", "/cosmos.staking.v1beta1.Query/Params"),
+    // distribution
+    ("/cosmos/distribution/v1beta1/params", "/cosmos.distribution.v1beta1.Query/Params"),
+    ("/cosmos/distribution/v1beta1/validators/{validator_address}/outstanding_rewards", "/cosmos.distribution.v1beta1.Query/ValidatorOutstandingRewards"),
+    ("/cosmos/distribution/v1beta1/validators/{validator_address}/commission", "/cosmos.distribution.v1beta1.Query/ValidatorCommission"),
+    ("/cosmos/distribution/v1beta1/validators/{validator_address}/slashes", "/cosmos.distribution.v1beta1.Query/ValidatorSlashes"),
+    ("/cosmos/distribution/v1beta1/delegators/{delegator_address}/rewards", "/cosmos.distribution.v1beta1.Query/DelegationTotalRewards"),
+    ("/cosmos/distribution/v1beta1/delegators/{delegator_address}/rewards/{validator_address}", "/cosmos.distribution.v1beta1.Query/DelegationRewards"),
+    ("/cosmos/distribution/v1beta1/delegators/{delegator_address}/validators", "/cosmos.distribution.v1beta1.Query/DelegatorValidators"),
+    ("/cosmos/distribution/v1beta1/delegators/{delegator_address}/withdraw_address", "/cosmos.distribution.v1beta1.Query/DelegatorWithdrawAddress"),
+    ("/cosmos/distribution/v1beta1/community_pool", "/cosmos.distribution.v1beta1.Query/CommunityPool"),
+    // gov v1
+    ("/cosmos/gov/v1/params/{params_type}", "/cosmos.gov.v1.Query/Params"),
+    ("/cosmos/gov/v1/proposals", "/cosmos.gov.v1.Query/Proposals"),
+    ("/cosmos/gov/v1/proposals/{proposal_id}", "/cosmos.gov.v1.Query/Proposal"),
+    ("/cosmos/gov/v1/proposals/{proposal_id}/votes", "/cosmos.gov.v1.Query/Votes"),
+    ("/cosmos/gov/v1/proposals/{proposal_id}/votes/{voter}", "/cosmos.gov.v1.Query/Vote"),
+    ("/cosmos/gov/v1/proposals/{proposal_id}/deposits", "/cosmos.gov.v1.Query/Deposits"),
+    ("/cosmos/gov/v1/proposals/{proposal_id}/deposits/{depositor}", "/cosmos.gov.v1.Query/Deposit"),
+    ("/cosmos/gov/v1/proposals/{proposal_id}/tally", "/cosmos.gov.v1.Query/TallyResult"),
+    // gov v1beta1
+    ("/cosmos/gov/v1beta1/params/{params_type}", "/cosmos.gov.v1beta1.Query/Params"),
+    ("/cosmos/gov/v1beta1/proposals", "/cosmos.gov.v1beta1.Query/Proposals"),
+    ("/cosmos/gov/v1beta1/proposals/{proposal_id}", "/cosmos.gov.v1beta1.Query/Proposal"),
+    ("/cosmos/gov/v1beta1/proposals/{proposal_id}/votes", "/cosmos.gov.v1beta1.Query/Votes"),
+    ("/cosmos/gov/v1beta1/proposals/{proposal_id}/votes/{voter}", "/cosmos.gov.v1beta1.Query/Vote"),
+    ("/cosmos/gov/v1beta1/proposals/{proposal_id}/deposits", "/cosmos.gov.v1beta1.Query/Deposits"),
+    ("/cosmos/gov/v1beta1/proposals/{proposal_id}/deposits/{depositor}", "/cosmos.gov.v1beta1.Query/Deposit"),
+    ("/cosmos/gov/v1beta1/proposals/{proposal_id}/tally", "/cosmos.gov.v1beta1.Query/TallyResult"),
+    // mint
+    ("/cosmos/mint/v1beta1/params", "/cosmos.mint.v1beta1.Query/Params"),
+    ("/cosmos/mint/v1beta1/inflation", "/cosmos.mint.v1beta1.Query/Inflation"),
+    ("/cosmos/mint/v1beta1/annual_provisions", "/cosmos.mint.v1beta1.Query/AnnualProvisions"),
+    // slashing
+    ("/cosmos/slashing/v1beta1/params", "/cosmos.slashing.v1beta1.Query/Params"),
+    ("/cosmos/slashing/v1beta1/signing_infos", "/cosmos.slashing.v1beta1.Query/SigningInfos"),
+    ("/cosmos/slashing/v1beta1/signing_infos/{cons_address}", "/cosmos.slashing.v1beta1.Query/SigningInfo"),
+    // authz
+    ("/cosmos/authz/v1beta1/grants", "/cosmos.authz.v1beta1.Query/Grants"),
+    ("/cosmos/authz/v1beta1/grants/granter/{granter}", "/cosmos.authz.v1beta1.Query/GranterGrants"),
+    ("/cosmos/authz/v1beta1/grants/grantee/{grantee}", "/cosmos.authz.v1beta1.Query/GranteeGrants"),
+    // feegrant
+    ("/cosmos/feegrant/v1beta1/allowance/{granter}/{grantee}", "/cosmos.feegrant.v1beta1.Query/Allowance"),
+    ("/cosmos/feegrant/v1beta1/allowances/{grantee}", "/cosmos.feegrant.v1beta1.Query/Allowances"),
+    ("/cosmos/feegrant/v1beta1/issued/{granter}", "/cosmos.feegrant.v1beta1.Query/AllowancesByGranter"),
 ];
 
 /// Adds every gateway route to `router`.
 pub fn routes(mut router: Router<Backend>) -> Router<Backend> {
-    for (rest, method) in AKASH_ROUTES {
+    for (rest, method) in COSMOS_ROUTES.iter().chain(AKASH_ROUTES) {
         let method: &'static str = method;
         router = router.route(
             rest,
@@ -179,7 +282,7 @@ async fn run(
             grpc::grpc_message_from_log(&r.log).to_string(),
         ));
     }
-    let json = kumo_proto::json::to_json(output.full_name(), &r.value)
+    let json = super::proto_json::to_json(output.full_name(), &r.value)
         .map_err(|e| RestError(code::INTERNAL, e))?;
     let h = if r.height != 0 {
         r.height
@@ -197,7 +300,7 @@ fn bad(what: impl std::fmt::Display) -> RestError {
 }
 
 /// `a=1&b.c=x%20y` -> [("a","1"), ("b.c","x y")], in order (repeated keys kept).
-fn parse_query(q: &str) -> Result<Vec<(String, String)>, RestError> {
+pub(super) fn parse_query(q: &str) -> Result<Vec<(String, String)>, RestError> {
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| {
@@ -361,7 +464,7 @@ mod table_tests {
     /// gateway can find its request and response types.
     #[test]
     fn every_route_resolves_to_a_declared_method() {
-        for (rest, method) in super::AKASH_ROUTES {
+        for (rest, method) in super::COSMOS_ROUTES.iter().chain(super::AKASH_ROUTES) {
             assert!(
                 super::method_types(method).is_some(),
                 "{rest} -> {method}: no `service` declaration in crates/kumo-proto/proto"

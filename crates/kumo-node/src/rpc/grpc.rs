@@ -266,6 +266,39 @@ async fn handle(State(backend): State<Backend>, req: Request) -> Response {
             Err((c, m)) => grpc_response(c, &m, None, None),
         };
     }
+    if path == super::txs::GET_TXS_EVENT_PATH {
+        // Answered from the node's tx index, which the app's query router cannot see.
+        let req =
+            match cosmos_sdk_proto::cosmos::tx::v1beta1::GetTxsEventRequest::decode(msg.as_slice())
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    return grpc_response(
+                        code::INVALID_ARGUMENT,
+                        &format!("invalid GetTxsEventRequest: {e}"),
+                        None,
+                        None,
+                    )
+                }
+            };
+        let b = backend.clone();
+        return match tokio::task::spawn_blocking(move || super::txs::search(b.as_ref(), &req)).await
+        {
+            Ok(Ok(r)) => grpc_response(
+                code::OK,
+                "",
+                Some(r.encode_to_vec()),
+                Some(backend.latest_height()),
+            ),
+            Ok(Err((c, m))) => grpc_response(c, &m, None, None),
+            Err(e) => grpc_response(
+                code::INTERNAL,
+                &format!("search task failed: {e}"),
+                None,
+                None,
+            ),
+        };
+    }
     let b = backend.clone();
     let r = match tokio::task::spawn_blocking(move || b.abci_query(&path, &msg, height)).await {
         Ok(r) => r,

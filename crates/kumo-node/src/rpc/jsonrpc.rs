@@ -269,26 +269,58 @@ impl Params {
         }
     }
 
-    /// A 32-byte hash given as `[]byte` (base64), with 64-char hex also accepted.
-    pub fn hash(&self, name: &str) -> Result<[u8; 32], RpcError> {
-        let bytes = match self.0.get(name) {
-            Some(Arg::Json(Value::String(s))) if s.len() == 64 || s.starts_with("0x") => {
-                decode_hex(name, s)?
+    /// A 32-byte hash given as `[]byte` (44 base64 characters, what cosmjs sends) or as 64 hex
+    /// characters, optionally `0x`-prefixed. The form is told by the length, not by a `0x`
+    /// prefix: about one base64 hash in 4096 starts with `0x`. Every reading that decodes to
+    /// 32 bytes is returned, for the caller to try in turn.
+    pub fn hash(&self, name: &str) -> Result<Vec<[u8; 32]>, RpcError> {
+        let text = match self.0.get(name) {
+            None => {
+                return Err(RpcError::invalid_params(format!(
+                    "{name}: missing required param"
+                )))
             }
-            Some(Arg::Uri(s)) if strip_quotes(s).is_some_and(|i| i.len() == 64) => {
-                decode_hex(name, strip_quotes(s).unwrap_or(s))?
+            Some(Arg::Json(Value::String(s))) => s.as_str(),
+            Some(Arg::Json(other)) => {
+                return Err(RpcError::invalid_params(format!(
+                    "{name}: expected a string, got {other}"
+                )))
             }
-            _ => self.bytes_b64(name)?.ok_or_else(|| {
-                RpcError::invalid_params(format!("{name}: missing required param"))
-            })?,
+            Some(Arg::Uri(s)) => strip_quotes(s).unwrap_or(s),
         };
-        bytes.as_slice().try_into().map_err(|_| {
-            RpcError::invalid_params(format!(
-                "{name}: expected a 32-byte hash, got {} bytes",
-                bytes.len()
-            ))
-        })
+        let candidates = hash_readings(text);
+        if candidates.is_empty() {
+            return Err(RpcError::invalid_params(format!(
+                "{name}: expected a 32-byte hash as 64 hex characters (optionally 0x-prefixed) \
+                 or 44 base64 characters, got {text:?}"
+            )));
+        }
+        Ok(candidates)
     }
+}
+
+/// The 32-byte values `text` can mean: hex (64 digits, optional `0x`) and/or standard base64.
+pub fn hash_readings(text: &str) -> Vec<[u8; 32]> {
+    let mut out = Vec::new();
+    let digits = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))
+        .unwrap_or(text);
+    if digits.len() == 64 {
+        if let Ok(h) = hex::decode(digits) {
+            out.extend(<[u8; 32]>::try_from(h.as_slice()).ok());
+        }
+    }
+    if text.len() == 44 {
+        if let Ok(b) = base64::engine::general_purpose::STANDARD.decode(text) {
+            if let Ok(h) = <[u8; 32]>::try_from(b.as_slice()) {
+                if !out.contains(&h) {
+                    out.push(h);
+                }
+            }
+        }
+    }
+    out
 }
 
 async fn blocking<T: Send + 'static>(
@@ -567,13 +599,13 @@ pub async fn call(
             }
         }
         "tx" => {
-            let hash = p.hash("hash")?;
+            let hashes = p.hash("hash")?;
             p.boolean("prove")?;
-            match b.tx(&hash) {
+            match hashes.iter().find_map(|h| b.tx(h)) {
                 Some(t) => Ok(result_tx_json(&t)),
                 None => Err(RpcError::internal(format!(
                     "tx ({}) not found",
-                    hex_upper(&hash)
+                    hex_upper(&hashes[0])
                 ))),
             }
         }
@@ -613,8 +645,8 @@ pub async fn call(
             }
         }
         "block_by_hash" => {
-            let hash = p.hash("hash")?;
-            Ok(match b.block_by_hash(&hash) {
+            let hashes = p.hash("hash")?;
+            Ok(match hashes.iter().find_map(|h| b.block_by_hash(h)) {
                 Some(sb) => json!({
                     "block_id": block_id_json(Some(&sb.block_id)),
                     "block": block_json(&sb.block),

@@ -4,9 +4,11 @@ pub mod format;
 pub mod gateway;
 pub mod grpc;
 pub mod jsonrpc;
+pub mod proto_json;
 pub mod query;
 pub mod rest;
 pub mod server;
+pub mod txs;
 
 pub use grpc::serve_grpc;
 pub use query::{event_matches, parse_tx_query};

@@ -5,10 +5,10 @@
 use super::backend::RpcBackend;
 use super::format::{b64, rfc3339_proto};
 use super::grpc::{self, code};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use cosmos_sdk_proto::cosmos::auth::v1beta1::{
     BaseAccount, ModuleAccount, QueryAccountRequest, QueryAccountResponse,
@@ -51,15 +51,6 @@ pub fn router(backend: Backend) -> Router {
         .route("/cosmos/bank/v1beta1/supply", get(total_supply))
         .route("/cosmos/bank/v1beta1/supply/by_denom", get(supply_of))
         .route("/cosmos/auth/v1beta1/accounts/{address}", get(account))
-        .route("/cosmos/authz/v1beta1/grants", get(authz_grants))
-        .route(
-            "/cosmos/authz/v1beta1/grants/granter/{granter}",
-            get(authz_granter_grants),
-        )
-        .route(
-            "/cosmos/authz/v1beta1/grants/grantee/{grantee}",
-            get(authz_grantee_grants),
-        )
         .route("/cosmos/base/tendermint/v1beta1/node_info", get(node_info))
         .route(
             "/cosmos/base/tendermint/v1beta1/blocks/latest",
@@ -70,7 +61,10 @@ pub fn router(backend: Backend) -> Router {
             get(block_by_height),
         )
         .route("/cosmos/tx/v1beta1/txs/{hash}", get(get_tx))
-        .route("/cosmos/tx/v1beta1/txs", post(broadcast_tx))
+        .route(
+            "/cosmos/tx/v1beta1/txs",
+            get(get_txs_event).post(broadcast_tx),
+        )
         .fallback(not_found)
         .with_state(backend)
 }
@@ -619,9 +613,16 @@ async fn block_by_height(State(b): State<Backend>, Path(height): Path<String>) -
     )
 }
 
-/// A message `Any`: bank sends are expanded; other types keep their bytes under `value`.
+/// A message `Any`: expanded through the descriptor pool when it declares the type (and bank
+/// sends always); other types keep their bytes under `value`.
 fn msg_any(a: &Any) -> Value {
     use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
+    let known = kumo_proto::json::pool()
+        .get_message_by_name(a.type_url.trim_start_matches('/'))
+        .is_some();
+    if known {
+        return super::proto_json::any_json(&a.type_url, &a.value);
+    }
     if a.type_url == "/cosmos.bank.v1beta1.MsgSend" {
         if let Ok(m) = MsgSend::decode(a.value.as_slice()) {
             return json!({
@@ -741,6 +742,27 @@ async fn get_tx(State(b): State<Backend>, Path(hash): Path<String>) -> RestResul
     )
 }
 
+/// `GET /cosmos/tx/v1beta1/txs?query=…&page=…&limit=…&order_by=…` (or the older `events=…`).
+async fn get_txs_event(State(b): State<Backend>, RawQuery(q): RawQuery) -> RestResult {
+    let params = super::gateway::parse_query(q.as_deref().unwrap_or(""))?;
+    let req = super::txs::request_from_params(&params)
+        .map_err(|e| RestError(code::INVALID_ARGUMENT, e))?;
+    let b2 = b.clone();
+    let r = tokio::task::spawn_blocking(move || super::txs::search(b2.as_ref(), &req))
+        .await
+        .map_err(|e| RestError(code::INTERNAL, format!("search task failed: {e}")))?
+        .map_err(|(c, m)| RestError(c, m))?;
+    ok(
+        json!({
+            "txs": r.txs.iter().map(tx_json).collect::<Vec<_>>(),
+            "tx_responses": r.tx_responses.iter().map(tx_response_json).collect::<Vec<_>>(),
+            "pagination": null,
+            "total": r.total.to_string(),
+        }),
+        b.latest_height(),
+    )
+}
+
 fn broadcast_mode(v: &Value) -> Result<i32, RestError> {
     match v {
         Value::Null => Ok(0),
@@ -790,132 +812,4 @@ async fn broadcast_tx(State(b): State<Backend>, body: axum::body::Bytes) -> Rest
 
 async fn not_found() -> RestError {
     RestError(code::NOT_FOUND, "Not Found".into())
-}
-
-// ---- authz (cosmos.authz.v1beta1): grants with their authorization Any as proto-JSON ----
-
-fn authz_grant_json(
-    authorization: Option<&Any>,
-    expiration: Option<&Timestamp>,
-) -> Result<Map<String, Value>, RestError> {
-    let authorization = match authorization {
-        Some(a) => kumo_app::authz::authorization::any_to_json(a)
-            .map_err(|e| RestError(code::INTERNAL, e.log))?,
-        None => Value::Null,
-    };
-    let mut m = Map::new();
-    m.insert("authorization".into(), authorization);
-    m.insert(
-        "expiration".into(),
-        expiration.map_or(Value::Null, |t| {
-            Value::String(kumo_app::authz::genesis::format_rfc3339(t))
-        }),
-    );
-    Ok(m)
-}
-
-fn authz_grant_authorizations(
-    grants: &[cosmos_sdk_proto::cosmos::authz::v1beta1::GrantAuthorization],
-) -> Result<Value, RestError> {
-    grants
-        .iter()
-        .map(|g| {
-            let mut m = Map::new();
-            m.insert("granter".into(), Value::String(g.granter.clone()));
-            m.insert("grantee".into(), Value::String(g.grantee.clone()));
-            m.extend(authz_grant_json(
-                g.authorization.as_ref(),
-                g.expiration.as_ref(),
-            )?);
-            Ok(Value::Object(m))
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Value::Array)
-}
-
-async fn authz_grants(
-    State(b): State<Backend>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> RestResult {
-    use cosmos_sdk_proto::cosmos::authz::v1beta1::{QueryGrantsRequest, QueryGrantsResponse};
-    let field = |k: &str| q.get(k).cloned().unwrap_or_default();
-    let req = QueryGrantsRequest {
-        granter: field("granter"),
-        grantee: field("grantee"),
-        msg_type_url: field("msg_type_url"),
-        pagination: page_request(&q)?,
-    };
-    let (r, h): (QueryGrantsResponse, _) = query(
-        &b,
-        "/cosmos.authz.v1beta1.Query/Grants",
-        req,
-        height_of(&headers)?,
-    )
-    .await?;
-    let grants = r
-        .grants
-        .iter()
-        .map(|g| {
-            authz_grant_json(g.authorization.as_ref(), g.expiration.as_ref()).map(Value::Object)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    ok(
-        json!({"grants": grants, "pagination": page_response(r.pagination.as_ref())}),
-        h,
-    )
-}
-
-async fn authz_granter_grants(
-    State(b): State<Backend>,
-    Path(granter): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> RestResult {
-    use cosmos_sdk_proto::cosmos::authz::v1beta1::{
-        QueryGranterGrantsRequest, QueryGranterGrantsResponse,
-    };
-    let req = QueryGranterGrantsRequest {
-        granter,
-        pagination: page_request(&q)?,
-    };
-    let (r, h): (QueryGranterGrantsResponse, _) = query(
-        &b,
-        "/cosmos.authz.v1beta1.Query/GranterGrants",
-        req,
-        height_of(&headers)?,
-    )
-    .await?;
-    ok(
-        json!({"grants": authz_grant_authorizations(&r.grants)?,
-               "pagination": page_response(r.pagination.as_ref())}),
-        h,
-    )
-}
-
-async fn authz_grantee_grants(
-    State(b): State<Backend>,
-    Path(grantee): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> RestResult {
-    use cosmos_sdk_proto::cosmos::authz::v1beta1::{
-        QueryGranteeGrantsRequest, QueryGranteeGrantsResponse,
-    };
-    let req = QueryGranteeGrantsRequest {
-        grantee,
-        pagination: page_request(&q)?,
-    };
-    let (r, h): (QueryGranteeGrantsResponse, _) = query(
-        &b,
-        "/cosmos.authz.v1beta1.Query/GranteeGrants",
-        req,
-        height_of(&headers)?,
-    )
-    .await?;
-    ok(
-        json!({"grants": authz_grant_authorizations(&r.grants)?,
-               "pagination": page_response(r.pagination.as_ref())}),
-        h,
-    )
 }

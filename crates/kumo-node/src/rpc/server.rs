@@ -20,10 +20,22 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-/// Largest accepted HTTP request body or websocket message.
-pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
-/// Most live subscriptions one websocket connection may hold.
-pub const MAX_SUBSCRIPTIONS_PER_CLIENT: usize = 10;
+/// Largest accepted HTTP request body or websocket message (CometBFT `max_body_bytes`).
+pub const MAX_BODY_BYTES: usize = 1_000_000;
+/// Most websocket clients holding subscriptions at once (CometBFT `max_subscription_clients`).
+pub const MAX_SUBSCRIPTION_CLIENTS: usize = 100;
+/// Most live subscriptions one websocket connection may hold (CometBFT
+/// `max_subscriptions_per_client`).
+pub const MAX_SUBSCRIPTIONS_PER_CLIENT: usize = 5;
+/// Most calls in one batch.
+pub const MAX_BATCH_REQUESTS: usize = 100;
+/// Most bytes of JSON a batch answers with; the calls past it get an error each.
+pub const MAX_BATCH_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// How many websocket clients hold at least one subscription, shared by the connections of
+/// one server.
+#[derive(Default)]
+pub struct SubscriptionClients(std::sync::atomic::AtomicUsize);
 
 type Backend = Arc<dyn RpcBackend>;
 
@@ -42,6 +54,7 @@ pub fn router(backend: Backend) -> Router {
         .route("/websocket", get(websocket))
         .route("/{method}", get(get_rpc).options(preflight))
         .layer(axum::middleware::map_response(cors))
+        .layer(axum::Extension(Arc::new(SubscriptionClients::default())))
         .with_state(backend)
 }
 
@@ -140,17 +153,70 @@ pub async fn handle_text(backend: &Backend, body: &[u8]) -> Value {
     };
     match parsed {
         Value::Array(reqs) => {
-            if reqs.is_empty() {
-                return envelope(Value::Null, Err(RpcError::invalid_request("empty batch")));
+            if let Err(e) = check_batch(&reqs) {
+                return envelope(Value::Null, Err(e));
             }
-            let mut out = Vec::with_capacity(reqs.len());
+            let mut out = BatchAnswer::new(reqs.len());
             for r in &reqs {
-                out.push(handle_request(backend, r).await);
+                if out.full() {
+                    out.push(over_budget(r));
+                } else {
+                    out.push(handle_request(backend, r).await);
+                }
             }
-            Value::Array(out)
+            Value::Array(out.items)
         }
         single => handle_request(backend, &single).await,
     }
+}
+
+/// Refuses an empty batch or one of more than `MAX_BATCH_REQUESTS` calls.
+fn check_batch(reqs: &[Value]) -> Result<(), RpcError> {
+    if reqs.is_empty() {
+        return Err(RpcError::invalid_request("empty batch"));
+    }
+    if reqs.len() > MAX_BATCH_REQUESTS {
+        return Err(RpcError::invalid_request(format!(
+            "batch request exceeds maximum ({MAX_BATCH_REQUESTS}) allowed number of requests, \
+             got {}",
+            reqs.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The answers of a batch so far and their size, to stop at `MAX_BATCH_RESPONSE_BYTES`.
+struct BatchAnswer {
+    items: Vec<Value>,
+    bytes: usize,
+}
+
+impl BatchAnswer {
+    fn new(n: usize) -> Self {
+        BatchAnswer {
+            items: Vec::with_capacity(n),
+            bytes: 0,
+        }
+    }
+    fn push(&mut self, v: Value) {
+        self.bytes += serde_json::to_vec(&v).map_or(0, |b| b.len());
+        self.items.push(v);
+    }
+    fn full(&self) -> bool {
+        self.bytes >= MAX_BATCH_RESPONSE_BYTES
+    }
+}
+
+/// The error a call gets when the batch's answer is already at its size limit.
+fn over_budget(req: &Value) -> Value {
+    let id = req.get("id").cloned().unwrap_or(Value::Null);
+    envelope(
+        id,
+        Err(RpcError::internal(format!(
+            "batch response exceeds {MAX_BATCH_RESPONSE_BYTES} bytes: this call was not run; \
+             send fewer calls per batch"
+        ))),
+    )
 }
 
 async fn get_rpc(
@@ -182,18 +248,25 @@ async fn get_rpc(
     }
 }
 
-async fn websocket(State(backend): State<Backend>, ws: WebSocketUpgrade) -> Response {
+async fn websocket(
+    State(backend): State<Backend>,
+    axum::Extension(clients): axum::Extension<Arc<SubscriptionClients>>,
+    ws: WebSocketUpgrade,
+) -> Response {
     ws.max_message_size(MAX_BODY_BYTES)
-        .on_upgrade(move |socket| ws_session(backend, socket))
+        .on_upgrade(move |socket| ws_session(backend, clients, socket))
 }
 
 struct Session {
     backend: Backend,
     out: mpsc::Sender<Value>,
     subs: HashMap<String, JoinHandle<()>>,
+    clients: Arc<SubscriptionClients>,
+    /// Whether this connection is counted in `clients` (it holds a subscription).
+    counted: bool,
 }
 
-async fn ws_session(backend: Backend, socket: WebSocket) {
+async fn ws_session(backend: Backend, clients: Arc<SubscriptionClients>, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     let (out, mut out_rx) = mpsc::channel::<Value>(1024);
     let writer = tokio::spawn(async move {
@@ -209,6 +282,8 @@ async fn ws_session(backend: Backend, socket: WebSocket) {
         backend,
         out,
         subs: HashMap::new(),
+        clients,
+        counted: false,
     };
     while let Some(Ok(msg)) = stream.next().await {
         let text = match msg {
@@ -225,11 +300,27 @@ async fn ws_session(backend: Backend, socket: WebSocket) {
     for (_, h) in session.subs.drain() {
         h.abort();
     }
+    session.recount();
     drop(session);
     let _ = writer.await;
 }
 
 impl Session {
+    /// Keeps the shared client count in step with whether this connection subscribes.
+    fn recount(&mut self) {
+        use std::sync::atomic::Ordering;
+        self.subs.retain(|_, h| !h.is_finished());
+        let holds = !self.subs.is_empty();
+        if holds != self.counted {
+            if holds {
+                self.clients.0.fetch_add(1, Ordering::SeqCst);
+            } else {
+                self.clients.0.fetch_sub(1, Ordering::SeqCst);
+            }
+            self.counted = holds;
+        }
+    }
+
     async fn handle(&mut self, text: &[u8]) -> Value {
         let parsed: Value = match serde_json::from_slice(text) {
             Ok(v) => v,
@@ -243,11 +334,18 @@ impl Session {
             }
         };
         if let Value::Array(reqs) = parsed {
-            let mut out = Vec::with_capacity(reqs.len());
-            for r in &reqs {
-                out.push(self.handle_one(r).await);
+            if let Err(e) = check_batch(&reqs) {
+                return envelope(Value::Null, Err(e));
             }
-            return Value::Array(out);
+            let mut out = BatchAnswer::new(reqs.len());
+            for r in &reqs {
+                if out.full() {
+                    out.push(over_budget(r));
+                } else {
+                    out.push(self.handle_one(r).await);
+                }
+            }
+            return Value::Array(out.items);
         }
         self.handle_one(&parsed).await
     }
@@ -270,6 +368,7 @@ impl Session {
             }
             _ => return handle_request(&self.backend, req).await,
         };
+        self.recount();
         envelope(id, result)
     }
 
@@ -282,9 +381,23 @@ impl Session {
         let q = Self::query_param(req)?;
         let query = parse_tx_query(&q)
             .map_err(|e| RpcError::internal(format!("failed to parse query: {e}")))?;
-        self.subs.retain(|_, h| !h.is_finished());
+        self.recount();
         if self.subs.contains_key(&q) {
             return Err(RpcError::internal("already subscribed"));
+        }
+        // A connection that already subscribes is counted; a new one must find room, taken
+        // atomically so that two connections cannot both get the last place.
+        if !self.counted {
+            use std::sync::atomic::Ordering::SeqCst;
+            let room = self.clients.0.fetch_update(SeqCst, SeqCst, |n| {
+                (n < MAX_SUBSCRIPTION_CLIENTS).then_some(n + 1)
+            });
+            if room.is_err() {
+                return Err(RpcError::internal(format!(
+                    "max_subscription_clients {MAX_SUBSCRIPTION_CLIENTS} reached"
+                )));
+            }
+            self.counted = true;
         }
         if self.subs.len() >= MAX_SUBSCRIPTIONS_PER_CLIENT {
             return Err(RpcError::internal(format!(
@@ -379,5 +492,30 @@ async fn forward_events(
         if out.send(msg).await.is_err() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_bounded_in_calls_and_answer_bytes() {
+        assert!(check_batch(&[]).is_err());
+        assert!(check_batch(&vec![json!({}); MAX_BATCH_REQUESTS]).is_ok());
+        let e = check_batch(&vec![json!({}); MAX_BATCH_REQUESTS + 1]).unwrap_err();
+        assert_eq!(e.code, -32600);
+        let mut out = BatchAnswer::new(2);
+        out.push(json!({"result": "x".repeat(MAX_BATCH_RESPONSE_BYTES / 2)}));
+        assert!(!out.full());
+        out.push(json!({"result": "x".repeat(MAX_BATCH_RESPONSE_BYTES / 2)}));
+        assert!(out.full());
+        let refused = over_budget(&json!({"jsonrpc": "2.0", "id": 9, "method": "status"}));
+        assert_eq!(refused["id"], 9);
+        assert_eq!(refused["error"]["code"], -32603);
+        assert!(refused["error"]["data"]
+            .as_str()
+            .unwrap()
+            .contains("fewer calls per batch"));
     }
 }

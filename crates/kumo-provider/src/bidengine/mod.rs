@@ -13,6 +13,7 @@ mod tests;
 use std::collections::{BTreeMap, VecDeque};
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin;
+use kumo_akash::attributes;
 use kumo_proto::akash::base::attributes::v1::Attribute;
 use kumo_proto::akash::base::resources::v1beta4::endpoint::Kind;
 use kumo_proto::akash::base::resources::v1beta4::Gpu;
@@ -64,56 +65,16 @@ pub enum Decision {
     },
 }
 
-/// `filepath.Match` on attribute keys: `*` matches any run of characters except `/`, `?` one
-/// such character; everything else literally; the whole key must match.
+/// Whether the attribute-key glob `pattern` matches `key`: Go's `filepath.Match`, the chain's
+/// own rule (`kumo_akash::attributes::glob_match`); a malformed pattern matches nothing.
 pub fn glob_match(pattern: &str, key: &str) -> bool {
-    fn go(p: &[u8], k: &[u8]) -> bool {
-        match p.split_first() {
-            None => k.is_empty(),
-            Some((b'*', rest)) => {
-                let mut i = 0;
-                loop {
-                    if go(rest, &k[i..]) {
-                        return true;
-                    }
-                    if i == k.len() || k[i] == b'/' {
-                        return false;
-                    }
-                    i += 1;
-                }
-            }
-            Some((b'?', rest)) => !k.is_empty() && k[0] != b'/' && go(rest, &k[1..]),
-            Some((c, rest)) => k.first() == Some(c) && go(rest, &k[1..]),
-        }
-    }
-    go(pattern.as_bytes(), key.as_bytes())
+    attributes::glob_match(pattern, key) == Ok(true)
 }
 
 /// `Attribute.SubsetOf`: some attribute of `have` whose key the glob `a.key` matches and whose
 /// value equals `a.value`.
 fn attribute_in(a: &Attribute, have: &[Attribute]) -> bool {
-    have.iter()
-        .any(|h| glob_match(&a.key, &h.key) && a.value == h.value)
-}
-
-fn subset(want: &[Attribute], have: &[Attribute]) -> bool {
-    want.iter().all(|a| attribute_in(a, have))
-}
-
-/// `capabilities/storage/<n>/<key>` attributes grouped by `<n>`.
-fn storage_capabilities(attrs: &[Attribute]) -> Vec<Vec<Attribute>> {
-    let mut groups: BTreeMap<&str, Vec<Attribute>> = BTreeMap::new();
-    for a in attrs {
-        if let Some(rest) = a.key.strip_prefix("capabilities/storage/") {
-            if let Some((n, key)) = rest.split_once('/') {
-                groups.entry(n).or_default().push(Attribute {
-                    key: key.to_string(),
-                    value: a.value.clone(),
-                });
-            }
-        }
-    }
-    groups.into_values().collect()
+    have.iter().any(|h| attributes::attribute_matches(a, h))
 }
 
 /// Stateless checks of a group (what the chain's `ValidateBasic` guarantees; a provider must not
@@ -160,21 +121,16 @@ pub fn dec_from_wire(amount: &str) -> Result<Dec, String> {
     kumo_proto::math::parse_int(amount).map(Dec::from_atomics)
 }
 
-/// The group's price ceiling: Σ unit price × count.
+/// The group's price ceiling: Σ unit price × count (`kumo_akash::group::price`, the chain's
+/// `GroupSpec.Price()`).
 pub fn max_price(group: &GroupSpec) -> Result<Dec, Decline> {
-    let mut total: u128 = 0;
-    for u in &group.resources {
-        let p = u.price.as_ref().map(|p| p.amount.as_str()).unwrap_or("0");
-        let d = dec_from_wire(p).map_err(|e| Decline::InvalidGroup {
+    match kumo_akash::group::price(group) {
+        Ok((_, atomics)) => Ok(Dec::from_atomics(atomics)),
+        Err(kumo_akash::group::PriceError::Overflow) => Err(Decline::PriceOverflow),
+        Err(e) => Err(Decline::InvalidGroup {
             reason: format!("unit price: {e}"),
-        })?;
-        total = d
-            .atomics()
-            .checked_mul(u128::from(u.count))
-            .and_then(|v| v.checked_add(total))
-            .ok_or(Decline::PriceOverflow)?;
+        }),
     }
-    Ok(Dec::from_atomics(total))
 }
 
 /// `shouldBid` (§2.4): everything but capacity and price.
@@ -218,7 +174,7 @@ pub fn should_bid(group: &GroupSpec, p: &ProviderState) -> Result<String, Declin
         }
     }
     // 3. Resource capabilities, 4. volume count.
-    let storage_caps = storage_capabilities(&p.attributes);
+    let storage_caps = attributes::capabilities_groups(&p.attributes, "storage");
     let gpu_caps: Vec<&str> = p
         .attributes
         .iter()
@@ -234,7 +190,11 @@ pub fn should_bid(group: &GroupSpec, p: &ProviderState) -> Result<String, Declin
             });
         }
         for s in &r.storage {
-            if !s.attributes.is_empty() && !storage_caps.iter().any(|g| subset(&s.attributes, g)) {
+            if !s.attributes.is_empty()
+                && !storage_caps
+                    .iter()
+                    .any(|g| attributes::subset_of(&s.attributes, g))
+            {
                 let class = s
                     .attributes
                     .iter()
@@ -282,7 +242,7 @@ pub fn should_bid(group: &GroupSpec, p: &ProviderState) -> Result<String, Declin
         let signed = |auditor: &str| {
             p.audited
                 .get(auditor)
-                .is_some_and(|attrs| subset(&req.attributes, attrs))
+                .is_some_and(|attrs| attributes::subset_of(&req.attributes, attrs))
         };
         for auditor in &sb.all_of {
             if !signed(auditor) {

@@ -212,18 +212,33 @@ impl ScriptPricing {
             })?
             .expect("the semaphore is never closed");
         let path = self.path.display().to_string();
-        let mut child = tokio::process::Command::new(&self.path)
-            .env("AKASH_OWNER", owner)
-            .env("AKASH_DENOM", denom)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| Decline::ScriptFailedToStart {
-                path: path.clone(),
-                error: e.to_string(),
-            })?;
+        // ETXTBSY: the script was just written and another thread's fork still holds a write
+        // descriptor to it (an operator replacing the script while the daemon runs, or a test).
+        // The descriptor closes at that child's exec, so a short bounded retry succeeds.
+        const ETXTBSY: i32 = 26;
+        let mut tries = 0;
+        let mut child = loop {
+            let spawned = tokio::process::Command::new(&self.path)
+                .env("AKASH_OWNER", owner)
+                .env("AKASH_DENOM", denom)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .kill_on_drop(true)
+                .spawn();
+            match spawned {
+                Err(e) if e.raw_os_error() == Some(ETXTBSY) && tries < 10 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                other => {
+                    break other.map_err(|e| Decline::ScriptFailedToStart {
+                        path: path.clone(),
+                        error: e.to_string(),
+                    })?
+                }
+            }
+        };
         let mut stdin = child.stdin.take().expect("stdin was piped");
         let input = input.as_bytes().to_vec();
         let run = async move {

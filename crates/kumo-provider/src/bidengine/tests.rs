@@ -581,3 +581,104 @@ fn evaluate_answers_without_reserving() {
     let back: Evaluation = serde_json::from_value(v).unwrap();
     assert_eq!(back, ev);
 }
+
+/// The provider's bid decision (`should_bid`) against the chain's bid acceptance
+/// (`kumo_app::attributes::requirements_match`, what `MsgCreateBid` checks) on generated
+/// provider attributes, audit records and placement patterns (`*`, `?`, `[...]` classes,
+/// escapes, malformed patterns). Without `signed_by` they must agree exactly. With it, Akash's
+/// provider is stricter by design (akash-offchain.md §2.4: its own attributes must cover the
+/// placement too, while the chain only consults the auditors, akash-chain.md §9), so there:
+/// bid ⇔ own attributes cover the placement ∧ the chain accepts; never a bid the chain refuses.
+mod attribute_agreement {
+    use super::*;
+    use kumo_proto::akash::audit::v1::AuditedProvider;
+    use kumo_proto::akash::base::attributes::v1::SignedBy;
+    use proptest::prelude::*;
+
+    const AUDITORS: [&str; 3] = ["akash1auditora", "akash1auditorb", "akash1auditorc"];
+
+    /// Concrete keys as providers and auditors declare them (a small alphabet so that
+    /// generated patterns hit them often).
+    fn key() -> impl Strategy<Value = String> {
+        "[ab][ab.-]{0,2}(/[ab]{1,2}){0,2}"
+    }
+
+    /// Placement keys: concrete keys or glob patterns, some of them malformed.
+    fn pattern() -> impl Strategy<Value = String> {
+        prop_oneof![
+            key(),
+            proptest::string::string_regex(
+                r"([ab/.*?-]|\[\^?[ab](-[ab])?\]|\\[ab*?\[]|\[|\]){1,7}"
+            )
+            .unwrap(),
+        ]
+    }
+
+    fn attrs(
+        keys: impl Strategy<Value = String>,
+        n: std::ops::Range<usize>,
+    ) -> impl Strategy<Value = Vec<Attribute>> {
+        prop::collection::vec((keys, "[xy]"), n)
+            .prop_map(|v| v.into_iter().map(|(k, v)| attr(&k, &v)).collect())
+    }
+
+    fn subset(v: Vec<usize>) -> Vec<String> {
+        v.into_iter().map(|i| AUDITORS[i].to_string()).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn provider_bids_exactly_when_the_chain_would_accept(
+            own in attrs(key(), 0..5),
+            want in attrs(pattern(), 0..4),
+            audits in prop::collection::vec((0..3usize, attrs(key(), 0..4)), 0..3),
+            signed_by in prop::option::of((
+                prop::collection::vec(0..3usize, 0..3),
+                prop::collection::vec(0..3usize, 0..3),
+            )),
+        ) {
+            let mut g = group(vec![Unit::new(1, 100, 64 * MI, GI, "1")]);
+            g.requirements.as_mut().unwrap().attributes = want.clone();
+            let signed_by = signed_by.map(|(all, any)| (subset(all), subset(any)));
+            if let Some((all_of, any_of)) = &signed_by {
+                g.requirements.as_mut().unwrap().signed_by = Some(SignedBy {
+                    all_of: all_of.clone(),
+                    any_of: any_of.clone(),
+                });
+            }
+            // One record per (provider, auditor), as the chain stores them.
+            let audited: BTreeMap<String, Vec<Attribute>> = audits
+                .into_iter()
+                .map(|(i, a)| (AUDITORS[i].to_string(), a))
+                .collect();
+            let records: Vec<AuditedProvider> = audited
+                .iter()
+                .map(|(auditor, a)| AuditedProvider {
+                    owner: "akash1provider".into(),
+                    auditor: auditor.clone(),
+                    attributes: a.clone(),
+                })
+                .collect();
+            let mut p = provider();
+            p.attributes = own.clone();
+            p.audited = audited;
+
+            let provider_bids = should_bid(&g, &p).is_ok();
+            let chain_accepts = kumo_app::attributes::requirements_match(
+                g.requirements.as_ref().unwrap(),
+                &own,
+                &records,
+            );
+            let uses_auditors = signed_by
+                .as_ref()
+                .is_some_and(|(all, any)| !all.is_empty() || !any.is_empty());
+            if uses_auditors {
+                let own_cover = kumo_app::attributes::subset_of(&want, &own);
+                prop_assert_eq!(provider_bids, own_cover && chain_accepts);
+            } else {
+                prop_assert_eq!(provider_bids, chain_accepts);
+            }
+        }
+    }
+}

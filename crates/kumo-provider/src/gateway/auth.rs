@@ -1,12 +1,10 @@
 //! Who is asking (`../shared/spec/akash-offchain.md` §3.2): a client certificate published on
 //! chain, or a bearer JWT signed with the tenant's account key; never both.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use x509_parser::prelude::*;
 
 use super::chain::{ChainView, OnChainCert};
-use super::jwt::{self, Claims};
+use kumo_client::gateway::jwt::{self, Claims};
 
 /// An authenticated tenant. The lease owner in every route is this address.
 #[derive(Clone, Debug)]
@@ -37,12 +35,7 @@ pub enum AuthError {
     Internal(#[from] anyhow::Error),
 }
 
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
+pub use kumo_client::gateway::jwt::unix_now;
 
 /// Authenticates a request from its peer certificates and `Authorization` header value.
 /// `Ok(None)`: no credentials at all.

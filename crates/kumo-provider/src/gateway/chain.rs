@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
+use kumo_client::certs::{cert_der, valid_on_chain};
 use kumo_client::RpcClient;
 use kumo_proto::akash::cert::v1 as cert;
 use kumo_proto::akash::deployment::v1 as dv1;
@@ -140,7 +141,7 @@ impl ChainView {
     pub async fn valid_certificates(&self, owner: &str) -> Result<Vec<Vec<u8>>> {
         let client = self.client();
         let owner = owner.to_string();
-        blocking(move || valid_certificates(&client, &owner)).await
+        blocking(move || valid_on_chain(&client, &owner)).await
     }
 
     /// The account's public key; `None` when the account is unknown or has never signed.
@@ -313,40 +314,9 @@ fn certificate(client: &RpcClient, owner: &str, serial: &str) -> Result<OnChainC
     })
 }
 
-fn valid_certificates(client: &RpcClient, owner: &str) -> Result<Vec<Vec<u8>>> {
-    let r: cert::QueryCertificatesResponse = client.query_proto(
-        "/akash.cert.v1.Query/Certificates",
-        &cert::QueryCertificatesRequest {
-            filter: Some(cert::CertificateFilter {
-                owner: owner.to_string(),
-                serial: String::new(),
-                state: "valid".into(),
-            }),
-            pagination: Some(PageRequest {
-                limit: 1000,
-                ..Default::default()
-            }),
-        },
-    )?;
-    Ok(r.certificates
-        .into_iter()
-        .filter_map(|c| c.certificate)
-        .filter(|c| c.state == cert::State::Valid as i32)
-        .filter_map(|c| cert_der(&c.cert))
-        .collect())
-}
-
 /// The serial (base 10, as the gateway keys certificates) of a PEM certificate.
 fn cert_serial(pem: &[u8]) -> Option<String> {
     let der = cert_der(pem)?;
     let (_, c) = x509_parser::parse_x509_certificate(&der).ok()?;
     Some(c.tbs_certificate.serial.to_str_radix(10))
-}
-
-/// The DER inside an on-chain certificate's PEM.
-pub fn cert_der(pem: &[u8]) -> Option<Vec<u8>> {
-    rustls_pemfile::certs(&mut &pem[..])
-        .next()
-        .and_then(|c| c.ok())
-        .map(|c| c.to_vec())
 }

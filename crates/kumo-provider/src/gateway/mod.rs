@@ -11,7 +11,7 @@
 //! - `GET /lease/{dseq}/{gseq}/{oseq}/manifest` (`get-manifest`), `.../status` (`status`),
 //!   `.../service/{service}/status` (`status`);
 //! - websockets `.../logs` (`logs`), `.../kubeevents` (`events`), `.../shell` (`shell`, framing
-//!   §3.5, see [`shell`]); close codes 4000 internal error, 4001 lease not found, 4002 service
+//!   §3.5, `kumo_client::gateway::shell`); close codes 4000 internal error, 4001 lease not found, 4002 service
 //!   unavailable; pings every 10 s;
 //! - `POST /lease/{dseq}/{gseq}/{oseq}/service/{service}/restart` (`restart`): **a kumo
 //!   addition**, not in Akash's provider: restarts the service's containers.
@@ -24,10 +24,7 @@
 
 pub mod auth;
 pub mod chain;
-pub mod client;
-pub mod jwt;
 mod routes;
-pub mod shell;
 pub mod tls;
 
 use std::future::{Future, IntoFuture};
@@ -38,8 +35,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::certs;
 use crate::workload::Workloads;
+use kumo_client::certs;
 
 /// The `/status` body the daemon provides (`ProviderStatus`, §3.4; `address` is added here).
 pub type StatusFn = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;

@@ -21,11 +21,11 @@ use tokio::io::AsyncWriteExt;
 
 use super::auth::{self, AuthError, Tenant};
 use super::chain::ChainView;
-use super::jwt::{Scope, Target};
-use super::shell::{ExecResult, Frame};
 use super::tls::ConnInfo;
 use super::StatusFn;
 use crate::workload::{ExecOutput, WorkloadError, Workloads};
+use kumo_client::gateway::jwt::{Scope, Target};
+use kumo_client::gateway::shell::{ExecResult, Frame};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -994,28 +994,6 @@ async fn run_shell(
     };
     let _ = tx.send(Message::Binary(result.encode().into())).await;
     let _ = tx.send(close(1000, "")).await;
-}
-
-// ---------------------------------------------------------------- client side of the decision
-
-impl super::client::ProviderClient {
-    /// `GET /orders/{owner}/{dseq}/{gseq}/{oseq}/decision` (no credentials needed).
-    pub async fn order_decision(
-        &self,
-        order: &kumo_proto::akash::market::v1::OrderId,
-    ) -> anyhow::Result<serde_json::Value> {
-        let path = format!(
-            "/orders/{}/{}/{}/{}/decision",
-            super::client::urlencode(&order.owner),
-            order.dseq,
-            order.gseq,
-            order.oseq
-        );
-        let b = self.request(hyper::Method::GET, &path, None).await?;
-        serde_json::from_slice(&b).map_err(|e| {
-            anyhow::anyhow!("provider's answer to {path} is not the expected JSON: {e}")
-        })
-    }
 }
 
 #[cfg(test)]

@@ -1,35 +1,26 @@
-//! TLS for the gateway and its client (`../shared/spec/akash-offchain.md` §3.1): TLS 1.3 only,
-//! self-signed certificates checked against the chain rather than against a CA.
+//! TLS for the gateway (`../shared/spec/akash-offchain.md` §3.1): TLS 1.3 only, self-signed
+//! certificates checked against the chain rather than against a CA.
 //!
-//! - Server: serves the provider's certificate and *requests* a client certificate. The handshake
-//!   accepts any certificate whose key signed the handshake (proof that the client holds it);
-//!   whether it is the one published on chain is decided per request (`auth.rs`).
-//! - Client: accepts the provider's self-signed certificate only if its CN is the provider's
-//!   address and it is byte-for-byte one of the provider's valid on-chain certificates.
+//! The gateway serves the provider's certificate and *requests* a client certificate. The
+//! handshake accepts any certificate whose key signed the handshake (proof that the client holds
+//! it); whether it is the one published on chain is decided per request (`auth.rs`). The tenant's
+//! side (the on-chain server-certificate check) is `kumo_client::gateway::tls`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use kumo_client::certs::Identity;
+use kumo_client::gateway::tls::{algorithms, provider};
+use rustls::client::danger::HandshakeSignatureValid;
+use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_rustls::server::TlsStream;
-
-use crate::certs::Identity;
-
-pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-fn algorithms() -> WebPkiSupportedAlgorithms {
-    rustls::crypto::ring::default_provider().signature_verification_algorithms
-}
 
 /// Requests (does not require) a client certificate and checks only the handshake signature.
 #[derive(Debug)]
@@ -95,99 +86,6 @@ pub fn server_config(identity: &Identity) -> Result<Arc<rustls::ServerConfig>> {
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(identity.key_der.clone())),
         )
         .context("the gateway certificate and key do not fit together")?;
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(cfg))
-}
-
-/// Accepts the provider's self-signed certificate when it is one of `on_chain` (DER) and names
-/// `provider` as subject and issuer.
-#[derive(Debug)]
-pub struct OnChainServerCert {
-    pub provider: String,
-    pub on_chain: Vec<Vec<u8>>,
-    algs: WebPkiSupportedAlgorithms,
-}
-
-impl OnChainServerCert {
-    pub fn new(provider: &str, on_chain: Vec<Vec<u8>>) -> OnChainServerCert {
-        OnChainServerCert {
-            provider: provider.to_string(),
-            on_chain,
-            algs: algorithms(),
-        }
-    }
-}
-
-impl ServerCertVerifier for OnChainServerCert {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let bad = |m: String| rustls::Error::General(m);
-        let (subject, issuer) = crate::certs::common_names(end_entity.as_ref())
-            .map_err(|e| bad(format!("provider certificate: {e}")))?;
-        if subject.as_deref() != Some(self.provider.as_str()) || issuer != subject {
-            return Err(bad(format!(
-                "provider certificate names {subject:?}, not the provider {}",
-                self.provider
-            )));
-        }
-        if !self.on_chain.iter().any(|c| c == end_entity.as_ref()) {
-            return Err(bad(format!(
-                "provider certificate is not one of {}'s valid certificates on chain",
-                self.provider
-            )));
-        }
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algs.supported_schemes()
-    }
-}
-
-/// The tenant's TLS configuration: the provider checked against the chain, and the tenant's
-/// certificate presented when given (mTLS).
-pub fn client_config(
-    verifier: OnChainServerCert,
-    identity: Option<&Identity>,
-) -> Result<Arc<rustls::ClientConfig>> {
-    let b = rustls::ClientConfig::builder_with_provider(provider())
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .context("TLS 1.3 is unavailable")?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier));
-    let mut cfg = match identity {
-        Some(id) => b
-            .with_client_auth_cert(
-                vec![CertificateDer::from(id.cert_der.clone())],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key_der.clone())),
-            )
-            .context("the client certificate and key do not fit together")?,
-        None => b.with_no_client_auth(),
-    };
     cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(cfg))
 }

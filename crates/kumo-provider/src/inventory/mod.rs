@@ -591,6 +591,13 @@ impl Inventory {
                         "memory": sat(cap.memory, self.used.memory),
                         "storage_ephemeral": sat(cap.ephemeral_storage, self.used.ephemeral_storage),
                     },
+                    // A kumo addition (Akash reports GPU models over gRPC only): each model
+                    // with its count and how many are reserved, for the stats prober.
+                    "gpus": cap.gpus.iter().enumerate().map(|(i, g)| json!({
+                        "vendor": g.vendor, "model": g.model, "ram": g.ram,
+                        "interface": g.interface, "allocatable": g.count,
+                        "allocated": self.used.gpus.get(i).copied().unwrap_or(0) as u64,
+                    })).collect::<Vec<_>>(),
                 }],
                 "storage": cap.storage_classes.iter().map(|(c, size)| json!({
                     "class": c,

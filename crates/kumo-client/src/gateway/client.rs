@@ -11,7 +11,6 @@ use futures::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
-use kumo_client::RpcClient;
 use kumo_proto::akash::market::v1::LeaseId;
 use kumo_proto::akash::provider::v1beta4 as pv1b4;
 use rustls::pki_types::ServerName;
@@ -22,10 +21,11 @@ use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::WebSocketStream;
 
 use super::jwt;
+use super::lease::{LeaseEvent, LeaseStatus, LogLine, ServiceStatus};
 use super::shell::Frame;
 use super::tls::{client_config, OnChainServerCert};
 use crate::certs::Identity;
-use crate::workload::{LeaseEvent, LeaseStatus, LogLine, ServiceStatus};
+use crate::RpcClient;
 
 /// How the tenant proves who it is.
 #[derive(Clone)]
@@ -117,6 +117,20 @@ impl ProviderClient {
         })
     }
 
+    /// An anonymous client for a provider's public, read-only routes (`/status`, `/version`)
+    /// that accepts whatever certificate the gateway presents, as Akash's stats indexer does
+    /// when it probes providers. Never give it credentials: nothing proves who answers.
+    pub fn public(provider: &str, host_uri: &str) -> Result<ProviderClient> {
+        let (host, port) = parse_host_uri(host_uri)?;
+        Ok(ProviderClient {
+            provider: provider.to_string(),
+            host,
+            port,
+            tls: super::tls::public_client_config()?,
+            credentials: Credentials::Anonymous,
+        })
+    }
+
     /// Looks the provider's host URI and certificates up on chain (blocking).
     pub fn from_chain(
         chain: &RpcClient,
@@ -135,7 +149,7 @@ impl ProviderClient {
             .provider
             .map(|p| p.host_uri)
             .with_context(|| format!("provider {provider} is not registered on chain"))?;
-        let certs = valid_certs_blocking(chain, provider)
+        let certs = crate::certs::valid_on_chain(chain, provider)
             .with_context(|| format!("cannot read provider {provider}'s certificates"))?;
         ProviderClient::new(provider, &host_uri, certs, credentials)
     }
@@ -145,7 +159,7 @@ impl ProviderClient {
             Credentials::Jwt(k) => {
                 let claims = jwt::Claims::full_access(
                     &k.address().to_string(),
-                    super::auth::unix_now(),
+                    jwt::unix_now(),
                     jwt::CLI_TOKEN_LIFETIME_SECS,
                 );
                 Some(format!("Bearer {}", jwt::sign(&claims, k)))
@@ -292,6 +306,22 @@ impl ProviderClient {
             .await
     }
 
+    /// The bid engine's decision on an order: `GET /orders/{owner}/{dseq}/{gseq}/{oseq}/decision`
+    /// (a kumo addition; no credentials needed).
+    pub async fn order_decision(
+        &self,
+        order: &kumo_proto::akash::market::v1::OrderId,
+    ) -> Result<serde_json::Value> {
+        self.get_json(&format!(
+            "/orders/{}/{}/{}/{}/decision",
+            urlencode(&order.owner),
+            order.dseq,
+            order.gseq,
+            order.oseq
+        ))
+        .await
+    }
+
     /// Restarts a service's containers (a kumo addition to Akash's API).
     pub async fn restart(&self, lease: &LeaseId, service: &str) -> Result<()> {
         self.request(
@@ -396,31 +426,6 @@ impl ProviderClient {
         let (tx, rx) = ws.split();
         Ok((ShellInput(tx), ShellOutput(rx)))
     }
-}
-
-fn valid_certs_blocking(chain: &RpcClient, provider: &str) -> Result<Vec<Vec<u8>>> {
-    use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
-    use kumo_proto::akash::cert::v1 as cert;
-    let r: cert::QueryCertificatesResponse = chain.query_proto(
-        "/akash.cert.v1.Query/Certificates",
-        &cert::QueryCertificatesRequest {
-            filter: Some(cert::CertificateFilter {
-                owner: provider.to_string(),
-                serial: String::new(),
-                state: "valid".into(),
-            }),
-            pagination: Some(PageRequest {
-                limit: 1000,
-                ..Default::default()
-            }),
-        },
-    )?;
-    Ok(r.certificates
-        .into_iter()
-        .filter_map(|c| c.certificate)
-        .filter(|c| c.state == cert::State::Valid as i32)
-        .filter_map(|c| super::chain::cert_der(&c.cert))
-        .collect())
 }
 
 pub fn lease_path(l: &LeaseId) -> String {

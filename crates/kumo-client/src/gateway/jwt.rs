@@ -217,6 +217,14 @@ struct Header {
     typ: Option<String>,
 }
 
+/// Seconds since the Unix epoch (token times); 0 if the clock is before 1970.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// Signs `claims` with the issuer's account key.
 pub fn sign(claims: &Claims, key: &kumo_crypto::PrivKey) -> String {
     let header = Header {

@@ -52,8 +52,8 @@ pub struct Generated {
 impl Generated {
     /// The file contents: certificate PEM, then private key PEM.
     pub fn to_pem(&self) -> String {
-        let mut s = pem_block(CERTIFICATE_LABEL, &self.cert_der);
-        s.push_str(&pem_block(PRIVATE_KEY_LABEL, &self.key_der));
+        let mut s = kumo_akash::pem::encode(CERTIFICATE_LABEL, &self.cert_der);
+        s.push_str(&kumo_akash::pem::encode(PRIVATE_KEY_LABEL, &self.key_der));
         s
     }
 }
@@ -248,17 +248,39 @@ pub fn common_names(cert_der: &[u8]) -> Result<(Option<String>, Option<String>)>
     Ok((cn(c.subject()), cn(c.issuer())))
 }
 
-/// PEM with 64-character lines.
-pub fn pem_block(label: &str, der: &[u8]) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
+/// The DER inside an on-chain certificate's PEM (its first CERTIFICATE block).
+pub fn cert_der(pem: &[u8]) -> Option<Vec<u8>> {
+    rustls_pemfile::certs(&mut &pem[..])
+        .next()
+        .and_then(|c| c.ok())
+        .map(|c| c.to_vec())
+}
+
+/// Every valid certificate `owner` has published on chain (DER), e.g. a provider's, which its
+/// gateway must present.
+pub fn valid_on_chain(chain: &crate::RpcClient, owner: &str) -> Result<Vec<Vec<u8>>> {
+    use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
+    use kumo_proto::akash::cert::v1 as cert;
+    let r: cert::QueryCertificatesResponse = chain.query_proto(
+        "/akash.cert.v1.Query/Certificates",
+        &cert::QueryCertificatesRequest {
+            filter: Some(cert::CertificateFilter {
+                owner: owner.to_string(),
+                serial: String::new(),
+                state: "valid".into(),
+            }),
+            pagination: Some(PageRequest {
+                limit: 1000,
+                ..Default::default()
+            }),
+        },
+    )?;
+    Ok(r.certificates
+        .into_iter()
+        .filter_map(|c| c.certificate)
+        .filter(|c| c.state == cert::State::Valid as i32)
+        .filter_map(|c| cert_der(&c.cert))
+        .collect())
 }
 
 /// The current time, for callers that do not test with a fixed one.
@@ -345,8 +367,8 @@ mod tests {
 
     /// `kumo_app::cert::verify::parse_and_validate`, the chain's MsgCreateCertificate check.
     fn kumo_app_cert_check(owner: &kumo_crypto::Address, der: &[u8], spki: &[u8]) -> String {
-        let cert = pem_block("CERTIFICATE", der);
-        let key = pem_block("EC PUBLIC KEY", spki);
+        let cert = kumo_akash::pem::encode("CERTIFICATE", der);
+        let key = kumo_akash::pem::encode("EC PUBLIC KEY", spki);
         kumo_app::cert::verify::parse_and_validate(owner, cert.as_bytes(), key.as_bytes())
             .unwrap()
             .serial
