@@ -661,7 +661,7 @@ impl Queries {
 
     #[allow(deprecated)]
     fn simulate(&self, snapshot: &Snapshot, data: &[u8]) -> SdkResult<Vec<u8>> {
-        let req: SimulateRequest = crate::query::decode_req(data)?;
+        let req: SimulateRequest = crate::module::decode_req(data)?;
         let bytes = if !req.tx_bytes.is_empty() {
             req.tx_bytes
         } else if let Some(tx) = req.tx {

@@ -3,7 +3,7 @@
 //! themselves are `kumo_akash::attributes`, shared with the provider's bid engine, and are
 //! re-exported here.
 
-use crate::errors::{SdkError, SdkResult};
+use crate::errors::SdkResult;
 use kumo_proto::akash::base::attributes::v1::Attribute;
 use std::collections::BTreeSet;
 
@@ -15,20 +15,9 @@ pub use kumo_akash::attributes::{
 /// Codespace of the attribute errors (`chain-sdk:go/node/types/attributes/v1`).
 pub const CODESPACE: &str = "akash";
 
-pub fn err_duplicate_keys(detail: impl std::fmt::Display) -> SdkError {
-    SdkError {
-        codespace: CODESPACE,
-        code: 1,
-        log: format!("{detail}: attributes cannot have duplicate keys"),
-    }
-}
-
-pub fn err_invalid_key(detail: impl std::fmt::Display) -> SdkError {
-    SdkError {
-        codespace: CODESPACE,
-        code: 2,
-        log: format!("{detail}: attribute key does not match regexp"),
-    }
+crate::errors::module_errors! { CODESPACE;
+    err_duplicate_keys = 1, "attributes cannot have duplicate keys";
+    err_invalid_key = 2, "attribute key does not match regexp";
 }
 
 /// Checks every key against the regex of §1.1 and rejects duplicate keys (codespace "akash").

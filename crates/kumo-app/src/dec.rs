@@ -89,12 +89,12 @@ pub fn dec_quo(a: u128, b: u128) -> u128 {
     mul_div(a, DEC_ONE, b).expect("LegacyDec quotient within range")
 }
 
-/// Parses the atomics string a LegacyDec travels as in protobuf (`"500000000000000000"` = 0.5).
+/// The atomics of a LegacyDec wire string (`kumo_proto::math::Dec::from_wire`), `None` when it
+/// is not one.
 pub fn atomics(s: &str) -> Option<u128> {
-    if s.is_empty() {
-        return Some(0);
-    }
-    s.parse().ok()
+    kumo_proto::math::Dec::from_wire(s)
+        .ok()
+        .map(|d| d.atomics())
 }
 
 /// Coins with 18 decimals: denom -> atomics. Zero entries are never kept.

@@ -32,51 +32,75 @@ impl fmt::Display for SdkError {
 
 impl std::error::Error for SdkError {}
 
-macro_rules! sdk_errors {
-    ($($fn_name:ident = $code:literal, $root:literal;)*) => {
-        impl SdkError {
-            $(
-                #[doc = concat!("code ", stringify!($code), ": ", $root)]
-                pub fn $fn_name(detail: impl fmt::Display) -> SdkError {
-                    let detail = detail.to_string();
-                    let log = if detail.is_empty() { $root.to_string() } else { format!("{detail}: {}", $root) };
-                    SdkError { codespace: SDK, code: $code, log }
-                }
-            )*
-        }
+/// Defines one constructor per error code of a codespace: `name(detail)` builds the error whose
+/// log reads "<detail>: <root description>" (just the root when the detail is empty), like
+/// `errorsmod.Wrapf`. Every module declares its codes with this one macro.
+macro_rules! module_errors {
+    ($codespace:expr; $($fn_name:ident = $code:literal, $root:literal;)*) => {
+        $(
+            #[doc = concat!("code ", stringify!($code), ": ", $root)]
+            pub fn $fn_name(detail: impl std::fmt::Display) -> $crate::errors::SdkError {
+                $crate::errors::SdkError::wrap($codespace, $code, $root, detail)
+            }
+        )*
     };
 }
+pub(crate) use module_errors;
 
-sdk_errors! {
-    tx_decode = 2, "tx parse error";
-    invalid_sequence = 3, "invalid sequence";
-    unauthorized = 4, "unauthorized";
-    insufficient_funds = 5, "insufficient funds";
-    unknown_request = 6, "unknown request";
-    invalid_address = 7, "invalid address";
-    invalid_pubkey = 8, "invalid pubkey";
-    unknown_address = 9, "unknown address";
-    invalid_coins = 10, "invalid coins";
-    out_of_gas = 11, "out of gas";
-    memo_too_large = 12, "memo too large";
-    insufficient_fee = 13, "insufficient fee";
-    too_many_signatures = 14, "maximum number of signatures exceeded";
-    no_signatures = 15, "no signatures supplied";
-    invalid_request = 18, "invalid request";
-    tx_in_mempool_cache = 19, "tx already in mempool";
-    mempool_is_full = 20, "mempool is full";
-    tx_too_large = 21, "tx too large";
-    key_not_found = 22, "key not found";
-    wrong_password = 23, "invalid account password";
-    invalid_gas_adjustment = 25, "invalid gas adjustment";
-    invalid_height = 26, "invalid height";
-    invalid_version = 27, "invalid version";
-    invalid_chain_id = 28, "invalid chain-id";
-    invalid_type = 29, "invalid type";
-    tx_timeout_height = 30, "tx timeout height";
-    unknown_extension_options = 31, "unknown extension options";
-    wrong_sequence = 32, "incorrect account sequence";
-    invalid_gas_limit = 41, "invalid gas limit";
+impl SdkError {
+    /// `errorsmod.Wrapf(root, detail)` for code `code` of `codespace`.
+    pub fn wrap(
+        codespace: &'static str,
+        code: u32,
+        root: &str,
+        detail: impl fmt::Display,
+    ) -> SdkError {
+        let detail = detail.to_string();
+        let log = if detail.is_empty() {
+            root.to_string()
+        } else {
+            format!("{detail}: {root}")
+        };
+        SdkError {
+            codespace,
+            code,
+            log,
+        }
+    }
+}
+
+impl SdkError {
+    module_errors! { SDK;
+        tx_decode = 2, "tx parse error";
+        invalid_sequence = 3, "invalid sequence";
+        unauthorized = 4, "unauthorized";
+        insufficient_funds = 5, "insufficient funds";
+        unknown_request = 6, "unknown request";
+        invalid_address = 7, "invalid address";
+        invalid_pubkey = 8, "invalid pubkey";
+        unknown_address = 9, "unknown address";
+        invalid_coins = 10, "invalid coins";
+        out_of_gas = 11, "out of gas";
+        memo_too_large = 12, "memo too large";
+        insufficient_fee = 13, "insufficient fee";
+        too_many_signatures = 14, "maximum number of signatures exceeded";
+        no_signatures = 15, "no signatures supplied";
+        invalid_request = 18, "invalid request";
+        tx_in_mempool_cache = 19, "tx already in mempool";
+        mempool_is_full = 20, "mempool is full";
+        tx_too_large = 21, "tx too large";
+        key_not_found = 22, "key not found";
+        wrong_password = 23, "invalid account password";
+        invalid_gas_adjustment = 25, "invalid gas adjustment";
+        invalid_height = 26, "invalid height";
+        invalid_version = 27, "invalid version";
+        invalid_chain_id = 28, "invalid chain-id";
+        invalid_type = 29, "invalid type";
+        tx_timeout_height = 30, "tx timeout height";
+        unknown_extension_options = 31, "unknown extension options";
+        wrong_sequence = 32, "incorrect account sequence";
+        invalid_gas_limit = 41, "invalid gas limit";
+    }
 }
 
 impl SdkError {

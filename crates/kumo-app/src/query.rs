@@ -3,7 +3,6 @@
 
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
-use cosmos_sdk_proto::cosmos::base::query::v1beta1::{PageRequest, PageResponse};
 use prost::Message;
 
 /// Routes `/cosmos.bank.v1beta1.Query/Balance`-style paths to the owning module.
@@ -40,9 +39,9 @@ pub fn route(ctx: &mut Ctx, path: &str, data: &[u8]) -> SdkResult<Vec<u8>> {
         "akash.audit.v1.Query" => crate::audit::query::handle(ctx, method, data),
         "akash.cert.v1.Query" => crate::cert::query::handle(ctx, method, data),
         "akash.deployment.v1beta3.Query" => {
-            crate::legacy::query::handle_deployment(ctx, method, data)
+            crate::deployment::query_v1beta3::handle(ctx, method, data)
         }
-        "akash.market.v1beta4.Query" => crate::legacy::query::handle_market(ctx, method, data),
+        "akash.market.v1beta4.Query" => crate::market::query_v1beta4::handle(ctx, method, data),
         _ => None,
     };
     answer.unwrap_or_else(|| {
@@ -50,11 +49,6 @@ pub fn route(ctx: &mut Ctx, path: &str, data: &[u8]) -> SdkResult<Vec<u8>> {
             "unknown query path {path}"
         )))
     })
-}
-
-/// Decodes a query request, answering malformed bytes with InvalidArgument.
-pub fn decode_req<T: Message + Default>(data: &[u8]) -> SdkResult<T> {
-    T::decode(data).map_err(|e| SdkError::bad_query(format!("cannot decode request: {e}")))
 }
 
 /// The consensus params cosmpy reads to clip gas (`max_gas = -1`: no block gas limit).
@@ -94,106 +88,4 @@ fn consensus_params(method: &str) -> Option<SdkResult<Vec<u8>>> {
         }
         .encode_to_vec())
     })
-}
-
-pub const DEFAULT_PAGE_LIMIT: u64 = 100;
-pub const MAX_PAGE_LIMIT: u64 = 1000;
-
-/// Pages `entries` (all under `prefix`, ascending) the SDK way: by `key` (the suffix after the
-/// prefix, as returned in `next_key`) or by `offset`, `limit` (default 100), optional reverse.
-pub fn paginate<'e>(
-    entries: &'e [(Vec<u8>, Vec<u8>)],
-    prefix: &[u8],
-    req: Option<&PageRequest>,
-) -> SdkResult<(Vec<&'e (Vec<u8>, Vec<u8>)>, PageResponse)> {
-    let default = PageRequest::default();
-    let req = req.unwrap_or(&default);
-    if !req.key.is_empty() && req.offset > 0 {
-        return Err(SdkError::bad_query(
-            "paginate: invalid request, either offset or key is expected, got both",
-        ));
-    }
-    let limit = match req.limit {
-        0 => DEFAULT_PAGE_LIMIT,
-        l => l.min(MAX_PAGE_LIMIT),
-    } as usize;
-    let ordered: Vec<&(Vec<u8>, Vec<u8>)> = if req.reverse {
-        entries.iter().rev().collect()
-    } else {
-        entries.iter().collect()
-    };
-    let start = if !req.key.is_empty() {
-        let key = [prefix, req.key.as_slice()].concat();
-        ordered
-            .iter()
-            .position(|(k, _)| if req.reverse { *k <= key } else { *k >= key })
-            .unwrap_or(ordered.len())
-    } else {
-        (req.offset as usize).min(ordered.len())
-    };
-    let end = (start + limit).min(ordered.len());
-    let next_key = ordered
-        .get(end)
-        .map(|(k, _)| k[prefix.len()..].to_vec())
-        .unwrap_or_default();
-    let total = if req.key.is_empty() {
-        entries.len() as u64
-    } else {
-        0
-    };
-    Ok((
-        ordered[start..end].to_vec(),
-        PageResponse { next_key, total },
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entries(n: u8) -> Vec<(Vec<u8>, Vec<u8>)> {
-        (0..n).map(|i| (vec![b'p', i], vec![i])).collect()
-    }
-
-    #[test]
-    fn pages_by_key_and_offset() {
-        let e = entries(5);
-        let req = PageRequest {
-            limit: 2,
-            ..Default::default()
-        };
-        let (p, r) = paginate(&e, b"p", Some(&req)).unwrap();
-        assert_eq!(p.len(), 2);
-        assert_eq!(r.next_key, vec![2]);
-        assert_eq!(r.total, 5);
-        let req = PageRequest {
-            key: r.next_key,
-            limit: 2,
-            ..Default::default()
-        };
-        let (p, r) = paginate(&e, b"p", Some(&req)).unwrap();
-        assert_eq!(p[0].1, vec![2]);
-        assert_eq!(r.next_key, vec![4]);
-        let req = PageRequest {
-            offset: 4,
-            limit: 2,
-            ..Default::default()
-        };
-        let (p, r) = paginate(&e, b"p", Some(&req)).unwrap();
-        assert_eq!(p.len(), 1);
-        assert!(r.next_key.is_empty());
-        let req = PageRequest {
-            reverse: true,
-            limit: 2,
-            ..Default::default()
-        };
-        let (p, _) = paginate(&e, b"p", Some(&req)).unwrap();
-        assert_eq!(p[0].1, vec![4]);
-        let bad = PageRequest {
-            key: vec![1],
-            offset: 1,
-            ..Default::default()
-        };
-        assert!(paginate(&e, b"p", Some(&bad)).is_err());
-    }
 }

@@ -6,7 +6,6 @@ use crate::msgs::Msg;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, SignDoc, TxBody, TxRaw};
 use kumo_crypto::Address;
 use prost::Message;
-use sha2::{Digest, Sha256};
 
 #[derive(Clone, Debug)]
 pub struct DecodedTx {
@@ -17,10 +16,6 @@ pub struct DecodedTx {
     /// sha256 of the exact bytes received: the tx hash.
     pub hash: [u8; 32],
     pub size: usize,
-}
-
-pub fn tx_hash(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
 }
 
 pub fn decode_tx(bytes: &[u8]) -> SdkResult<DecodedTx> {
@@ -51,7 +46,7 @@ pub fn decode_tx(bytes: &[u8]) -> SdkResult<DecodedTx> {
         body,
         auth_info,
         msgs,
-        hash: tx_hash(bytes),
+        hash: kumo_crypto::tx_hash(bytes),
         size: bytes.len(),
     })
 }

@@ -92,7 +92,7 @@ pub fn generate(
     params.distinguished_name = dn;
     // rcgen only builds its date-time type from a civil date: go through the calendar.
     let at = |secs: u64| {
-        let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+        let (y, m, d) = kumo_proto::time::civil_from_days((secs / 86_400) as i64);
         rcgen::date_time_ymd(y as i32, m as u8, d as u8) + Duration::from_secs(secs % 86_400)
     };
     let from = since_epoch.as_secs();
@@ -133,21 +133,6 @@ fn printable(s: &str) -> Result<DnValue> {
     Ok(DnValue::PrintableString(s.try_into().map_err(|_| {
         anyhow::anyhow!("{s:?} is not a PrintableString")
     })?))
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
-/// (H. Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// Writes the certificate file (mode 0600). An existing file is kept unless `overwrite`.
@@ -295,14 +280,6 @@ mod tests {
     use x509_parser::prelude::*;
 
     const ADDR: &str = "akash1am058pdux3hyulcmfgj4m3hhrlfn8nzm2u3qk6";
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-    }
 
     fn fields(kind: CertKind, domains: &[String]) {
         let now = UNIX_EPOCH + Duration::new(1_767_225_600, 123_456_789); // 2026-01-01

@@ -22,13 +22,12 @@ use cosmos_sdk_proto::Any;
 use kumo_crypto::{PrivKey, PubKey};
 use kumo_proto::amino::AminoError;
 use prost::Message;
-use sha2::{Digest, Sha256};
 
 use crate::rpc::SECP256K1_PUBKEY_TYPE_URL;
 
 /// Upper-case hex SHA-256 of the exact tx bytes: the CometBFT tx hash.
 pub fn tx_hash(tx_bytes: &[u8]) -> String {
-    hex::encode_upper(Sha256::digest(tx_bytes))
+    hex::encode_upper(kumo_crypto::tx_hash(tx_bytes))
 }
 
 /// Wraps a message in an `Any` with its canonical type URL (`/` + full protobuf name).

@@ -27,6 +27,11 @@ pub mod multisig;
 pub use keyring::{Backend, KeyInfo, KeyPubKey, Keyring, KeyringError};
 pub use multisig::MultisigPubKey;
 
+/// The CometBFT tx hash: SHA-256 of the exact tx bytes (shown as upper-case hex).
+pub fn tx_hash(tx_bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(tx_bytes).into()
+}
+
 /// Bech32 human-readable part of account addresses.
 pub const ACCOUNT_HRP: &str = "akash";
 /// BIP-44 derivation path used by cosmjs / the Cosmos SDK for coin type 118, account 0, index 0.

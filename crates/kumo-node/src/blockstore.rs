@@ -82,7 +82,7 @@ pub fn block_writes(block: &StoredBlock, results: &BlockResults, commit: &Commit
                 .zip(&results.tx_results)
                 .enumerate()
                 .map(|(i, (tx, result))| {
-                    let hash = kumo_app::tx::tx_hash(tx);
+                    let hash = kumo_crypto::tx_hash(tx);
                     let indexed = IndexedTx {
                         hash,
                         height: h,
@@ -138,7 +138,7 @@ pub fn index_writes(block: &StoredBlock, results: &BlockResults) -> Vec<AuxWrite
     let mut tags: std::collections::HashMap<(&str, &str), [u8; 4]> = Default::default();
     let mut hashes = Vec::with_capacity(block.block.txs.len());
     for (i, (tx, result)) in block.block.txs.iter().zip(&results.tx_results).enumerate() {
-        let hash = kumo_app::tx::tx_hash(tx);
+        let hash = kumo_crypto::tx_hash(tx);
         hashes.push(put(TX_HASHES, hash.to_vec(), position_key(h, i as u32)));
         let index = (i as u32).to_be_bytes();
         for ev in &result.events {
@@ -577,7 +577,7 @@ mod tests {
             put(RESULTS, 1u64.to_be_bytes().to_vec(), enc(&block_results)),
         ];
         for (i, (tx, result)) in txs.iter().zip(&results).enumerate() {
-            let hash = kumo_app::tx::tx_hash(tx);
+            let hash = kumo_crypto::tx_hash(tx);
             let indexed = IndexedTx {
                 hash,
                 height: 1,
@@ -599,9 +599,7 @@ mod tests {
         // The follower indexes the legacy block; lookups by hash and by event find its txs.
         let indexer = Indexer::start(blocks.clone(), progress, 1).unwrap();
         for (i, tx) in txs.iter().enumerate() {
-            let found = blocks
-                .tx(&kumo_app::tx::tx_hash(tx))
-                .expect("found by hash");
+            let found = blocks.tx(&kumo_crypto::tx_hash(tx)).expect("found by hash");
             assert_eq!((found.index, &found.tx), (i as u32, tx));
         }
         let found = blocks

@@ -19,6 +19,7 @@
 //! at most once, and a tx received from a peer is never re-published by us (gossipsub forwards
 //! the batch that carried it).
 
+use kumo_crypto::tx_hash;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -744,10 +745,6 @@ impl Worker {
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
     }
-}
-
-fn tx_hash(tx: &[u8]) -> [u8; 32] {
-    Sha256::digest(tx).into()
 }
 
 /// Allows one log line per [`WARN_INTERVAL`] and counts what it suppressed in between.

@@ -854,7 +854,7 @@ impl Node {
             .block
             .txs
             .iter()
-            .map(|t| kumo_app::tx::tx_hash(t))
+            .map(|t| kumo_crypto::tx_hash(t))
             .collect();
         {
             let mut mempool = self.mempool.lock().expect("mempool lock");
@@ -880,7 +880,7 @@ impl Node {
         };
         for (i, (tx, r)) in txs.iter().zip(&results.tx_results).enumerate() {
             let _ = self.events.send(NodeEvent::Tx(Arc::new(IndexedTx {
-                hash: kumo_app::tx::tx_hash(tx),
+                hash: kumo_crypto::tx_hash(tx),
                 height,
                 index: i as u32,
                 tx: tx.clone(),
@@ -1159,7 +1159,7 @@ impl RpcBackend for Node {
 impl Node {
     /// CheckTx and mempool admission; `gossip`: pass an admitted tx on to peers.
     fn admit(&self, tx: Vec<u8>, gossip: bool) -> Result<TxResult, MempoolError> {
-        let hash = kumo_app::tx::tx_hash(&tx);
+        let hash = kumo_crypto::tx_hash(&tx);
         {
             let mempool = self.mempool.lock().expect("mempool lock");
             if mempool.contains(&hash) {

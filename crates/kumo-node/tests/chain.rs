@@ -106,7 +106,7 @@ impl Chain {
             5_000,
             200_000,
         );
-        let hash = kumo_app::tx::tx_hash(&tx);
+        let hash = kumo_crypto::tx_hash(&tx);
         self.node.check_tx(tx).unwrap();
         (hash, self.block())
     }
@@ -421,7 +421,7 @@ fn restart_resumes_at_the_last_commit_with_the_same_state() {
                 5_000,
                 200_000,
             );
-            hashes.push(kumo_app::tx::tx_hash(&tx));
+            hashes.push(kumo_crypto::tx_hash(&tx));
             c.node.check_tx(tx).unwrap();
             assert_eq!(c.block()[0].code, 0);
         }

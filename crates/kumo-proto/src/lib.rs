@@ -7,6 +7,7 @@ pub use cosmos_sdk_proto;
 pub mod amino;
 pub mod json;
 pub mod math;
+pub mod time;
 
 #[allow(clippy::all, clippy::pedantic)]
 mod generated {

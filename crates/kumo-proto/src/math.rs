@@ -75,6 +75,35 @@ impl Dec {
     pub fn mul_floor(self, n: u128) -> Option<u128> {
         Some(n.checked_mul(self.0)? / DEC_ONE)
     }
+
+    /// Parses a LegacyDec as it travels in protobuf (spec §0.3): the atomics, value × 10^18, as
+    /// a decimal integer (`"500000000000000000"` is 0.5). An unset (empty) field is zero; callers
+    /// that must refuse an unset amount (Go's "amount is nil") check for it first.
+    pub fn from_wire(s: &str) -> Result<Self, String> {
+        if s.is_empty() {
+            return Ok(Dec(0));
+        }
+        if !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "{s:?} is not a non-negative LegacyDec wire integer"
+            ));
+        }
+        s.parse::<u128>()
+            .map(Dec)
+            .map_err(|_| format!("LegacyDec {s} is out of range"))
+    }
+}
+
+/// A LegacyDec wire string that may be negative (escrow funds), as signed atomics; the rest of
+/// the rule is [`Dec::from_wire`]'s.
+pub fn signed_atomics_from_wire(s: &str) -> Result<i128, String> {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) if !rest.is_empty() => (true, rest),
+        _ => (false, s),
+    };
+    let magnitude = i128::try_from(Dec::from_wire(digits)?.atomics())
+        .map_err(|_| format!("LegacyDec {s} is out of range"))?;
+    Ok(if negative { -magnitude } else { magnitude })
 }
 
 impl FromStr for Dec {
@@ -189,6 +218,24 @@ mod tests {
         assert!("1.0000000000000000001".parse::<Dec>().is_err());
         assert!("-1".parse::<Dec>().is_err());
         assert!("".parse::<Dec>().is_err());
+    }
+
+    #[test]
+    fn wire_decimals() {
+        assert_eq!(
+            Dec::from_wire("500000000000000000").unwrap().to_string(),
+            "0.5"
+        );
+        assert_eq!(Dec::from_wire("").unwrap(), Dec::default());
+        assert!(Dec::from_wire("-5").is_err());
+        assert!(Dec::from_wire("+5").is_err());
+        assert!(Dec::from_wire("0.5").is_err());
+        assert!(Dec::from_wire(&"9".repeat(40)).is_err());
+        assert_eq!(signed_atomics_from_wire("-5"), Ok(-5));
+        assert_eq!(signed_atomics_from_wire("7"), Ok(7));
+        assert_eq!(signed_atomics_from_wire(""), Ok(0));
+        assert!(signed_atomics_from_wire("-").is_err());
+        assert!(signed_atomics_from_wire("--5").is_err());
     }
 
     #[test]

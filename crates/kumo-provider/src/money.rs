@@ -13,7 +13,6 @@ use kumo_proto::math::Dec;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::bidengine::dec_from_wire;
 use crate::chain::ChainClient;
 
 /// Assumed block time when turning a number of blocks into a wait.
@@ -59,7 +58,7 @@ pub fn account_balance(account: &EscrowAccount, denom: &str) -> (Dec, i64) {
         .funds
         .iter()
         .find(|b| b.denom == denom)
-        .and_then(|b| dec_from_wire(&b.amount).ok())
+        .and_then(|b| Dec::from_wire(&b.amount).ok())
         .unwrap_or_default();
     (balance, state.settled_at)
 }
@@ -265,7 +264,7 @@ pub async fn check_funds(chain: &ChainClient, lease: &LeaseId) -> anyhow::Result
     let prices: Vec<Dec> = leases
         .iter()
         .filter_map(|l| l.price.as_ref())
-        .filter_map(|p| dec_from_wire(&p.amount).ok())
+        .filter_map(|p| Dec::from_wire(&p.amount).ok())
         .collect();
     let (balance, settled_at) = account_balance(&account, &denom);
     Ok((funds_left(balance, settled_at, height, &prices), height))

@@ -11,11 +11,11 @@ use cosmos_sdk_proto::cosmos::bank::v1beta1::SendAuthorization;
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
 use cosmos_sdk_proto::Any;
 use kumo_app::authz::authorization::any_to_json;
-use kumo_app::authz::genesis::{format_rfc3339, parse_rfc3339};
 use kumo_client::parse_coins;
 use kumo_client::tx::to_any;
 use kumo_proto::akash::escrow::id::v1::Scope;
 use kumo_proto::akash::escrow::v1::DepositAuthorization;
+use kumo_proto::time::{parse_rfc3339, timestamp_rfc3339};
 use prost::Message;
 use serde_json::{json, Value};
 
@@ -318,7 +318,7 @@ fn grant_authorization_json(g: &authz::GrantAuthorization) -> Result<Value> {
         "granter": g.granter,
         "grantee": g.grantee,
         "authorization": authorization,
-        "expiration": g.expiration.as_ref().map(format_rfc3339),
+        "expiration": g.expiration.as_ref().map(timestamp_rfc3339),
     }))
 }
 

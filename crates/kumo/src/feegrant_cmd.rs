@@ -8,10 +8,10 @@ use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
 use cosmos_sdk_proto::cosmos::feegrant::v1beta1 as feegrant;
 use cosmos_sdk_proto::tendermint::google::protobuf::Duration;
 use cosmos_sdk_proto::Any;
-use kumo_app::authz::genesis::{format_rfc3339, parse_rfc3339};
 use kumo_app::feegrant::allowance::{format_duration, to_json, Allowance};
 use kumo_client::parse_coins;
 use kumo_client::tx::to_any;
+use kumo_proto::time::{parse_rfc3339, timestamp_rfc3339};
 use serde_json::{json, Value};
 
 use crate::keys_cmd::KeyringArgs;
@@ -100,7 +100,7 @@ pub fn allowance_from_flags(
         .map_err(|e| anyhow::anyhow!("--expiration: {e}"))?;
     if let Some(e) = &expiration {
         if e.seconds <= now_seconds {
-            bail!("--expiration {} is not in the future", format_rfc3339(e));
+            bail!("--expiration {} is not in the future", timestamp_rfc3339(e));
         }
     }
     let basic = feegrant::BasicAllowance {
@@ -121,7 +121,7 @@ pub fn allowance_from_flags(
                 if now_seconds.saturating_add(secs) > e.seconds {
                     bail!(
                         "--period {secs}s would first reset after --expiration {}",
-                        format_rfc3339(e)
+                        timestamp_rfc3339(e)
                     );
                 }
             }
@@ -276,7 +276,7 @@ fn allowance_lines(a: &Allowance, indent: &str, out: &mut Vec<String>) {
             "{indent}expires:      {}",
             b.expiration
                 .as_ref()
-                .map_or("never".to_string(), format_rfc3339)
+                .map_or("never".to_string(), timestamp_rfc3339)
         ));
     };
     match a {
@@ -298,7 +298,7 @@ fn allowance_lines(a: &Allowance, indent: &str, out: &mut Vec<String>) {
             out.push(format!(
                 "{indent}left now:     {} (refills at {})",
                 coins_text(&p.period_can_spend, "nothing"),
-                format_rfc3339(&p.period_reset)
+                timestamp_rfc3339(&p.period_reset)
             ));
         }
         Allowance::AllowedMsg(m) => {
@@ -496,7 +496,7 @@ mod tests {
             NOW
         ))
         .contains("at least 1"));
-        let exp = format_rfc3339(&cosmos_sdk_proto::Timestamp {
+        let exp = timestamp_rfc3339(&cosmos_sdk_proto::Timestamp {
             seconds: NOW + 10,
             nanos: 0,
         });

@@ -13,7 +13,6 @@ use kumo_client::DEFAULT_NODE;
 use kumo_console::stats::api::{self, ApiState, PriceSource};
 use kumo_console::stats::cli_text;
 use kumo_console::stats::client::{dashboard_text, get_json, server_status, DEFAULT_STATS};
-use kumo_console::stats::figures::parse_dec18;
 use kumo_console::stats::indexer::{last_height, open_db, Indexer};
 use kumo_console::stats::probe::Prober;
 
@@ -234,7 +233,10 @@ fn leases(g: &Globals, a: LeasesArgs) -> Result<()> {
 
 fn price_source(a: &ServeArgs) -> Result<PriceSource> {
     if let Some(p) = &a.akt_usd {
-        let atomics = parse_dec18(p).map_err(|e| anyhow::anyhow!("--akt-usd: {e}"))?;
+        let atomics = p
+            .parse::<kumo_proto::math::Dec>()
+            .map(|d| d.atomics())
+            .map_err(|e| anyhow::anyhow!("--akt-usd: {e}"))?;
         return Ok(PriceSource::Fixed(atomics));
     }
     if let Some(path) = &a.akt_usd_file {

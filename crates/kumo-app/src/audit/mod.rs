@@ -9,29 +9,15 @@ pub mod state;
 #[cfg(test)]
 mod tests;
 
-use crate::errors::SdkError;
-
 pub const CODESPACE: &str = "audit";
 
 /// Audit errors (`chain-sdk:go/node/audit/v1/errors.go`, codes in declaration order).
 pub mod errors {
-    use super::*;
+    use super::CODESPACE;
 
-    fn err(code: u32, root: &str, detail: impl std::fmt::Display) -> SdkError {
-        SdkError {
-            codespace: CODESPACE,
-            code,
-            log: format!("{detail}: {root}"),
-        }
-    }
-
-    pub fn provider_not_found(d: impl std::fmt::Display) -> SdkError {
-        err(1, "invalid provider: address not found", d)
-    }
-    pub fn invalid_address(d: impl std::fmt::Display) -> SdkError {
-        err(2, "invalid address", d)
-    }
-    pub fn attribute_not_found(d: impl std::fmt::Display) -> SdkError {
-        err(3, "attribute not found", d)
+    crate::errors::module_errors! { CODESPACE;
+        provider_not_found = 1, "invalid provider: address not found";
+        invalid_address = 2, "invalid address";
+        attribute_not_found = 3, "attribute not found";
     }
 }

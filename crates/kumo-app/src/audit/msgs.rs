@@ -5,7 +5,8 @@ use crate::abci::Event;
 use crate::attributes::validate_keys;
 use crate::auth::parse_address;
 use crate::ctx::Ctx;
-use crate::errors::{SdkError, SdkResult};
+use crate::errors::SdkResult;
+use crate::module::{decode_as, ModuleMsg};
 use cosmos_sdk_proto::Any;
 use kumo_crypto::Address;
 use kumo_proto::akash::audit::v1::{
@@ -41,56 +42,53 @@ pub struct Delete {
     pub keys: Vec<String>,
 }
 
-fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
-    T::decode(any.value.as_slice())
-        .map_err(|e| SdkError::tx_decode(format!("cannot decode {}: {e}", any.type_url)))
-}
+impl ModuleMsg for AuditMsg {
+    const MODULE: &'static str = "audit";
 
-/// Decodes and checks the audit messages; `None` for type URLs this module does not own.
-pub fn decode(any: &Any) -> Option<SdkResult<AuditMsg>> {
-    let url = any.type_url.as_str();
-    Some(if url == MSG_SIGN_PROVIDER_ATTRIBUTES {
-        decode_as::<MsgSignProviderAttributes>(any).and_then(|m| {
-            let owner = parse_address("provider (owner)", &m.owner)?;
-            let auditor = parse_address("auditor", &m.auditor)?;
-            validate_keys(&m.attributes, false)?;
-            Ok(AuditMsg::Sign(Sign {
-                owner,
-                auditor,
-                attributes: m.attributes,
-            }))
+    /// Decodes and checks the audit messages; `None` for type URLs this module does not own.
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        let url = any.type_url.as_str();
+        Some(if url == MSG_SIGN_PROVIDER_ATTRIBUTES {
+            decode_as::<MsgSignProviderAttributes>(any).and_then(|m| {
+                let owner = parse_address("provider (owner)", &m.owner)?;
+                let auditor = parse_address("auditor", &m.auditor)?;
+                validate_keys(&m.attributes, false)?;
+                Ok(AuditMsg::Sign(Sign {
+                    owner,
+                    auditor,
+                    attributes: m.attributes,
+                }))
+            })
+        } else if url == MSG_DELETE_PROVIDER_ATTRIBUTES {
+            decode_as::<MsgDeleteProviderAttributes>(any).and_then(|m| {
+                let owner = parse_address("provider (owner)", &m.owner)?;
+                let auditor = parse_address("auditor", &m.auditor)?;
+                Ok(AuditMsg::Delete(Delete {
+                    owner,
+                    auditor,
+                    keys: m.keys,
+                }))
+            })
+        } else {
+            return None;
         })
-    } else if url == MSG_DELETE_PROVIDER_ATTRIBUTES {
-        decode_as::<MsgDeleteProviderAttributes>(any).and_then(|m| {
-            let owner = parse_address("provider (owner)", &m.owner)?;
-            let auditor = parse_address("auditor", &m.auditor)?;
-            Ok(AuditMsg::Delete(Delete {
-                owner,
-                auditor,
-                keys: m.keys,
-            }))
-        })
-    } else {
-        return None;
-    })
-}
+    }
 
-impl AuditMsg {
-    pub fn type_url(&self) -> &'static str {
+    fn type_url(&self) -> &'static str {
         match self {
             AuditMsg::Sign(_) => MSG_SIGN_PROVIDER_ATTRIBUTES,
             AuditMsg::Delete(_) => MSG_DELETE_PROVIDER_ATTRIBUTES,
         }
     }
 
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         match self {
             AuditMsg::Sign(m) => vec![m.auditor],
             AuditMsg::Delete(m) => vec![m.auditor],
         }
     }
 
-    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             AuditMsg::Sign(m) => sign(ctx, m),
             AuditMsg::Delete(m) => delete(ctx, m),

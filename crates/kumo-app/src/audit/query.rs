@@ -4,7 +4,7 @@ use super::state;
 use crate::auth::parse_address;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
-use crate::query::{decode_req, paginate};
+use crate::module::{decode_req, paginate};
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
 use kumo_crypto::Address;
 use kumo_proto::akash::audit::v1::{

@@ -7,11 +7,13 @@
 
 use super::errors as err;
 use crate::auth::parse_address;
+use crate::bank::msgs::BankMsg;
 use crate::coins::{coins_from_proto, Coin};
 use crate::errors::{SdkError, SdkResult};
 use crate::escrow::errors as escrow_err;
 use crate::escrow::id::Scope;
 use crate::escrow::msgs::{EscrowMsg, MSG_ACCOUNT_DEPOSIT};
+use crate::module::decode_as;
 use crate::msgs::Msg;
 use cosmos_sdk_proto::cosmos::authz::v1beta1::GenericAuthorization;
 use cosmos_sdk_proto::cosmos::bank::v1beta1::SendAuthorization;
@@ -53,11 +55,6 @@ pub struct DepositLimits {
 pub struct Accepted {
     pub delete: bool,
     pub updated: Option<Authorization>,
-}
-
-fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
-    T::decode(any.value.as_slice())
-        .map_err(|e| SdkError::tx_decode(format!("cannot decode {}: {e}", any.type_url)))
 }
 
 fn unknown_type(url: &str) -> SdkError {
@@ -296,7 +293,7 @@ impl Authorization {
                 spend_limit,
                 allow_list,
             } => {
-                let Msg::BankSend(send) = msg else {
+                let Msg::Bank(BankMsg::Send(send)) = msg else {
                     return Err(SdkError::invalid_type(format!(
                         "a send authorization cannot accept {}",
                         msg.type_url()

@@ -3,25 +3,9 @@
 //! 5 ErrNoGrantKeyFound, 6 ErrAuthorizationExpired, 7 ErrGranteeIsGranter,
 //! 9 ErrAuthorizationNumOfSigners). The log is "<detail>: <root description>".
 
-use crate::errors::SdkError;
-use std::fmt;
-
 pub const CODESPACE: &str = "authz";
 
-macro_rules! authz_errors {
-    ($($fn_name:ident = $code:literal, $root:literal;)*) => {
-        $(
-            #[doc = concat!("authz code ", stringify!($code), ": ", $root)]
-            pub fn $fn_name(detail: impl fmt::Display) -> SdkError {
-                let detail = detail.to_string();
-                let log = if detail.is_empty() { $root.to_string() } else { format!("{detail}: {}", $root) };
-                SdkError { codespace: CODESPACE, code: $code, log }
-            }
-        )*
-    };
-}
-
-authz_errors! {
+crate::errors::module_errors! { CODESPACE;
     no_authorization_found = 2, "authorization not found";
     invalid_expiration_time = 3, "expiration time of authorization should be more than current time";
     unknown_authorization_type = 4, "unknown authorization type";

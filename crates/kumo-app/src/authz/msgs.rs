@@ -8,6 +8,7 @@ use crate::abci::Event;
 use crate::auth::parse_address;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
+use crate::module::{decode_as, ModuleMsg};
 use crate::msgs::Msg;
 use cosmos_sdk_proto::cosmos::authz::v1beta1::{
     Grant as ProtoGrant, MsgExec, MsgExecResponse, MsgGrant, MsgGrantResponse, MsgRevoke,
@@ -49,11 +50,6 @@ pub struct Revoke {
 pub struct Exec {
     pub grantee: Address,
     pub msgs: Vec<Msg>,
-}
-
-fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
-    T::decode(any.value.as_slice())
-        .map_err(|e| SdkError::tx_decode(format!("cannot decode {}: {e}", any.type_url)))
 }
 
 fn distinct(granter: &Address, grantee: &Address) -> SdkResult<()> {
@@ -132,22 +128,6 @@ pub fn check_exec(m: &MsgExec) -> SdkResult<Exec> {
     Ok(Exec { grantee, msgs })
 }
 
-/// Decodes the authz message `any` carries; `None` when the type URL is not authz's.
-pub fn decode(any: &Any) -> Option<SdkResult<AuthzMsg>> {
-    Some(match any.type_url.as_str() {
-        MSG_GRANT => decode_as::<MsgGrant>(any)
-            .and_then(|m| check_grant(&m))
-            .map(AuthzMsg::Grant),
-        MSG_REVOKE => decode_as::<MsgRevoke>(any)
-            .and_then(|m| check_revoke(&m))
-            .map(AuthzMsg::Revoke),
-        MSG_EXEC => decode_as::<MsgExec>(any)
-            .and_then(|m| check_exec(&m))
-            .map(AuthzMsg::Exec),
-        _ => return None,
-    })
-}
-
 /// An SDK typed event of the authz package: attribute values are proto-JSON strings.
 fn grant_event(name: &str, msg_type_url: &str, granter: &Address, grantee: &Address) -> Event {
     let quoted = |s: String| serde_json::Value::String(s).to_string();
@@ -157,8 +137,26 @@ fn grant_event(name: &str, msg_type_url: &str, granter: &Address, grantee: &Addr
         .attr("grantee", quoted(grantee.to_bech32(ACCOUNT_HRP)))
 }
 
-impl AuthzMsg {
-    pub fn type_url(&self) -> &'static str {
+impl ModuleMsg for AuthzMsg {
+    const MODULE: &'static str = "authz";
+
+    /// Decodes the authz message `any` carries; `None` when the type URL is not authz's.
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        Some(match any.type_url.as_str() {
+            MSG_GRANT => decode_as::<MsgGrant>(any)
+                .and_then(|m| check_grant(&m))
+                .map(AuthzMsg::Grant),
+            MSG_REVOKE => decode_as::<MsgRevoke>(any)
+                .and_then(|m| check_revoke(&m))
+                .map(AuthzMsg::Revoke),
+            MSG_EXEC => decode_as::<MsgExec>(any)
+                .and_then(|m| check_exec(&m))
+                .map(AuthzMsg::Exec),
+            _ => return None,
+        })
+    }
+
+    fn type_url(&self) -> &'static str {
         match self {
             AuthzMsg::Grant(_) => MSG_GRANT,
             AuthzMsg::Revoke(_) => MSG_REVOKE,
@@ -166,7 +164,7 @@ impl AuthzMsg {
         }
     }
 
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         match self {
             AuthzMsg::Grant(m) => vec![m.granter],
             AuthzMsg::Revoke(m) => vec![m.granter],
@@ -174,7 +172,7 @@ impl AuthzMsg {
         }
     }
 
-    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             AuthzMsg::Grant(m) => {
                 if let Some(exp) = &m.expiration {

@@ -6,7 +6,7 @@ use super::state::{self, GRANTEE_INDEX_PREFIX, GRANT_PREFIX};
 use crate::auth::parse_address;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
-use crate::query::{decode_req, paginate};
+use crate::module::{decode_req, paginate};
 use cosmos_sdk_proto::cosmos::authz::v1beta1::{
     Grant, GrantAuthorization, QueryGranteeGrantsRequest, QueryGranteeGrantsResponse,
     QueryGranterGrantsRequest, QueryGranterGrantsResponse, QueryGrantsRequest, QueryGrantsResponse,

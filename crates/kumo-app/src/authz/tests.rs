@@ -2,7 +2,6 @@
 //! MsgExec with each authorization type, the refusals with their codes, queries and genesis.
 
 use super::authorization::{GENERIC_AUTHORIZATION, SEND_AUTHORIZATION};
-use super::genesis::{format_rfc3339, parse_rfc3339};
 use crate::bank::msgs::MSG_SEND;
 use crate::errors::{SdkError, SdkResult};
 use crate::msgs::Msg;
@@ -451,25 +450,4 @@ fn genesis_round_trips() {
     let (again, _) = fresh.st.with(|ctx| super::genesis::export(ctx));
     assert_eq!(again.unwrap().authorization, exported.authorization);
     assert_eq!(send_limit(&mut fresh), vec![uakt(300)]);
-}
-
-#[test]
-fn rfc3339_times_parse_and_format() {
-    let t = parse_rfc3339("2030-03-17T17:46:40.5Z").unwrap();
-    assert_eq!((t.seconds, t.nanos), (1_900_000_000, 500_000_000));
-    assert_eq!(format_rfc3339(&t), "2030-03-17T17:46:40.5Z");
-    let t = parse_rfc3339("1970-01-02T02:00:00+02:00").unwrap();
-    assert_eq!(t.seconds, 86_400);
-    assert_eq!(
-        parse_rfc3339("2024-02-29T00:00:00Z").unwrap().seconds,
-        1_709_164_800
-    );
-    for bad in [
-        "2024-13-01T00:00:00Z",
-        "tomorrow",
-        "2024-01-01T00:00:00",
-        "2024-01-01",
-    ] {
-        assert!(parse_rfc3339(bad).is_err(), "{bad}");
-    }
 }

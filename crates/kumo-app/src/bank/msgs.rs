@@ -6,14 +6,60 @@ use crate::auth::parse_address;
 use crate::coins::{coins_from_proto, Coin};
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
+use crate::module::{decode_as, ModuleMsg};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{
     MsgMultiSend, MsgMultiSendResponse, MsgSend, MsgSendResponse,
 };
+use cosmos_sdk_proto::Any;
 use kumo_crypto::Address;
 use prost::Message;
 
 pub const MSG_SEND: &str = "/cosmos.bank.v1beta1.MsgSend";
 pub const MSG_MULTI_SEND: &str = "/cosmos.bank.v1beta1.MsgMultiSend";
+
+/// A decoded, statelessly checked bank message.
+#[derive(Clone, Debug)]
+pub enum BankMsg {
+    Send(Send),
+    MultiSend(MultiSend),
+}
+
+impl ModuleMsg for BankMsg {
+    const MODULE: &'static str = "bank";
+
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        Some(match any.type_url.as_str() {
+            MSG_SEND => decode_as::<MsgSend>(any)
+                .and_then(|m| check_send(&m))
+                .map(BankMsg::Send),
+            MSG_MULTI_SEND => decode_as::<MsgMultiSend>(any)
+                .and_then(|m| check_multi_send(&m))
+                .map(BankMsg::MultiSend),
+            _ => return None,
+        })
+    }
+
+    fn type_url(&self) -> &'static str {
+        match self {
+            BankMsg::Send(_) => MSG_SEND,
+            BankMsg::MultiSend(_) => MSG_MULTI_SEND,
+        }
+    }
+
+    fn signers(&self) -> Vec<Address> {
+        match self {
+            BankMsg::Send(m) => vec![m.from],
+            BankMsg::MultiSend(m) => vec![m.from],
+        }
+    }
+
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+        match self {
+            BankMsg::Send(m) => execute_send(ctx, m),
+            BankMsg::MultiSend(m) => execute_multi_send(ctx, m),
+        }
+    }
+}
 
 /// A validated MsgSend.
 #[derive(Clone, Debug)]
@@ -23,7 +69,7 @@ pub struct Send {
     pub amount: Vec<Coin>,
 }
 
-pub fn check_send(m: &MsgSend) -> SdkResult<Send> {
+fn check_send(m: &MsgSend) -> SdkResult<Send> {
     let from = parse_address("from", &m.from_address)?;
     let to = parse_address("to", &m.to_address)?;
     let amount = coins_from_proto(&m.amount)?;
@@ -45,7 +91,7 @@ fn check_send_enabled(ctx: &Ctx, coins: &[Coin]) -> SdkResult<()> {
     Ok(())
 }
 
-pub fn execute_send(ctx: &mut Ctx, m: &Send) -> SdkResult<Vec<u8>> {
+fn execute_send(ctx: &mut Ctx, m: &Send) -> SdkResult<Vec<u8>> {
     check_send_enabled(ctx, &m.amount)?;
     send(ctx, &m.from, &m.to, &m.amount)?;
     Ok(MsgSendResponse {}.encode_to_vec())
@@ -59,7 +105,7 @@ pub struct MultiSend {
     pub outputs: Vec<(Address, Vec<Coin>)>,
 }
 
-pub fn check_multi_send(m: &MsgMultiSend) -> SdkResult<MultiSend> {
+fn check_multi_send(m: &MsgMultiSend) -> SdkResult<MultiSend> {
     if m.inputs.is_empty() {
         return Err(SdkError::invalid_request(
             "no inputs to send transaction: no inputs",
@@ -108,7 +154,7 @@ pub fn check_multi_send(m: &MsgMultiSend) -> SdkResult<MultiSend> {
     })
 }
 
-pub fn execute_multi_send(ctx: &mut Ctx, m: &MultiSend) -> SdkResult<Vec<u8>> {
+fn execute_multi_send(ctx: &mut Ctx, m: &MultiSend) -> SdkResult<Vec<u8>> {
     check_send_enabled(ctx, &m.input)?;
     sub_coins(ctx, &m.from, &m.input)?;
     let sender = m.from.to_string();

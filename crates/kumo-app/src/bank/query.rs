@@ -5,7 +5,7 @@ use crate::auth::parse_address;
 use crate::coins::validate_denom;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
-use crate::query::{decode_req, paginate};
+use crate::module::{decode_req, paginate};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::*;
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use prost::Message;

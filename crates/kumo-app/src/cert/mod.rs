@@ -11,44 +11,20 @@ pub mod state;
 mod tests;
 pub mod verify;
 
-use crate::errors::SdkError;
-
 pub const CODESPACE: &str = "cert";
 
 /// Cert errors (`chain-sdk:go/node/cert/v1/errors.go`, codes in declaration order).
 pub mod errors {
-    use super::*;
+    use super::CODESPACE;
 
-    fn err(code: u32, root: &str, detail: impl std::fmt::Display) -> SdkError {
-        SdkError {
-            codespace: CODESPACE,
-            code,
-            log: format!("{detail}: {root}"),
-        }
-    }
-
-    pub fn certificate_not_found(d: impl std::fmt::Display) -> SdkError {
-        err(1, "certificate not found", d)
-    }
-    pub fn invalid_address(d: impl std::fmt::Display) -> SdkError {
-        err(2, "invalid address", d)
-    }
-    pub fn certificate_exists(d: impl std::fmt::Display) -> SdkError {
-        err(3, "certificate exists", d)
-    }
-    pub fn certificate_already_revoked(d: impl std::fmt::Display) -> SdkError {
-        err(4, "certificate already revoked", d)
-    }
-    pub fn invalid_serial_number(d: impl std::fmt::Display) -> SdkError {
-        err(5, "invalid serial number", d)
-    }
-    pub fn invalid_certificate_value(d: impl std::fmt::Display) -> SdkError {
-        err(6, "invalid certificate value", d)
-    }
-    pub fn invalid_pubkey_value(d: impl std::fmt::Display) -> SdkError {
-        err(7, "invalid pubkey value", d)
-    }
-    pub fn invalid_state(d: impl std::fmt::Display) -> SdkError {
-        err(8, "invalid state", d)
+    crate::errors::module_errors! { CODESPACE;
+        certificate_not_found = 1, "certificate not found";
+        invalid_address = 2, "invalid address";
+        certificate_exists = 3, "certificate exists";
+        certificate_already_revoked = 4, "certificate already revoked";
+        invalid_serial_number = 5, "invalid serial number";
+        invalid_certificate_value = 6, "invalid certificate value";
+        invalid_pubkey_value = 7, "invalid pubkey value";
+        invalid_state = 8, "invalid state";
     }
 }

@@ -3,7 +3,8 @@
 use super::{errors, state, verify};
 use crate::auth::parse_address;
 use crate::ctx::Ctx;
-use crate::errors::{SdkError, SdkResult};
+use crate::errors::SdkResult;
+use crate::module::{decode_as, ModuleMsg};
 use cosmos_sdk_proto::Any;
 use kumo_crypto::Address;
 use kumo_proto::akash::cert::v1::{
@@ -36,61 +37,58 @@ pub struct Revoke {
     pub serial: String,
 }
 
-fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
-    T::decode(any.value.as_slice())
-        .map_err(|e| SdkError::tx_decode(format!("cannot decode {}: {e}", any.type_url)))
-}
+impl ModuleMsg for CertMsg {
+    const MODULE: &'static str = "cert";
 
-/// Decodes and checks the cert messages; `None` for type URLs this module does not own.
-pub fn decode(any: &Any) -> Option<SdkResult<CertMsg>> {
-    let url = any.type_url.as_str();
-    Some(if url == MSG_CREATE_CERTIFICATE {
-        decode_as::<MsgCreateCertificate>(any).and_then(|m| {
-            let owner = parse_address("certificate owner", &m.owner)?;
-            let v = verify::parse_and_validate(&owner, &m.cert, &m.pubkey)?;
-            Ok(CertMsg::Create(Create {
-                owner,
-                serial: v.serial,
-                cert: m.cert,
-                pubkey: m.pubkey,
-            }))
+    /// Decodes and checks the cert messages; `None` for type URLs this module does not own.
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        let url = any.type_url.as_str();
+        Some(if url == MSG_CREATE_CERTIFICATE {
+            decode_as::<MsgCreateCertificate>(any).and_then(|m| {
+                let owner = parse_address("certificate owner", &m.owner)?;
+                let v = verify::parse_and_validate(&owner, &m.cert, &m.pubkey)?;
+                Ok(CertMsg::Create(Create {
+                    owner,
+                    serial: v.serial,
+                    cert: m.cert,
+                    pubkey: m.pubkey,
+                }))
+            })
+        } else if url == MSG_REVOKE_CERTIFICATE {
+            decode_as::<MsgRevokeCertificate>(any).and_then(|m| {
+                let id = m.id.unwrap_or_default();
+                let owner = parse_address("certificate owner", &id.owner)?;
+                if !verify::valid_serial(&id.serial) {
+                    return Err(errors::invalid_serial_number(format!(
+                        "serial {:?} is not a decimal number; see `query cert list --owner {}`",
+                        id.serial, id.owner
+                    )));
+                }
+                Ok(CertMsg::Revoke(Revoke {
+                    owner,
+                    serial: id.serial,
+                }))
+            })
+        } else {
+            return None;
         })
-    } else if url == MSG_REVOKE_CERTIFICATE {
-        decode_as::<MsgRevokeCertificate>(any).and_then(|m| {
-            let id = m.id.unwrap_or_default();
-            let owner = parse_address("certificate owner", &id.owner)?;
-            if !verify::valid_serial(&id.serial) {
-                return Err(errors::invalid_serial_number(format!(
-                    "serial {:?} is not a decimal number; see `query cert list --owner {}`",
-                    id.serial, id.owner
-                )));
-            }
-            Ok(CertMsg::Revoke(Revoke {
-                owner,
-                serial: id.serial,
-            }))
-        })
-    } else {
-        return None;
-    })
-}
+    }
 
-impl CertMsg {
-    pub fn type_url(&self) -> &'static str {
+    fn type_url(&self) -> &'static str {
         match self {
             CertMsg::Create(_) => MSG_CREATE_CERTIFICATE,
             CertMsg::Revoke(_) => MSG_REVOKE_CERTIFICATE,
         }
     }
 
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         match self {
             CertMsg::Create(m) => vec![m.owner],
             CertMsg::Revoke(m) => vec![m.owner],
         }
     }
 
-    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             CertMsg::Create(m) => {
                 if state::get(ctx, &m.owner, &m.serial)?.is_some() {

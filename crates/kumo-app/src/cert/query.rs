@@ -4,7 +4,7 @@ use super::state;
 use crate::auth::parse_address;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
-use crate::query::{decode_req, paginate};
+use crate::module::{decode_req, paginate};
 use kumo_proto::akash::cert::v1::{
     CertificateResponse, QueryCertificatesRequest, QueryCertificatesResponse, State,
 };

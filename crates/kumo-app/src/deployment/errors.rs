@@ -3,20 +3,7 @@
 
 pub const CODESPACE: &str = "deployment";
 
-/// Defines one constructor per error code of a module codespace.
-macro_rules! module_errors {
-    ($codespace:expr; $($fn_name:ident = $code:literal, $root:literal;)*) => {
-        $(
-            #[doc = concat!("code ", stringify!($code), ": ", $root)]
-            pub fn $fn_name(detail: impl std::fmt::Display) -> crate::errors::SdkError {
-                let detail = detail.to_string();
-                let log = if detail.is_empty() { $root.to_string() } else { format!("{detail}: {}", $root) };
-                crate::errors::SdkError { codespace: $codespace, code: $code, log }
-            }
-        )*
-    };
-}
-pub(crate) use module_errors;
+use crate::errors::module_errors;
 
 module_errors! { CODESPACE;
     name_does_not_exist = 1, "name does not exist";

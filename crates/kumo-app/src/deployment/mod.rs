@@ -7,5 +7,6 @@ pub mod errors;
 pub mod genesis;
 pub mod msgs;
 pub mod query;
+pub mod query_v1beta3;
 pub mod state;
 pub mod validation;

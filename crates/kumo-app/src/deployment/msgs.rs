@@ -9,6 +9,7 @@ use crate::coins::Coin;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
 use crate::market;
+use crate::module::{decode_as, ModuleMsg};
 use cosmos_sdk_proto::Any;
 use kumo_crypto::Address;
 use kumo_proto::akash::base::deposit::v1::{Deposit, Source};
@@ -52,11 +53,6 @@ pub enum DeploymentMsg {
         authority: Address,
         params: dv1b4::Params,
     },
-}
-
-fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
-    T::decode(any.value.as_slice())
-        .map_err(|e| SdkError::tx_decode(format!("cannot decode {}: {e}", any.type_url)))
 }
 
 /// `Deposit.Validate` (spec §1.2): a valid coin and one or more distinct sources, each
@@ -137,48 +133,50 @@ fn check_create(m: &dv1b4::MsgCreateDeployment) -> SdkResult<CreateDeployment> {
     })
 }
 
-/// Decodes a deployment message; `None` for type URLs this module does not own.
-pub fn decode(any: &Any) -> Option<SdkResult<DeploymentMsg>> {
-    let url = any.type_url.as_str();
-    let r = if url == MSG_CREATE_DEPLOYMENT {
-        decode_as::<dv1b4::MsgCreateDeployment>(any)
-            .and_then(|m| check_create(&m))
-            .map(|c| DeploymentMsg::Create(Box::new(c)))
-    } else if url == MSG_UPDATE_DEPLOYMENT {
-        decode_as::<dv1b4::MsgUpdateDeployment>(any).and_then(|m| {
-            let id = DeploymentId::from_proto(m.id.as_ref())?;
-            check_hash(&m.hash)?;
-            Ok(DeploymentMsg::Update { id, hash: m.hash })
-        })
-    } else if url == MSG_CLOSE_DEPLOYMENT {
-        decode_as::<dv1b4::MsgCloseDeployment>(any)
-            .and_then(|m| DeploymentId::from_proto(m.id.as_ref()).map(DeploymentMsg::Close))
-    } else if url == MSG_CLOSE_GROUP {
-        decode_as::<dv1b4::MsgCloseGroup>(any)
-            .and_then(|m| GroupId::from_proto(m.id.as_ref()).map(DeploymentMsg::CloseGroup))
-    } else if url == MSG_PAUSE_GROUP {
-        decode_as::<dv1b4::MsgPauseGroup>(any)
-            .and_then(|m| GroupId::from_proto(m.id.as_ref()).map(DeploymentMsg::PauseGroup))
-    } else if url == MSG_START_GROUP {
-        decode_as::<dv1b4::MsgStartGroup>(any)
-            .and_then(|m| GroupId::from_proto(m.id.as_ref()).map(DeploymentMsg::StartGroup))
-    } else if url == MSG_UPDATE_PARAMS {
-        decode_as::<dv1b4::MsgUpdateParams>(any).and_then(|m| {
-            let authority = crate::auth::parse_address("authority", &m.authority)?;
-            let params = m
-                .params
-                .ok_or_else(|| invalid_param("params are missing"))?;
-            validate_params(&params)?;
-            Ok(DeploymentMsg::UpdateParams { authority, params })
-        })
-    } else {
-        return None;
-    };
-    Some(r)
-}
+impl ModuleMsg for DeploymentMsg {
+    const MODULE: &'static str = "deployment";
 
-impl DeploymentMsg {
-    pub fn type_url(&self) -> &'static str {
+    /// Decodes a deployment message; `None` for type URLs this module does not own.
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        let url = any.type_url.as_str();
+        let r = if url == MSG_CREATE_DEPLOYMENT {
+            decode_as::<dv1b4::MsgCreateDeployment>(any)
+                .and_then(|m| check_create(&m))
+                .map(|c| DeploymentMsg::Create(Box::new(c)))
+        } else if url == MSG_UPDATE_DEPLOYMENT {
+            decode_as::<dv1b4::MsgUpdateDeployment>(any).and_then(|m| {
+                let id = DeploymentId::from_proto(m.id.as_ref())?;
+                check_hash(&m.hash)?;
+                Ok(DeploymentMsg::Update { id, hash: m.hash })
+            })
+        } else if url == MSG_CLOSE_DEPLOYMENT {
+            decode_as::<dv1b4::MsgCloseDeployment>(any)
+                .and_then(|m| DeploymentId::from_proto(m.id.as_ref()).map(DeploymentMsg::Close))
+        } else if url == MSG_CLOSE_GROUP {
+            decode_as::<dv1b4::MsgCloseGroup>(any)
+                .and_then(|m| GroupId::from_proto(m.id.as_ref()).map(DeploymentMsg::CloseGroup))
+        } else if url == MSG_PAUSE_GROUP {
+            decode_as::<dv1b4::MsgPauseGroup>(any)
+                .and_then(|m| GroupId::from_proto(m.id.as_ref()).map(DeploymentMsg::PauseGroup))
+        } else if url == MSG_START_GROUP {
+            decode_as::<dv1b4::MsgStartGroup>(any)
+                .and_then(|m| GroupId::from_proto(m.id.as_ref()).map(DeploymentMsg::StartGroup))
+        } else if url == MSG_UPDATE_PARAMS {
+            decode_as::<dv1b4::MsgUpdateParams>(any).and_then(|m| {
+                let authority = crate::auth::parse_address("authority", &m.authority)?;
+                let params = m
+                    .params
+                    .ok_or_else(|| invalid_param("params are missing"))?;
+                validate_params(&params)?;
+                Ok(DeploymentMsg::UpdateParams { authority, params })
+            })
+        } else {
+            return None;
+        };
+        Some(r)
+    }
+
+    fn type_url(&self) -> &'static str {
         match self {
             DeploymentMsg::Create(_) => MSG_CREATE_DEPLOYMENT,
             DeploymentMsg::Update { .. } => MSG_UPDATE_DEPLOYMENT,
@@ -191,7 +189,7 @@ impl DeploymentMsg {
     }
 
     /// The signer is the owner in the ID (registered in Go with RegisterCustomSignerField).
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         vec![match self {
             DeploymentMsg::Create(c) => c.id.owner,
             DeploymentMsg::Update { id, .. } | DeploymentMsg::Close(id) => id.owner,
@@ -202,7 +200,7 @@ impl DeploymentMsg {
         }]
     }
 
-    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             DeploymentMsg::Create(c) => {
                 create_deployment(ctx, c)?;

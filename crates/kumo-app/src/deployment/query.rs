@@ -6,7 +6,7 @@ use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
 use crate::market::hooks::deployment_account;
 use crate::market::query::{filter_address, filter_state, list};
-use crate::query::decode_req;
+use crate::module::decode_req;
 use kumo_proto::akash::deployment::v1 as dv1;
 use kumo_proto::akash::deployment::v1beta4 as dv1b4;
 use prost::Message;

@@ -34,11 +34,13 @@ impl DecCoin {
         c: &cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin,
     ) -> Result<Self, String> {
         validate_denom(&c.denom).map_err(|e| e.log)?;
-        let atomics = kumo_proto::math::parse_int(&c.amount)
-            .map_err(|e| format!("amount {:?}: {e}", c.amount))?;
+        if c.amount.is_empty() {
+            return Err("amount is nil".into());
+        }
+        let amount = Dec::from_wire(&c.amount).map_err(|e| format!("amount: {e}"))?;
         Ok(DecCoin {
             denom: c.denom.clone(),
-            amount: Dec::from_atomics(atomics),
+            amount,
         })
     }
 

@@ -1,24 +1,8 @@
 //! x/distribution's registered errors (codespace `distribution`, cosmos-sdk v0.50).
 
-use crate::errors::SdkError;
-use std::fmt;
-
 pub const CODESPACE: &str = "distribution";
 
-macro_rules! distribution_errors {
-    ($($fn_name:ident = $code:literal, $root:literal;)*) => {
-        $(
-            #[doc = concat!("code ", stringify!($code), ": ", $root)]
-            pub fn $fn_name(detail: impl fmt::Display) -> SdkError {
-                let detail = detail.to_string();
-                let log = if detail.is_empty() { $root.to_string() } else { format!("{detail}: {}", $root) };
-                SdkError { codespace: CODESPACE, code: $code, log }
-            }
-        )*
-    };
-}
-
-distribution_errors! {
+crate::errors::module_errors! { CODESPACE;
     empty_delegator_addr = 2, "delegator address is empty";
     empty_withdraw_addr = 3, "withdraw address is empty";
     empty_validator_addr = 4, "validator address is empty";

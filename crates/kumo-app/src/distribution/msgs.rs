@@ -10,6 +10,7 @@ use crate::coins::{coins_from_proto, coins_to_string, Coin};
 use crate::ctx::Ctx;
 use crate::dec;
 use crate::errors::{SdkError, SdkResult};
+use crate::module::{decode_as, ModuleMsg};
 use crate::staking::state::{self as staking, VALOPER_HRP};
 use cosmos_sdk_proto::cosmos::distribution::v1beta1::{
     MsgCommunityPoolSpend, MsgCommunityPoolSpendResponse, MsgFundCommunityPool,
@@ -59,11 +60,6 @@ pub enum DistributionMsg {
     },
 }
 
-fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
-    T::decode(any.value.as_slice())
-        .map_err(|err| SdkError::tx_decode(format!("cannot decode {}: {err}", any.type_url)))
-}
-
 fn valoper(s: &str) -> SdkResult<Address> {
     if s.is_empty() {
         return Err(e::empty_validator_addr(""));
@@ -90,59 +86,6 @@ fn positive_coins(
     Ok(coins)
 }
 
-/// Decodes the distribution message `any` carries; `None` when the type URL is not ours.
-pub fn decode(any: &Any) -> Option<SdkResult<DistributionMsg>> {
-    Some(match any.type_url.as_str() {
-        MSG_SET_WITHDRAW_ADDRESS => decode_as::<MsgSetWithdrawAddress>(any).and_then(|m| {
-            if m.withdraw_address.is_empty() {
-                return Err(e::empty_withdraw_addr(""));
-            }
-            Ok(DistributionMsg::SetWithdrawAddress {
-                delegator: delegator(&m.delegator_address)?,
-                to: parse_address("withdraw", &m.withdraw_address)?,
-            })
-        }),
-        MSG_WITHDRAW_DELEGATOR_REWARD => {
-            decode_as::<MsgWithdrawDelegatorReward>(any).and_then(|m| {
-                Ok(DistributionMsg::WithdrawDelegatorReward {
-                    delegator: delegator(&m.delegator_address)?,
-                    validator: valoper(&m.validator_address)?,
-                })
-            })
-        }
-        MSG_WITHDRAW_VALIDATOR_COMMISSION => decode_as::<MsgWithdrawValidatorCommission>(any)
-            .and_then(|m| {
-                Ok(DistributionMsg::WithdrawValidatorCommission {
-                    validator: valoper(&m.validator_address)?,
-                })
-            }),
-        MSG_FUND_COMMUNITY_POOL => decode_as::<MsgFundCommunityPool>(any).and_then(|m| {
-            Ok(DistributionMsg::FundCommunityPool {
-                depositor: parse_address("depositor", &m.depositor)?,
-                amount: positive_coins(&m.amount, "amount")?,
-            })
-        }),
-        MSG_COMMUNITY_POOL_SPEND => decode_as::<MsgCommunityPoolSpend>(any).and_then(|m| {
-            Ok(DistributionMsg::CommunityPoolSpend {
-                authority: parse_address("authority", &m.authority)?,
-                recipient: parse_address("recipient", &m.recipient)?,
-                amount: positive_coins(&m.amount, "amount")?,
-            })
-        }),
-        MSG_UPDATE_PARAMS => decode_as::<MsgUpdateParams>(any).and_then(|m| {
-            let params = m
-                .params
-                .ok_or_else(|| SdkError::invalid_request("MsgUpdateParams has no params"))?;
-            validate_params(&params)?;
-            Ok(DistributionMsg::UpdateParams {
-                authority: parse_address("authority", &m.authority)?,
-                params,
-            })
-        }),
-        _ => return None,
-    })
-}
-
 /// Module accounts do not take external funds (`BlockedAddrs`).
 fn is_blocked(addr: &Address) -> bool {
     crate::auth::MODULE_ACCOUNTS
@@ -150,8 +93,63 @@ fn is_blocked(addr: &Address) -> bool {
         .any(|(name, _)| crate::auth::module_address(name) == *addr)
 }
 
-impl DistributionMsg {
-    pub fn type_url(&self) -> &'static str {
+impl ModuleMsg for DistributionMsg {
+    const MODULE: &'static str = "distribution";
+
+    /// Decodes the distribution message `any` carries; `None` when the type URL is not ours.
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        Some(match any.type_url.as_str() {
+            MSG_SET_WITHDRAW_ADDRESS => decode_as::<MsgSetWithdrawAddress>(any).and_then(|m| {
+                if m.withdraw_address.is_empty() {
+                    return Err(e::empty_withdraw_addr(""));
+                }
+                Ok(DistributionMsg::SetWithdrawAddress {
+                    delegator: delegator(&m.delegator_address)?,
+                    to: parse_address("withdraw", &m.withdraw_address)?,
+                })
+            }),
+            MSG_WITHDRAW_DELEGATOR_REWARD => {
+                decode_as::<MsgWithdrawDelegatorReward>(any).and_then(|m| {
+                    Ok(DistributionMsg::WithdrawDelegatorReward {
+                        delegator: delegator(&m.delegator_address)?,
+                        validator: valoper(&m.validator_address)?,
+                    })
+                })
+            }
+            MSG_WITHDRAW_VALIDATOR_COMMISSION => decode_as::<MsgWithdrawValidatorCommission>(any)
+                .and_then(|m| {
+                    Ok(DistributionMsg::WithdrawValidatorCommission {
+                        validator: valoper(&m.validator_address)?,
+                    })
+                }),
+            MSG_FUND_COMMUNITY_POOL => decode_as::<MsgFundCommunityPool>(any).and_then(|m| {
+                Ok(DistributionMsg::FundCommunityPool {
+                    depositor: parse_address("depositor", &m.depositor)?,
+                    amount: positive_coins(&m.amount, "amount")?,
+                })
+            }),
+            MSG_COMMUNITY_POOL_SPEND => decode_as::<MsgCommunityPoolSpend>(any).and_then(|m| {
+                Ok(DistributionMsg::CommunityPoolSpend {
+                    authority: parse_address("authority", &m.authority)?,
+                    recipient: parse_address("recipient", &m.recipient)?,
+                    amount: positive_coins(&m.amount, "amount")?,
+                })
+            }),
+            MSG_UPDATE_PARAMS => decode_as::<MsgUpdateParams>(any).and_then(|m| {
+                let params = m
+                    .params
+                    .ok_or_else(|| SdkError::invalid_request("MsgUpdateParams has no params"))?;
+                validate_params(&params)?;
+                Ok(DistributionMsg::UpdateParams {
+                    authority: parse_address("authority", &m.authority)?,
+                    params,
+                })
+            }),
+            _ => return None,
+        })
+    }
+
+    fn type_url(&self) -> &'static str {
         match self {
             DistributionMsg::SetWithdrawAddress { .. } => MSG_SET_WITHDRAW_ADDRESS,
             DistributionMsg::WithdrawDelegatorReward { .. } => MSG_WITHDRAW_DELEGATOR_REWARD,
@@ -164,7 +162,7 @@ impl DistributionMsg {
         }
     }
 
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         match self {
             DistributionMsg::SetWithdrawAddress { delegator, .. }
             | DistributionMsg::WithdrawDelegatorReward { delegator, .. } => vec![*delegator],
@@ -175,7 +173,7 @@ impl DistributionMsg {
         }
     }
 
-    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             DistributionMsg::SetWithdrawAddress { delegator, to } => {
                 if !params(ctx).withdraw_addr_enabled {

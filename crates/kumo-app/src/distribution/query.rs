@@ -8,7 +8,7 @@ use super::state::*;
 use crate::ctx::Ctx;
 use crate::dec::{self, dec_coins_to_proto, DecCoins};
 use crate::errors::{SdkError, SdkResult};
-use crate::query::{decode_req, paginate};
+use crate::module::{decode_req, paginate};
 use crate::staking::state::{self as staking, VALOPER_HRP};
 use cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin;
 use cosmos_sdk_proto::cosmos::distribution::v1beta1::*;

@@ -1,25 +1,9 @@
 //! escrow error codes (codespace `escrow`), in the order of chain-sdk's
 //! `go/node/escrow/module/error.go` (spec §6.6). The log is "<detail>: <root description>".
 
-use crate::errors::SdkError;
-use std::fmt;
-
 pub const CODESPACE: &str = "escrow";
 
-macro_rules! escrow_errors {
-    ($($fn_name:ident = $code:literal, $root:literal;)*) => {
-        $(
-            #[doc = concat!("escrow code ", stringify!($code), ": ", $root)]
-            pub fn $fn_name(detail: impl fmt::Display) -> SdkError {
-                let detail = detail.to_string();
-                let log = if detail.is_empty() { $root.to_string() } else { format!("{detail}: {}", $root) };
-                SdkError { codespace: CODESPACE, code: $code, log }
-            }
-        )*
-    };
-}
-
-escrow_errors! {
+crate::errors::module_errors! { CODESPACE;
     account_exists = 1, "account exists";
     account_closed = 2, "account closed";
     account_not_found = 3, "account not found";

@@ -7,6 +7,7 @@ use crate::auth::parse_address;
 use crate::coins::Coin;
 use crate::ctx::Ctx;
 use crate::errors::SdkResult;
+use crate::module::{decode_as, ModuleMsg};
 use cosmos_sdk_proto::Any;
 use kumo_crypto::Address;
 use kumo_proto::akash::base::deposit::v1::{Deposit, Source};
@@ -84,38 +85,43 @@ pub fn check_account_deposit(m: &MsgAccountDeposit) -> SdkResult<AccountDeposit>
     })
 }
 
-/// Decodes the escrow message `any` carries; `None` when the type URL is not escrow's.
-pub fn decode(any: &Any) -> Option<SdkResult<EscrowMsg>> {
-    match any.type_url.as_str() {
-        MSG_ACCOUNT_DEPOSIT => Some(
-            MsgAccountDeposit::decode(any.value.as_slice())
-                .map_err(|e| {
-                    crate::errors::SdkError::tx_decode(format!(
-                        "cannot decode {}: {e}",
-                        any.type_url
-                    ))
-                })
-                .and_then(|m| check_account_deposit(&m))
-                .map(EscrowMsg::AccountDeposit),
-        ),
-        _ => None,
-    }
-}
+impl ModuleMsg for EscrowMsg {
+    const MODULE: &'static str = "escrow";
 
-impl EscrowMsg {
-    pub fn type_url(&self) -> &'static str {
+    /// Decodes the escrow message `any` carries; `None` when the type URL is not escrow's.
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        match any.type_url.as_str() {
+            MSG_ACCOUNT_DEPOSIT => Some(
+                decode_as::<MsgAccountDeposit>(any)
+                    .and_then(|m| check_account_deposit(&m))
+                    .map(EscrowMsg::AccountDeposit),
+            ),
+            _ => None,
+        }
+    }
+
+    fn type_url(&self) -> &'static str {
         match self {
             EscrowMsg::AccountDeposit(_) => MSG_ACCOUNT_DEPOSIT,
         }
     }
 
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         match self {
             EscrowMsg::AccountDeposit(m) => vec![m.signer],
         }
     }
 
-    pub fn execute(&self, ctx: &mut Ctx, hooks: &dyn EscrowHooks) -> SdkResult<Vec<u8>> {
+    /// Escrow closings reach the market and deployment modules through the market's hooks
+    /// (the module that owns what a closed account means for its leases).
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+        self.execute_with(ctx, &crate::market::hooks::MarketHooks)
+    }
+}
+
+impl EscrowMsg {
+    /// [`ModuleMsg::execute`] with the hooks given (tests pass their own).
+    pub fn execute_with(&self, ctx: &mut Ctx, hooks: &dyn EscrowHooks) -> SdkResult<Vec<u8>> {
         match self {
             EscrowMsg::AccountDeposit(m) => {
                 state::account_deposit(ctx, hooks, &m.id, &m.signer, &m.deposit)?;

@@ -18,7 +18,7 @@ use crate::errors::{SdkError, SdkResult};
 use cosmos_sdk_proto::cosmos::base::v1beta1::{Coin as ProtoCoin, DecCoin};
 use kumo_crypto::{Address, ACCOUNT_HRP};
 use kumo_proto::akash::base::deposit::v1::{Deposit, Source};
-use kumo_proto::math::DEC_ONE;
+use kumo_proto::math::{Dec, DEC_ONE};
 use prost::Message;
 use types::State;
 
@@ -105,18 +105,13 @@ fn corrupt(what: impl std::fmt::Display) -> SdkError {
     err::invalid_settlement(format!("stored escrow record is corrupt: {what}"))
 }
 
-/// Parses a LegacyDec wire string (empty means zero).
+/// Parses a LegacyDec wire string (empty means zero; funds may be negative).
 pub fn parse_atomics(s: &str) -> SdkResult<i128> {
-    if s.is_empty() {
-        return Ok(0);
-    }
-    s.parse::<i128>()
-        .map_err(|_| corrupt(format!("amount {s:?} is not a LegacyDec wire integer")))
+    kumo_proto::math::signed_atomics_from_wire(s).map_err(corrupt)
 }
 
 fn parse_unsigned(s: &str) -> SdkResult<u128> {
-    let v = parse_atomics(s)?;
-    u128::try_from(v).map_err(|_| corrupt(format!("amount {s} is negative")))
+    Dec::from_wire(s).map(Dec::atomics).map_err(corrupt)
 }
 
 pub fn dec_coin(denom: &str, atomics: u128) -> DecCoin {

@@ -15,7 +15,7 @@ use crate::abci::BlockTime;
 use crate::coins::{coins_from_proto, Coin};
 use crate::errors::{SdkError, SdkResult};
 use crate::gas::GasMeter;
-use crate::msgs::decode_as;
+use crate::module::decode_as;
 use cosmos_sdk_proto::cosmos::feegrant::v1beta1::{
     AllowedMsgAllowance, BasicAllowance, PeriodicAllowance,
 };
@@ -393,13 +393,13 @@ fn coins_from_json(v: Option<&Value>) -> SdkResult<Vec<Coin>> {
 }
 
 fn time_json(t: &Timestamp) -> Value {
-    Value::String(crate::authz::genesis::format_rfc3339(t))
+    Value::String(kumo_proto::time::timestamp_rfc3339(t))
 }
 
 fn time_from_json(field: &str, v: Option<&Value>) -> SdkResult<Option<Timestamp>> {
     match v {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => crate::authz::genesis::parse_rfc3339(s)
+        Some(Value::String(s)) => kumo_proto::time::parse_rfc3339(s)
             .map(Some)
             .map_err(|e| SdkError::invalid_request(format!("{field}: {e}"))),
         Some(other) => Err(SdkError::invalid_request(format!(

@@ -9,20 +9,7 @@ use std::fmt;
 
 pub const CODESPACE: &str = "feegrant";
 
-macro_rules! feegrant_errors {
-    ($($fn_name:ident = $code:literal, $root:literal;)*) => {
-        $(
-            #[doc = concat!("feegrant code ", stringify!($code), ": ", $root)]
-            pub fn $fn_name(detail: impl fmt::Display) -> SdkError {
-                let detail = detail.to_string();
-                let log = if detail.is_empty() { $root.to_string() } else { format!("{detail}: {}", $root) };
-                SdkError { codespace: CODESPACE, code: $code, log }
-            }
-        )*
-    };
-}
-
-feegrant_errors! {
+crate::errors::module_errors! { CODESPACE;
     fee_limit_exceeded = 2, "fee limit exceeded";
     fee_limit_expired = 3, "fee allowance expired";
     invalid_duration = 4, "invalid duration";

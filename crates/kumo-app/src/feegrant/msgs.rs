@@ -8,7 +8,7 @@ use super::state;
 use crate::auth::parse_address;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
-use crate::msgs::decode_as;
+use crate::module::{decode_as, ModuleMsg};
 use cosmos_sdk_proto::cosmos::feegrant::v1beta1::{
     MsgGrantAllowance, MsgGrantAllowanceResponse, MsgPruneAllowances, MsgPruneAllowancesResponse,
     MsgRevokeAllowance, MsgRevokeAllowanceResponse,
@@ -68,22 +68,28 @@ pub fn check_revoke(m: &MsgRevokeAllowance) -> SdkResult<FeegrantMsg> {
     })
 }
 
-/// Decodes the feegrant message `any` carries; `None` when the type URL is not feegrant's.
-pub fn decode(any: &Any) -> Option<SdkResult<FeegrantMsg>> {
-    Some(match any.type_url.as_str() {
-        MSG_GRANT_ALLOWANCE => decode_as::<MsgGrantAllowance>(any).and_then(|m| check_grant(&m)),
-        MSG_REVOKE_ALLOWANCE => decode_as::<MsgRevokeAllowance>(any).and_then(|m| check_revoke(&m)),
-        MSG_PRUNE_ALLOWANCES => decode_as::<MsgPruneAllowances>(any).and_then(|m| {
-            Ok(FeegrantMsg::Prune {
-                pruner: parse_address("pruner", &m.pruner)?,
-            })
-        }),
-        _ => return None,
-    })
-}
+impl ModuleMsg for FeegrantMsg {
+    const MODULE: &'static str = "feegrant";
 
-impl FeegrantMsg {
-    pub fn type_url(&self) -> &'static str {
+    /// Decodes the feegrant message `any` carries; `None` when the type URL is not feegrant's.
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        Some(match any.type_url.as_str() {
+            MSG_GRANT_ALLOWANCE => {
+                decode_as::<MsgGrantAllowance>(any).and_then(|m| check_grant(&m))
+            }
+            MSG_REVOKE_ALLOWANCE => {
+                decode_as::<MsgRevokeAllowance>(any).and_then(|m| check_revoke(&m))
+            }
+            MSG_PRUNE_ALLOWANCES => decode_as::<MsgPruneAllowances>(any).and_then(|m| {
+                Ok(FeegrantMsg::Prune {
+                    pruner: parse_address("pruner", &m.pruner)?,
+                })
+            }),
+            _ => return None,
+        })
+    }
+
+    fn type_url(&self) -> &'static str {
         match self {
             FeegrantMsg::Grant { .. } => MSG_GRANT_ALLOWANCE,
             FeegrantMsg::Revoke { .. } => MSG_REVOKE_ALLOWANCE,
@@ -91,7 +97,7 @@ impl FeegrantMsg {
         }
     }
 
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         match self {
             FeegrantMsg::Grant { granter, .. } | FeegrantMsg::Revoke { granter, .. } => {
                 vec![*granter]
@@ -100,7 +106,7 @@ impl FeegrantMsg {
         }
     }
 
-    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             FeegrantMsg::Grant {
                 granter,

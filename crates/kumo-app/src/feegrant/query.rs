@@ -7,7 +7,7 @@ use super::state::{self, GRANTER_INDEX_PREFIX};
 use crate::auth::parse_address;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
-use crate::query::{decode_req, paginate};
+use crate::module::{decode_req, paginate};
 use cosmos_sdk_proto::cosmos::feegrant::v1beta1::{
     Grant, QueryAllowanceRequest, QueryAllowanceResponse, QueryAllowancesByGranterRequest,
     QueryAllowancesByGranterResponse, QueryAllowancesRequest, QueryAllowancesResponse,

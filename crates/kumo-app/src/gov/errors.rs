@@ -1,24 +1,8 @@
 //! x/gov's registered errors (codespace `gov`, cosmos-sdk v0.50).
 
-use crate::errors::SdkError;
-use std::fmt;
-
 pub const CODESPACE: &str = "gov";
 
-macro_rules! gov_errors {
-    ($($fn_name:ident = $code:literal, $root:literal;)*) => {
-        $(
-            #[doc = concat!("code ", stringify!($code), ": ", $root)]
-            pub fn $fn_name(detail: impl fmt::Display) -> SdkError {
-                let detail = detail.to_string();
-                let log = if detail.is_empty() { $root.to_string() } else { format!("{detail}: {}", $root) };
-                SdkError { codespace: CODESPACE, code: $code, log }
-            }
-        )*
-    };
-}
-
-gov_errors! {
+crate::errors::module_errors! { CODESPACE;
     unknown_proposal = 2, "unknown proposal";
     inactive_proposal = 3, "inactive proposal";
     invalid_vote = 7, "invalid vote option";

@@ -8,6 +8,7 @@ use crate::auth::{module_address, parse_address};
 use crate::coins::{coins_from_proto, coins_to_string, Coin};
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
+use crate::module::{decode_as, ModuleMsg};
 use crate::staking::state::{add_duration, to_timestamp};
 use cosmos_sdk_proto::cosmos::gov::v1::{
     Deposit, MsgDeposit, MsgDepositResponse, MsgSubmitProposal, MsgSubmitProposalResponse,
@@ -70,11 +71,6 @@ pub enum GovMsg {
     },
 }
 
-fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
-    T::decode(any.value.as_slice())
-        .map_err(|err| SdkError::tx_decode(format!("cannot decode {}: {err}", any.type_url)))
-}
-
 fn option(o: i32) -> SdkResult<VoteOption> {
     match VoteOption::try_from(o) {
         Ok(VoteOption::Unspecified) | Err(_) => Err(e::invalid_vote(format!(
@@ -114,173 +110,6 @@ fn weighted(options: &[WeightedVoteOption]) -> SdkResult<Vec<(VoteOption, u128)>
         )));
     }
     Ok(out)
-}
-
-/// Decodes the gov message `any` carries; `None` when the type URL is not gov's.
-pub fn decode(any: &Any) -> Option<SdkResult<GovMsg>> {
-    Some(match any.type_url.as_str() {
-        MSG_SUBMIT_PROPOSAL => decode_as::<MsgSubmitProposal>(any).and_then(|m| {
-            let proposer = parse_address("proposer", &m.proposer)
-                .map_err(|err| e::invalid_proposer(err.log))?;
-            if m.title.is_empty() || m.title.len() > MAX_TITLE_LEN {
-                return Err(e::invalid_proposal(format!(
-                    "title must be 1 to {MAX_TITLE_LEN} characters"
-                )));
-            }
-            if m.summary.is_empty() || m.summary.len() > MAX_SUMMARY_LEN {
-                return Err(e::summary_too_long(format!(
-                    "summary must be 1 to {MAX_SUMMARY_LEN} characters"
-                )));
-            }
-            if m.metadata.len() > MAX_METADATA_LEN {
-                return Err(e::metadata_too_long(format!(
-                    "{} characters, at most {MAX_METADATA_LEN}",
-                    m.metadata.len()
-                )));
-            }
-            // Each message must decode and pass its own checks now, not at execution.
-            for (i, msg) in m.messages.iter().enumerate() {
-                crate::msgs::Msg::from_any(msg).map_err(|err| {
-                    e::invalid_proposal_msg(format!("message {i} ({}): {}", msg.type_url, err.log))
-                })?;
-            }
-            Ok(GovMsg::SubmitProposal {
-                proposer,
-                messages: m.messages,
-                initial_deposit: coins_from_proto(&m.initial_deposit)?,
-                metadata: m.metadata,
-                title: m.title,
-                summary: m.summary,
-                expedited: m.expedited,
-                legacy: false,
-            })
-        }),
-        MSG_DEPOSIT => decode_as::<MsgDeposit>(any).and_then(|m| {
-            let amount = coins_from_proto(&m.amount)?;
-            if amount.is_empty() {
-                return Err(SdkError::invalid_coins("deposit amount must be positive"));
-            }
-            Ok(GovMsg::Deposit {
-                id: m.proposal_id,
-                depositor: parse_address("depositor", &m.depositor)?,
-                amount,
-                legacy: false,
-            })
-        }),
-        MSG_DEPOSIT_V1BETA1 => decode_as::<b::MsgDeposit>(any).and_then(|m| {
-            let amount = coins_from_proto(&m.amount)?;
-            if amount.is_empty() {
-                return Err(SdkError::invalid_coins("deposit amount must be positive"));
-            }
-            Ok(GovMsg::Deposit {
-                id: m.proposal_id,
-                depositor: parse_address("depositor", &m.depositor)?,
-                amount,
-                legacy: true,
-            })
-        }),
-        MSG_VOTE_V1BETA1 => decode_as::<b::MsgVote>(any).and_then(|m| {
-            Ok(GovMsg::Vote {
-                id: m.proposal_id,
-                voter: parse_address("voter", &m.voter)?,
-                options: vec![(option(m.option)?, DEC_ONE)],
-                metadata: String::new(),
-                legacy: true,
-            })
-        }),
-        MSG_VOTE_WEIGHTED_V1BETA1 => decode_as::<b::MsgVoteWeighted>(any).and_then(|m| {
-            // v1beta1 weights are LegacyDec on the wire: the 18-decimal integer, no point.
-            let options = m
-                .options
-                .iter()
-                .map(|o| {
-                    let raw: u128 = o.weight.parse().map_err(|_| {
-                        e::invalid_vote(format!("weight {:?} is not a decimal", o.weight))
-                    })?;
-                    Ok(WeightedVoteOption {
-                        option: o.option,
-                        weight: crate::dec::dec_string(raw),
-                    })
-                })
-                .collect::<SdkResult<Vec<_>>>()?;
-            Ok(GovMsg::Vote {
-                id: m.proposal_id,
-                voter: parse_address("voter", &m.voter)?,
-                options: weighted(&options)?,
-                metadata: String::new(),
-                legacy: true,
-            })
-        }),
-        MSG_SUBMIT_PROPOSAL_V1BETA1 => decode_as::<b::MsgSubmitProposal>(any).and_then(|m| {
-            // A v1beta1 proposal is its content; kumo runs text proposals (a v1 proposal with
-            // no messages, as an SDK 0.50 node stores them). Parameter changes and other
-            // legacy content need v1 `MsgUpdateParams` proposals.
-            let content = m
-                .content
-                .ok_or_else(|| e::invalid_proposal("a v1beta1 proposal needs its content"))?;
-            if content.type_url != TEXT_PROPOSAL {
-                return Err(e::invalid_proposal(format!(
-                    "legacy proposal content {} is not supported; only {TEXT_PROPOSAL} is (submit \
-                     other changes as a gov v1 proposal with their MsgUpdateParams)",
-                    content.type_url
-                )));
-            }
-            let text = b::TextProposal::decode(content.value.as_slice()).map_err(|err| {
-                SdkError::tx_decode(format!("cannot decode {TEXT_PROPOSAL}: {err}"))
-            })?;
-            let proposer = parse_address("proposer", &m.proposer)
-                .map_err(|err| e::invalid_proposer(err.log))?;
-            if text.title.is_empty() || text.title.len() > MAX_TITLE_LEN {
-                return Err(e::invalid_proposal(format!(
-                    "title must be 1 to {MAX_TITLE_LEN} characters"
-                )));
-            }
-            if text.description.is_empty() || text.description.len() > MAX_SUMMARY_LEN {
-                return Err(e::summary_too_long(format!(
-                    "description must be 1 to {MAX_SUMMARY_LEN} characters"
-                )));
-            }
-            Ok(GovMsg::SubmitProposal {
-                proposer,
-                messages: vec![],
-                initial_deposit: coins_from_proto(&m.initial_deposit)?,
-                metadata: String::new(),
-                title: text.title,
-                summary: text.description,
-                expedited: false,
-                legacy: true,
-            })
-        }),
-        MSG_VOTE => decode_as::<MsgVote>(any).and_then(|m| {
-            Ok(GovMsg::Vote {
-                id: m.proposal_id,
-                voter: parse_address("voter", &m.voter)?,
-                options: vec![(option(m.option)?, DEC_ONE)],
-                metadata: m.metadata,
-                legacy: false,
-            })
-        }),
-        MSG_VOTE_WEIGHTED => decode_as::<MsgVoteWeighted>(any).and_then(|m| {
-            Ok(GovMsg::Vote {
-                id: m.proposal_id,
-                voter: parse_address("voter", &m.voter)?,
-                options: weighted(&m.options)?,
-                metadata: m.metadata,
-                legacy: false,
-            })
-        }),
-        MSG_UPDATE_PARAMS => decode_as::<MsgUpdateParams>(any).and_then(|m| {
-            let params = m
-                .params
-                .ok_or_else(|| SdkError::invalid_request("MsgUpdateParams has no params"))?;
-            validate_params(&params)?;
-            Ok(GovMsg::UpdateParams {
-                authority: parse_address("authority", &m.authority)?,
-                params,
-            })
-        }),
-        _ => return None,
-    })
 }
 
 fn amount_of(coins: &[Coin], denom: &str) -> u128 {
@@ -371,8 +200,177 @@ pub fn add_deposit(
     Ok(false)
 }
 
-impl GovMsg {
-    pub fn type_url(&self) -> &'static str {
+impl ModuleMsg for GovMsg {
+    const MODULE: &'static str = "gov";
+
+    /// Decodes the gov message `any` carries; `None` when the type URL is not gov's.
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        Some(match any.type_url.as_str() {
+            MSG_SUBMIT_PROPOSAL => decode_as::<MsgSubmitProposal>(any).and_then(|m| {
+                let proposer = parse_address("proposer", &m.proposer)
+                    .map_err(|err| e::invalid_proposer(err.log))?;
+                if m.title.is_empty() || m.title.len() > MAX_TITLE_LEN {
+                    return Err(e::invalid_proposal(format!(
+                        "title must be 1 to {MAX_TITLE_LEN} characters"
+                    )));
+                }
+                if m.summary.is_empty() || m.summary.len() > MAX_SUMMARY_LEN {
+                    return Err(e::summary_too_long(format!(
+                        "summary must be 1 to {MAX_SUMMARY_LEN} characters"
+                    )));
+                }
+                if m.metadata.len() > MAX_METADATA_LEN {
+                    return Err(e::metadata_too_long(format!(
+                        "{} characters, at most {MAX_METADATA_LEN}",
+                        m.metadata.len()
+                    )));
+                }
+                // Each message must decode and pass its own checks now, not at execution.
+                for (i, msg) in m.messages.iter().enumerate() {
+                    crate::msgs::Msg::from_any(msg).map_err(|err| {
+                        e::invalid_proposal_msg(format!("message {i} ({}): {}", msg.type_url, err.log))
+                    })?;
+                }
+                Ok(GovMsg::SubmitProposal {
+                    proposer,
+                    messages: m.messages,
+                    initial_deposit: coins_from_proto(&m.initial_deposit)?,
+                    metadata: m.metadata,
+                    title: m.title,
+                    summary: m.summary,
+                    expedited: m.expedited,
+                    legacy: false,
+                })
+            }),
+            MSG_DEPOSIT => decode_as::<MsgDeposit>(any).and_then(|m| {
+                let amount = coins_from_proto(&m.amount)?;
+                if amount.is_empty() {
+                    return Err(SdkError::invalid_coins("deposit amount must be positive"));
+                }
+                Ok(GovMsg::Deposit {
+                    id: m.proposal_id,
+                    depositor: parse_address("depositor", &m.depositor)?,
+                    amount,
+                    legacy: false,
+                })
+            }),
+            MSG_DEPOSIT_V1BETA1 => decode_as::<b::MsgDeposit>(any).and_then(|m| {
+                let amount = coins_from_proto(&m.amount)?;
+                if amount.is_empty() {
+                    return Err(SdkError::invalid_coins("deposit amount must be positive"));
+                }
+                Ok(GovMsg::Deposit {
+                    id: m.proposal_id,
+                    depositor: parse_address("depositor", &m.depositor)?,
+                    amount,
+                    legacy: true,
+                })
+            }),
+            MSG_VOTE_V1BETA1 => decode_as::<b::MsgVote>(any).and_then(|m| {
+                Ok(GovMsg::Vote {
+                    id: m.proposal_id,
+                    voter: parse_address("voter", &m.voter)?,
+                    options: vec![(option(m.option)?, DEC_ONE)],
+                    metadata: String::new(),
+                    legacy: true,
+                })
+            }),
+            MSG_VOTE_WEIGHTED_V1BETA1 => decode_as::<b::MsgVoteWeighted>(any).and_then(|m| {
+                // v1beta1 weights are LegacyDec on the wire: the 18-decimal integer, no point.
+                let options = m
+                    .options
+                    .iter()
+                    .map(|o| {
+                        let raw: u128 = o.weight.parse().map_err(|_| {
+                            e::invalid_vote(format!("weight {:?} is not a decimal", o.weight))
+                        })?;
+                        Ok(WeightedVoteOption {
+                            option: o.option,
+                            weight: crate::dec::dec_string(raw),
+                        })
+                    })
+                    .collect::<SdkResult<Vec<_>>>()?;
+                Ok(GovMsg::Vote {
+                    id: m.proposal_id,
+                    voter: parse_address("voter", &m.voter)?,
+                    options: weighted(&options)?,
+                    metadata: String::new(),
+                    legacy: true,
+                })
+            }),
+            MSG_SUBMIT_PROPOSAL_V1BETA1 => decode_as::<b::MsgSubmitProposal>(any).and_then(|m| {
+                // A v1beta1 proposal is its content; kumo runs text proposals (a v1 proposal with
+                // no messages, as an SDK 0.50 node stores them). Parameter changes and other
+                // legacy content need v1 `MsgUpdateParams` proposals.
+                let content = m
+                    .content
+                    .ok_or_else(|| e::invalid_proposal("a v1beta1 proposal needs its content"))?;
+                if content.type_url != TEXT_PROPOSAL {
+                    return Err(e::invalid_proposal(format!(
+                        "legacy proposal content {} is not supported; only {TEXT_PROPOSAL} is (submit \
+                         other changes as a gov v1 proposal with their MsgUpdateParams)",
+                        content.type_url
+                    )));
+                }
+                let text = b::TextProposal::decode(content.value.as_slice()).map_err(|err| {
+                    SdkError::tx_decode(format!("cannot decode {TEXT_PROPOSAL}: {err}"))
+                })?;
+                let proposer = parse_address("proposer", &m.proposer)
+                    .map_err(|err| e::invalid_proposer(err.log))?;
+                if text.title.is_empty() || text.title.len() > MAX_TITLE_LEN {
+                    return Err(e::invalid_proposal(format!(
+                        "title must be 1 to {MAX_TITLE_LEN} characters"
+                    )));
+                }
+                if text.description.is_empty() || text.description.len() > MAX_SUMMARY_LEN {
+                    return Err(e::summary_too_long(format!(
+                        "description must be 1 to {MAX_SUMMARY_LEN} characters"
+                    )));
+                }
+                Ok(GovMsg::SubmitProposal {
+                    proposer,
+                    messages: vec![],
+                    initial_deposit: coins_from_proto(&m.initial_deposit)?,
+                    metadata: String::new(),
+                    title: text.title,
+                    summary: text.description,
+                    expedited: false,
+                    legacy: true,
+                })
+            }),
+            MSG_VOTE => decode_as::<MsgVote>(any).and_then(|m| {
+                Ok(GovMsg::Vote {
+                    id: m.proposal_id,
+                    voter: parse_address("voter", &m.voter)?,
+                    options: vec![(option(m.option)?, DEC_ONE)],
+                    metadata: m.metadata,
+                    legacy: false,
+                })
+            }),
+            MSG_VOTE_WEIGHTED => decode_as::<MsgVoteWeighted>(any).and_then(|m| {
+                Ok(GovMsg::Vote {
+                    id: m.proposal_id,
+                    voter: parse_address("voter", &m.voter)?,
+                    options: weighted(&m.options)?,
+                    metadata: m.metadata,
+                    legacy: false,
+                })
+            }),
+            MSG_UPDATE_PARAMS => decode_as::<MsgUpdateParams>(any).and_then(|m| {
+                let params = m
+                    .params
+                    .ok_or_else(|| SdkError::invalid_request("MsgUpdateParams has no params"))?;
+                validate_params(&params)?;
+                Ok(GovMsg::UpdateParams {
+                    authority: parse_address("authority", &m.authority)?,
+                    params,
+                })
+            }),
+            _ => return None,
+        })
+    }
+
+    fn type_url(&self) -> &'static str {
         match self {
             GovMsg::SubmitProposal { legacy: true, .. } => MSG_SUBMIT_PROPOSAL_V1BETA1,
             GovMsg::SubmitProposal { .. } => MSG_SUBMIT_PROPOSAL,
@@ -393,7 +391,7 @@ impl GovMsg {
         }
     }
 
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         match self {
             GovMsg::SubmitProposal { proposer, .. } => vec![*proposer],
             GovMsg::Deposit { depositor, .. } => vec![*depositor],
@@ -402,7 +400,7 @@ impl GovMsg {
         }
     }
 
-    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             GovMsg::SubmitProposal {
                 proposer,

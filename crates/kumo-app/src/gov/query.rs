@@ -3,7 +3,7 @@
 use super::state::*;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
-use crate::query::{decode_req, paginate};
+use crate::module::{decode_req, paginate};
 use cosmos_sdk_proto::cosmos::gov::v1::*;
 use prost::Message;
 

@@ -1,7 +1,7 @@
 //! The market module's errors: codespace `market`, codes in Akash's declaration order
 //! (spec §13).
 
-use crate::deployment::errors::module_errors;
+use crate::errors::module_errors;
 
 pub const CODESPACE: &str = "market";
 

@@ -8,6 +8,7 @@ pub mod hooks;
 pub mod matching;
 pub mod msgs;
 pub mod query;
+pub mod query_v1beta4;
 pub mod state;
 #[cfg(test)]
 pub(crate) mod tests;

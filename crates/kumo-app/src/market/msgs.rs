@@ -9,7 +9,8 @@ use crate::ctx::Ctx;
 use crate::deployment;
 use crate::deployment::state::GroupState;
 use crate::deployment::validation::DecCoin;
-use crate::errors::{SdkError, SdkResult};
+use crate::errors::SdkResult;
+use crate::module::{decode_as, ModuleMsg};
 use cosmos_sdk_proto::Any;
 use kumo_crypto::Address;
 use kumo_proto::akash::base::deposit::v1::Deposit;
@@ -54,11 +55,6 @@ pub enum MarketMsg {
     },
 }
 
-fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
-    T::decode(any.value.as_slice())
-        .map_err(|e| SdkError::tx_decode(format!("cannot decode {}: {e}", any.type_url)))
-}
-
 fn check_create_bid(m: &mv1b5::MsgCreateBid) -> SdkResult<CreateBid> {
     let id = BidId::from_proto(m.id.as_ref())?;
     let (deposit, deposit_coin) =
@@ -85,58 +81,60 @@ fn check_create_bid(m: &mv1b5::MsgCreateBid) -> SdkResult<CreateBid> {
     })
 }
 
-/// Decodes a market message; `None` for type URLs this module does not own.
-pub fn decode(any: &Any) -> Option<SdkResult<MarketMsg>> {
-    let url = any.type_url.as_str();
-    let r = if url == MSG_CREATE_BID {
-        decode_as::<mv1b5::MsgCreateBid>(any)
-            .and_then(|m| check_create_bid(&m))
-            .map(|c| MarketMsg::CreateBid(Box::new(c)))
-    } else if url == MSG_CLOSE_BID {
-        decode_as::<mv1b5::MsgCloseBid>(any).and_then(|m| {
-            let id = BidId::from_proto(m.id.as_ref())?;
-            let reason = LeaseClosedReason::try_from(m.reason)
-                .ok()
-                .filter(|_| (10000..20000).contains(&m.reason))
-                .ok_or_else(|| {
-                    invalid_lease_closed_reason(format!(
-                        "a provider closes a bid with a reason in 10000..19999 (e.g. 10002 \
-                         unspecified), got {}",
-                        m.reason
-                    ))
-                })?;
-            Ok(MarketMsg::CloseBid { id, reason })
-        })
-    } else if url == MSG_CREATE_LEASE {
-        decode_as::<mv1b5::MsgCreateLease>(any)
-            .and_then(|m| BidId::from_proto(m.bid_id.as_ref()).map(MarketMsg::CreateLease))
-    } else if url == MSG_WITHDRAW_LEASE {
-        decode_as::<mv1b5::MsgWithdrawLease>(any)
-            .and_then(|m| BidId::from_lease_proto(m.id.as_ref()).map(MarketMsg::WithdrawLease))
-    } else if url == MSG_CLOSE_LEASE {
-        // The reason field is ignored: the handler records lease_closed_owner.
-        decode_as::<mv1b5::MsgCloseLease>(any)
-            .and_then(|m| BidId::from_lease_proto(m.id.as_ref()).map(MarketMsg::CloseLease))
-    } else if url == MSG_LEASE_START_RECLAIM {
-        decode_as::<mv1b5::MsgLeaseStartReclaim>(any)
-            .and_then(|_| Err(lease_not_reclamable(NO_RECLAMATION)))
-    } else if url == MSG_UPDATE_PARAMS {
-        decode_as::<mv1b5::MsgUpdateParams>(any).and_then(|m| {
-            let authority = crate::auth::parse_address("authority", &m.authority)?;
-            let params = m
-                .params
-                .ok_or_else(|| invalid_param("params are missing"))?;
-            validate_params(&params)?;
-            Ok(MarketMsg::UpdateParams { authority, params })
-        })
-    } else {
-        return None;
-    };
-    Some(r)
-}
+impl ModuleMsg for MarketMsg {
+    const MODULE: &'static str = "market";
 
-impl MarketMsg {
-    pub fn type_url(&self) -> &'static str {
+    /// Decodes a market message; `None` for type URLs this module does not own.
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        let url = any.type_url.as_str();
+        let r = if url == MSG_CREATE_BID {
+            decode_as::<mv1b5::MsgCreateBid>(any)
+                .and_then(|m| check_create_bid(&m))
+                .map(|c| MarketMsg::CreateBid(Box::new(c)))
+        } else if url == MSG_CLOSE_BID {
+            decode_as::<mv1b5::MsgCloseBid>(any).and_then(|m| {
+                let id = BidId::from_proto(m.id.as_ref())?;
+                let reason = LeaseClosedReason::try_from(m.reason)
+                    .ok()
+                    .filter(|_| (10000..20000).contains(&m.reason))
+                    .ok_or_else(|| {
+                        invalid_lease_closed_reason(format!(
+                            "a provider closes a bid with a reason in 10000..19999 (e.g. 10002 \
+                             unspecified), got {}",
+                            m.reason
+                        ))
+                    })?;
+                Ok(MarketMsg::CloseBid { id, reason })
+            })
+        } else if url == MSG_CREATE_LEASE {
+            decode_as::<mv1b5::MsgCreateLease>(any)
+                .and_then(|m| BidId::from_proto(m.bid_id.as_ref()).map(MarketMsg::CreateLease))
+        } else if url == MSG_WITHDRAW_LEASE {
+            decode_as::<mv1b5::MsgWithdrawLease>(any)
+                .and_then(|m| BidId::from_lease_proto(m.id.as_ref()).map(MarketMsg::WithdrawLease))
+        } else if url == MSG_CLOSE_LEASE {
+            // The reason field is ignored: the handler records lease_closed_owner.
+            decode_as::<mv1b5::MsgCloseLease>(any)
+                .and_then(|m| BidId::from_lease_proto(m.id.as_ref()).map(MarketMsg::CloseLease))
+        } else if url == MSG_LEASE_START_RECLAIM {
+            decode_as::<mv1b5::MsgLeaseStartReclaim>(any)
+                .and_then(|_| Err(lease_not_reclamable(NO_RECLAMATION)))
+        } else if url == MSG_UPDATE_PARAMS {
+            decode_as::<mv1b5::MsgUpdateParams>(any).and_then(|m| {
+                let authority = crate::auth::parse_address("authority", &m.authority)?;
+                let params = m
+                    .params
+                    .ok_or_else(|| invalid_param("params are missing"))?;
+                validate_params(&params)?;
+                Ok(MarketMsg::UpdateParams { authority, params })
+            })
+        } else {
+            return None;
+        };
+        Some(r)
+    }
+
+    fn type_url(&self) -> &'static str {
         match self {
             MarketMsg::CreateBid(_) => MSG_CREATE_BID,
             MarketMsg::CloseBid { .. } => MSG_CLOSE_BID,
@@ -148,7 +146,7 @@ impl MarketMsg {
     }
 
     /// Providers sign bids, bid closes and withdrawals; tenants sign lease creation and close.
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         vec![match self {
             MarketMsg::CreateBid(c) => c.id.provider,
             MarketMsg::CloseBid { id, .. } | MarketMsg::WithdrawLease(id) => id.provider,
@@ -157,7 +155,7 @@ impl MarketMsg {
         }]
     }
 
-    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             MarketMsg::CreateBid(c) => {
                 create_bid(ctx, c)?;

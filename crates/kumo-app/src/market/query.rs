@@ -7,7 +7,7 @@ use super::hooks::{bid_account, lease_payment};
 use super::state::*;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
-use crate::query::{decode_req, paginate};
+use crate::module::{decode_req, paginate};
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::{PageRequest, PageResponse};
 use kumo_crypto::Address;
 use kumo_proto::akash::market::v1 as mv1;

@@ -1162,6 +1162,7 @@ fn type_url_constants_are_the_proto_names() {
 }
 
 /// The same auction driven by a real SDL from `../shared/sdl-examples`.
+mod legacy;
 mod real_sdl;
 
 /// Grant-funded deposits end to end (spec §6.2 authz, §6.5, §6.3 refunds): a granter's

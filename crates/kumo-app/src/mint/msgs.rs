@@ -3,6 +3,7 @@
 use crate::auth::parse_address;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
+use crate::module::{decode_as, ModuleMsg};
 use cosmos_sdk_proto::cosmos::mint::v1beta1::{MsgUpdateParams, MsgUpdateParamsResponse, Params};
 use cosmos_sdk_proto::Any;
 use kumo_crypto::Address;
@@ -15,33 +16,34 @@ pub enum MintMsg {
     UpdateParams { authority: Address, params: Params },
 }
 
-pub fn decode(any: &Any) -> Option<SdkResult<MintMsg>> {
-    (any.type_url == MSG_UPDATE_PARAMS).then(|| {
-        let m = MsgUpdateParams::decode(any.value.as_slice())
-            .map_err(|e| SdkError::tx_decode(format!("cannot decode {}: {e}", any.type_url)))?;
-        let params = m
-            .params
-            .ok_or_else(|| SdkError::invalid_request("MsgUpdateParams has no params"))?;
-        super::state::validate_params(&params)?;
-        Ok(MintMsg::UpdateParams {
-            authority: parse_address("authority", &m.authority)?,
-            params,
-        })
-    })
-}
+impl ModuleMsg for MintMsg {
+    const MODULE: &'static str = "mint";
 
-impl MintMsg {
-    pub fn type_url(&self) -> &'static str {
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        (any.type_url == MSG_UPDATE_PARAMS).then(|| {
+            let m = decode_as::<MsgUpdateParams>(any)?;
+            let params = m
+                .params
+                .ok_or_else(|| SdkError::invalid_request("MsgUpdateParams has no params"))?;
+            super::state::validate_params(&params)?;
+            Ok(MintMsg::UpdateParams {
+                authority: parse_address("authority", &m.authority)?,
+                params,
+            })
+        })
+    }
+
+    fn type_url(&self) -> &'static str {
         MSG_UPDATE_PARAMS
     }
 
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         match self {
             MintMsg::UpdateParams { authority, .. } => vec![*authority],
         }
     }
 
-    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             MintMsg::UpdateParams { authority, params } => {
                 crate::auth::ensure_gov_authority(authority, "mint")?;

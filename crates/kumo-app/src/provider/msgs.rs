@@ -6,7 +6,8 @@ use crate::abci::Event;
 use crate::attributes::validate_keys;
 use crate::auth::parse_address;
 use crate::ctx::Ctx;
-use crate::errors::{SdkError, SdkResult};
+use crate::errors::SdkResult;
+use crate::module::{decode_as, ModuleMsg};
 use cosmos_sdk_proto::Any;
 use kumo_crypto::Address;
 use kumo_proto::akash::base::attributes::v1::Attribute;
@@ -33,29 +34,6 @@ pub enum ProviderMsg {
 pub struct Checked {
     pub owner: Address,
     pub provider: Provider,
-}
-
-fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
-    T::decode(any.value.as_slice())
-        .map_err(|e| SdkError::tx_decode(format!("cannot decode {}: {e}", any.type_url)))
-}
-
-/// Decodes and checks the provider messages; `None` for type URLs this module does not own.
-pub fn decode(any: &Any) -> Option<SdkResult<ProviderMsg>> {
-    let url = any.type_url.as_str();
-    Some(if url == MSG_CREATE_PROVIDER {
-        decode_as::<MsgCreateProvider>(any)
-            .and_then(|m| check(m.owner, m.host_uri, m.attributes, m.info).map(ProviderMsg::Create))
-    } else if url == MSG_UPDATE_PROVIDER {
-        decode_as::<MsgUpdateProvider>(any)
-            .and_then(|m| check(m.owner, m.host_uri, m.attributes, m.info).map(ProviderMsg::Update))
-    } else if url == MSG_DELETE_PROVIDER {
-        decode_as::<MsgDeleteProvider>(any)
-            .and_then(|m| parse_address("provider owner", &m.owner))
-            .map(ProviderMsg::Delete)
-    } else {
-        return None;
-    })
 }
 
 /// `https` only, with a host and an empty path (`validateProviderURI`).
@@ -120,8 +98,30 @@ fn check(
     })
 }
 
-impl ProviderMsg {
-    pub fn type_url(&self) -> &'static str {
+impl ModuleMsg for ProviderMsg {
+    const MODULE: &'static str = "provider";
+
+    /// Decodes and checks the provider messages; `None` for type URLs this module does not own.
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        let url = any.type_url.as_str();
+        Some(if url == MSG_CREATE_PROVIDER {
+            decode_as::<MsgCreateProvider>(any).and_then(|m| {
+                check(m.owner, m.host_uri, m.attributes, m.info).map(ProviderMsg::Create)
+            })
+        } else if url == MSG_UPDATE_PROVIDER {
+            decode_as::<MsgUpdateProvider>(any).and_then(|m| {
+                check(m.owner, m.host_uri, m.attributes, m.info).map(ProviderMsg::Update)
+            })
+        } else if url == MSG_DELETE_PROVIDER {
+            decode_as::<MsgDeleteProvider>(any)
+                .and_then(|m| parse_address("provider owner", &m.owner))
+                .map(ProviderMsg::Delete)
+        } else {
+            return None;
+        })
+    }
+
+    fn type_url(&self) -> &'static str {
         match self {
             ProviderMsg::Create(_) => MSG_CREATE_PROVIDER,
             ProviderMsg::Update(_) => MSG_UPDATE_PROVIDER,
@@ -129,14 +129,14 @@ impl ProviderMsg {
         }
     }
 
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         match self {
             ProviderMsg::Create(c) | ProviderMsg::Update(c) => vec![c.owner],
             ProviderMsg::Delete(owner) => vec![*owner],
         }
     }
 
-    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             ProviderMsg::Create(c) => {
                 if state::get_metered(ctx, &c.owner)?.is_some() {

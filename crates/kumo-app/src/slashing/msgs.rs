@@ -5,6 +5,7 @@ use super::errors as e;
 use super::state::*;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
+use crate::module::{decode_as, ModuleMsg};
 use crate::staking::state::{self as staking, VALOPER_HRP};
 use cosmos_sdk_proto::cosmos::slashing::v1beta1::{
     MsgUnjail, MsgUnjailResponse, MsgUpdateParams, MsgUpdateParamsResponse, Params,
@@ -22,52 +23,50 @@ pub enum SlashingMsg {
     UpdateParams { authority: Address, params: Params },
 }
 
-fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
-    T::decode(any.value.as_slice())
-        .map_err(|err| SdkError::tx_decode(format!("cannot decode {}: {err}", any.type_url)))
-}
+impl ModuleMsg for SlashingMsg {
+    const MODULE: &'static str = "slashing";
 
-pub fn decode(any: &Any) -> Option<SdkResult<SlashingMsg>> {
-    Some(match any.type_url.as_str() {
-        MSG_UNJAIL => decode_as::<MsgUnjail>(any).and_then(|m| {
-            let operator = Address::from_bech32(&m.validator_addr, VALOPER_HRP).map_err(|err| {
-                SdkError::invalid_address(format!(
-                    "invalid validator address {:?}: {err}",
-                    m.validator_addr
-                ))
-            })?;
-            Ok(SlashingMsg::Unjail { operator })
-        }),
-        MSG_UPDATE_PARAMS => decode_as::<MsgUpdateParams>(any).and_then(|m| {
-            let params = m
-                .params
-                .ok_or_else(|| SdkError::invalid_request("MsgUpdateParams has no params"))?;
-            validate_params(&params)?;
-            Ok(SlashingMsg::UpdateParams {
-                authority: crate::auth::parse_address("authority", &m.authority)?,
-                params,
-            })
-        }),
-        _ => return None,
-    })
-}
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        Some(match any.type_url.as_str() {
+            MSG_UNJAIL => decode_as::<MsgUnjail>(any).and_then(|m| {
+                let operator =
+                    Address::from_bech32(&m.validator_addr, VALOPER_HRP).map_err(|err| {
+                        SdkError::invalid_address(format!(
+                            "invalid validator address {:?}: {err}",
+                            m.validator_addr
+                        ))
+                    })?;
+                Ok(SlashingMsg::Unjail { operator })
+            }),
+            MSG_UPDATE_PARAMS => decode_as::<MsgUpdateParams>(any).and_then(|m| {
+                let params = m
+                    .params
+                    .ok_or_else(|| SdkError::invalid_request("MsgUpdateParams has no params"))?;
+                validate_params(&params)?;
+                Ok(SlashingMsg::UpdateParams {
+                    authority: crate::auth::parse_address("authority", &m.authority)?,
+                    params,
+                })
+            }),
+            _ => return None,
+        })
+    }
 
-impl SlashingMsg {
-    pub fn type_url(&self) -> &'static str {
+    fn type_url(&self) -> &'static str {
         match self {
             SlashingMsg::Unjail { .. } => MSG_UNJAIL,
             SlashingMsg::UpdateParams { .. } => MSG_UPDATE_PARAMS,
         }
     }
 
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         match self {
             SlashingMsg::Unjail { operator } => vec![*operator],
             SlashingMsg::UpdateParams { authority, .. } => vec![*authority],
         }
     }
 
-    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             SlashingMsg::Unjail { operator } => {
                 let mut val = staking::validator(ctx, operator)
@@ -96,7 +95,7 @@ impl SlashingMsg {
                 if ctx.block.time < until {
                     return Err(e::validator_jailed(format!(
                         "jailed until {}",
-                        crate::staking::msgs::rfc3339(until)
+                        kumo_proto::time::rfc3339_seconds(until.seconds)
                     )));
                 }
                 staking::unjail(ctx, &mut val)?;

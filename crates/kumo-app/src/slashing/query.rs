@@ -3,7 +3,7 @@
 use super::state::*;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
-use crate::query::{decode_req, paginate};
+use crate::module::{decode_req, paginate};
 use crate::staking::state::VALCONS_HRP;
 use cosmos_sdk_proto::cosmos::slashing::v1beta1::*;
 use kumo_crypto::Address;

@@ -1,25 +1,9 @@
 //! x/staking's registered errors (codespace `staking`, `types/errors.go` of cosmos-sdk v0.50):
 //! clients match on these codes. Each log says what was wrong, then the SDK's description.
 
-use crate::errors::SdkError;
-use std::fmt;
-
 pub const CODESPACE: &str = "staking";
 
-macro_rules! staking_errors {
-    ($($fn_name:ident = $code:literal, $root:literal;)*) => {
-        $(
-            #[doc = concat!("code ", stringify!($code), ": ", $root)]
-            pub fn $fn_name(detail: impl fmt::Display) -> SdkError {
-                let detail = detail.to_string();
-                let log = if detail.is_empty() { $root.to_string() } else { format!("{detail}: {}", $root) };
-                SdkError { codespace: CODESPACE, code: $code, log }
-            }
-        )*
-    };
-}
-
-staking_errors! {
+crate::errors::module_errors! { CODESPACE;
     empty_validator_addr = 2, "empty validator address";
     no_validator_found = 3, "validator does not exist";
     validator_owner_exists = 4, "validator already exist for this operator address; must use new validator operator address";

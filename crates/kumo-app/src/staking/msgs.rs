@@ -9,6 +9,7 @@ use crate::coins::Coin;
 use crate::ctx::Ctx;
 use crate::dec::atomics;
 use crate::errors::{SdkError, SdkResult};
+use crate::module::{decode_as, ModuleMsg};
 use cosmos_sdk_proto::cosmos::staking::v1beta1::{
     BondStatus, Description, MsgBeginRedelegate, MsgBeginRedelegateResponse,
     MsgCancelUnbondingDelegation, MsgCancelUnbondingDelegationResponse, MsgCreateValidator,
@@ -172,99 +173,6 @@ pub fn check_commission(rate: u128, max_rate: u128, max_change_rate: u128) -> Sd
     Ok(())
 }
 
-fn decode_as<T: Message + Default>(any: &Any) -> SdkResult<T> {
-    T::decode(any.value.as_slice())
-        .map_err(|err| SdkError::tx_decode(format!("cannot decode {}: {err}", any.type_url)))
-}
-
-/// Decodes the staking message `any` carries; `None` when the type URL is not staking's.
-pub fn decode(any: &Any) -> Option<SdkResult<StakingMsg>> {
-    let url = any.type_url.as_str();
-    let m = if url == MSG_CREATE_VALIDATOR {
-        decode_as::<MsgCreateValidator>(any).and_then(|m| check_create(&m))
-    } else if url == MSG_EDIT_VALIDATOR {
-        decode_as::<MsgEditValidator>(any).and_then(|m| {
-            check_description(m.description.as_ref().unwrap_or(&Description::default()))?;
-            let rate = if m.commission_rate.is_empty() {
-                None
-            } else {
-                let r = rate(&m.commission_rate, "commission rate")?;
-                if r > DEC_ONE {
-                    return Err(e::commission_huge(""));
-                }
-                Some(r)
-            };
-            let msd = if m.min_self_delegation.is_empty() {
-                None
-            } else {
-                Some(positive_int(
-                    &m.min_self_delegation,
-                    "minimum self delegation",
-                )?)
-            };
-            Ok(StakingMsg::EditValidator {
-                operator: valoper("validator address", &m.validator_address)?,
-                description: m.description.unwrap_or_default(),
-                rate,
-                min_self_delegation: msd,
-            })
-        })
-    } else if url == MSG_DELEGATE {
-        decode_as::<MsgDelegate>(any).and_then(|m| {
-            Ok(StakingMsg::Delegate {
-                delegator: delegator(&m.delegator_address)?,
-                validator: valoper("validator address", &m.validator_address)?,
-                amount: positive_coin(m.amount.as_ref(), "delegation")?,
-            })
-        })
-    } else if url == MSG_UNDELEGATE {
-        decode_as::<MsgUndelegate>(any).and_then(|m| {
-            Ok(StakingMsg::Undelegate {
-                delegator: delegator(&m.delegator_address)?,
-                validator: valoper("validator address", &m.validator_address)?,
-                amount: positive_coin(m.amount.as_ref(), "shares")?,
-            })
-        })
-    } else if url == MSG_BEGIN_REDELEGATE {
-        decode_as::<MsgBeginRedelegate>(any).and_then(|m| {
-            Ok(StakingMsg::BeginRedelegate {
-                delegator: delegator(&m.delegator_address)?,
-                src: valoper("source validator address", &m.validator_src_address)?,
-                dst: valoper("destination validator address", &m.validator_dst_address)?,
-                amount: positive_coin(m.amount.as_ref(), "shares")?,
-            })
-        })
-    } else if url == MSG_CANCEL_UNBONDING {
-        decode_as::<MsgCancelUnbondingDelegation>(any).and_then(|m| {
-            if m.creation_height <= 0 {
-                return Err(SdkError::invalid_request(
-                    "invalid height: creation_height must be positive",
-                ));
-            }
-            Ok(StakingMsg::CancelUnbonding {
-                delegator: delegator(&m.delegator_address)?,
-                validator: valoper("validator address", &m.validator_address)?,
-                amount: positive_coin(m.amount.as_ref(), "amount")?,
-                creation_height: m.creation_height,
-            })
-        })
-    } else if url == MSG_UPDATE_PARAMS {
-        decode_as::<MsgUpdateParams>(any).and_then(|m| {
-            let params = m
-                .params
-                .ok_or_else(|| SdkError::invalid_request("MsgUpdateParams has no params"))?;
-            validate_params(&params)?;
-            Ok(StakingMsg::UpdateParams {
-                authority: parse_address("authority", &m.authority)?,
-                params,
-            })
-        })
-    } else {
-        return None;
-    };
-    Some(m)
-}
-
 fn check_create(m: &MsgCreateValidator) -> SdkResult<StakingMsg> {
     let operator = valoper("validator address", &m.validator_address)?;
     let pubkey = pubkey_from_any(m.pubkey.as_ref())?;
@@ -303,28 +211,6 @@ fn check_create(m: &MsgCreateValidator) -> SdkResult<StakingMsg> {
     })
 }
 
-/// Formats a block time as RFC 3339 in UTC (event attributes).
-pub fn rfc3339(t: crate::abci::BlockTime) -> String {
-    let days = t.seconds.div_euclid(DAY);
-    let secs = t.seconds.rem_euclid(DAY);
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
 fn check_bond_denom(ctx: &Ctx, c: &Coin) -> SdkResult<()> {
     let denom = bond_denom(ctx);
     if c.denom != denom {
@@ -336,8 +222,98 @@ fn check_bond_denom(ctx: &Ctx, c: &Coin) -> SdkResult<()> {
     Ok(())
 }
 
-impl StakingMsg {
-    pub fn type_url(&self) -> &'static str {
+impl ModuleMsg for StakingMsg {
+    const MODULE: &'static str = "staking";
+
+    /// Decodes the staking message `any` carries; `None` when the type URL is not staking's.
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        let url = any.type_url.as_str();
+        let m = if url == MSG_CREATE_VALIDATOR {
+            decode_as::<MsgCreateValidator>(any).and_then(|m| check_create(&m))
+        } else if url == MSG_EDIT_VALIDATOR {
+            decode_as::<MsgEditValidator>(any).and_then(|m| {
+                check_description(m.description.as_ref().unwrap_or(&Description::default()))?;
+                let rate = if m.commission_rate.is_empty() {
+                    None
+                } else {
+                    let r = rate(&m.commission_rate, "commission rate")?;
+                    if r > DEC_ONE {
+                        return Err(e::commission_huge(""));
+                    }
+                    Some(r)
+                };
+                let msd = if m.min_self_delegation.is_empty() {
+                    None
+                } else {
+                    Some(positive_int(
+                        &m.min_self_delegation,
+                        "minimum self delegation",
+                    )?)
+                };
+                Ok(StakingMsg::EditValidator {
+                    operator: valoper("validator address", &m.validator_address)?,
+                    description: m.description.unwrap_or_default(),
+                    rate,
+                    min_self_delegation: msd,
+                })
+            })
+        } else if url == MSG_DELEGATE {
+            decode_as::<MsgDelegate>(any).and_then(|m| {
+                Ok(StakingMsg::Delegate {
+                    delegator: delegator(&m.delegator_address)?,
+                    validator: valoper("validator address", &m.validator_address)?,
+                    amount: positive_coin(m.amount.as_ref(), "delegation")?,
+                })
+            })
+        } else if url == MSG_UNDELEGATE {
+            decode_as::<MsgUndelegate>(any).and_then(|m| {
+                Ok(StakingMsg::Undelegate {
+                    delegator: delegator(&m.delegator_address)?,
+                    validator: valoper("validator address", &m.validator_address)?,
+                    amount: positive_coin(m.amount.as_ref(), "shares")?,
+                })
+            })
+        } else if url == MSG_BEGIN_REDELEGATE {
+            decode_as::<MsgBeginRedelegate>(any).and_then(|m| {
+                Ok(StakingMsg::BeginRedelegate {
+                    delegator: delegator(&m.delegator_address)?,
+                    src: valoper("source validator address", &m.validator_src_address)?,
+                    dst: valoper("destination validator address", &m.validator_dst_address)?,
+                    amount: positive_coin(m.amount.as_ref(), "shares")?,
+                })
+            })
+        } else if url == MSG_CANCEL_UNBONDING {
+            decode_as::<MsgCancelUnbondingDelegation>(any).and_then(|m| {
+                if m.creation_height <= 0 {
+                    return Err(SdkError::invalid_request(
+                        "invalid height: creation_height must be positive",
+                    ));
+                }
+                Ok(StakingMsg::CancelUnbonding {
+                    delegator: delegator(&m.delegator_address)?,
+                    validator: valoper("validator address", &m.validator_address)?,
+                    amount: positive_coin(m.amount.as_ref(), "amount")?,
+                    creation_height: m.creation_height,
+                })
+            })
+        } else if url == MSG_UPDATE_PARAMS {
+            decode_as::<MsgUpdateParams>(any).and_then(|m| {
+                let params = m
+                    .params
+                    .ok_or_else(|| SdkError::invalid_request("MsgUpdateParams has no params"))?;
+                validate_params(&params)?;
+                Ok(StakingMsg::UpdateParams {
+                    authority: parse_address("authority", &m.authority)?,
+                    params,
+                })
+            })
+        } else {
+            return None;
+        };
+        Some(m)
+    }
+
+    fn type_url(&self) -> &'static str {
         match self {
             StakingMsg::CreateValidator { .. } => MSG_CREATE_VALIDATOR,
             StakingMsg::EditValidator { .. } => MSG_EDIT_VALIDATOR,
@@ -349,7 +325,7 @@ impl StakingMsg {
         }
     }
 
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         match self {
             StakingMsg::CreateValidator { operator, .. }
             | StakingMsg::EditValidator { operator, .. } => vec![*operator],
@@ -361,7 +337,7 @@ impl StakingMsg {
         }
     }
 
-    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             StakingMsg::CreateValidator {
                 operator,
@@ -441,7 +417,7 @@ impl StakingMsg {
                     if now.seconds - val.commission_updated.seconds < DAY {
                         return Err(e::commission_update_time(format!(
                             "last change at {}",
-                            rfc3339(val.commission_updated)
+                            kumo_proto::time::rfc3339_seconds(val.commission_updated.seconds)
                         )));
                     }
                     let min = min_commission(ctx);
@@ -563,7 +539,10 @@ impl StakingMsg {
                         .attr("validator", op.to_bech32(VALOPER_HRP))
                         .attr("delegator", delegator.to_bech32(ACCOUNT_HRP))
                         .attr("amount", paid.to_string())
-                        .attr("completion_time", rfc3339(completion)),
+                        .attr(
+                            "completion_time",
+                            kumo_proto::time::rfc3339_seconds(completion.seconds),
+                        ),
                 );
                 Ok(MsgUndelegateResponse {
                     completion_time: Some(to_timestamp(completion)),
@@ -647,7 +626,10 @@ impl StakingMsg {
                             "amount",
                             Coin::new(amount.denom.clone(), tokens).to_string(),
                         )
-                        .attr("completion_time", rfc3339(completion_time)),
+                        .attr(
+                            "completion_time",
+                            kumo_proto::time::rfc3339_seconds(completion_time.seconds),
+                        ),
                 );
                 Ok(MsgBeginRedelegateResponse {
                     completion_time: Some(to_timestamp(completion_time)),

@@ -5,7 +5,7 @@ use super::state::*;
 use crate::coins::Coin;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
-use crate::query::{decode_req, paginate};
+use crate::module::{decode_req, paginate};
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
 use cosmos_sdk_proto::cosmos::staking::v1beta1::*;
 use kumo_crypto::{Address, ACCOUNT_HRP};

@@ -3,6 +3,7 @@
 use crate::auth::parse_address;
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
+use crate::module::{decode_as, ModuleMsg};
 use cosmos_sdk_proto::Any;
 use kumo_crypto::Address;
 use kumo_proto::akash::take::v1::{MsgUpdateParams, MsgUpdateParamsResponse, Params};
@@ -25,27 +26,26 @@ pub fn check_update_params(m: &MsgUpdateParams) -> SdkResult<TakeMsg> {
     Ok(TakeMsg::UpdateParams { authority, params })
 }
 
-/// Decodes the take message `any` carries; `None` when the type URL is not take's.
-pub fn decode(any: &Any) -> Option<SdkResult<TakeMsg>> {
-    (any.type_url == MSG_UPDATE_PARAMS).then(|| {
-        MsgUpdateParams::decode(any.value.as_slice())
-            .map_err(|e| SdkError::tx_decode(format!("cannot decode {}: {e}", any.type_url)))
-            .and_then(|m| check_update_params(&m))
-    })
-}
+impl ModuleMsg for TakeMsg {
+    const MODULE: &'static str = "take";
 
-impl TakeMsg {
-    pub fn type_url(&self) -> &'static str {
+    /// Decodes the take message `any` carries; `None` when the type URL is not take's.
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        (any.type_url == MSG_UPDATE_PARAMS)
+            .then(|| decode_as::<MsgUpdateParams>(any).and_then(|m| check_update_params(&m)))
+    }
+
+    fn type_url(&self) -> &'static str {
         MSG_UPDATE_PARAMS
     }
 
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         match self {
             TakeMsg::UpdateParams { authority, .. } => vec![*authority],
         }
     }
 
-    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             TakeMsg::UpdateParams { authority, params } => {
                 crate::auth::ensure_gov_authority(authority, "take")?;

@@ -2,7 +2,7 @@
 
 use crate::ctx::Ctx;
 use crate::errors::SdkResult;
-use crate::query::decode_req;
+use crate::module::decode_req;
 use kumo_proto::akash::take::v1::{QueryParamsRequest, QueryParamsResponse};
 use prost::Message;
 

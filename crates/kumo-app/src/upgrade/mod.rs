@@ -5,6 +5,7 @@
 
 use crate::ctx::Ctx;
 use crate::errors::{SdkError, SdkResult};
+use crate::module::{decode_as, ModuleMsg};
 use cosmos_sdk_proto::cosmos::upgrade::v1beta1::{
     MsgCancelUpgrade, MsgCancelUpgradeResponse, MsgSoftwareUpgrade, MsgSoftwareUpgradeResponse,
     Plan, QueryCurrentPlanResponse,
@@ -23,13 +24,17 @@ pub enum UpgradeMsg {
     Cancel { authority: Address },
 }
 
-pub fn decode(any: &Any) -> Option<SdkResult<UpgradeMsg>> {
-    let bad =
-        |e: prost::DecodeError| SdkError::tx_decode(format!("cannot decode {}: {e}", any.type_url));
-    Some(match any.type_url.as_str() {
-        MSG_SOFTWARE_UPGRADE => MsgSoftwareUpgrade::decode(any.value.as_slice())
-            .map_err(bad)
-            .and_then(|m| {
+pub fn current_plan(ctx: &Ctx) -> Option<Plan> {
+    ctx.get_free(PLAN_KEY)
+        .map(|b| Plan::decode(b.as_slice()).expect("stored plan"))
+}
+
+impl ModuleMsg for UpgradeMsg {
+    const MODULE: &'static str = "upgrade";
+
+    fn decode(any: &Any) -> Option<SdkResult<Self>> {
+        Some(match any.type_url.as_str() {
+            MSG_SOFTWARE_UPGRADE => decode_as::<MsgSoftwareUpgrade>(any).and_then(|m| {
                 let plan = m
                     .plan
                     .ok_or_else(|| SdkError::invalid_request("MsgSoftwareUpgrade has no plan"))?;
@@ -43,31 +48,23 @@ pub fn decode(any: &Any) -> Option<SdkResult<UpgradeMsg>> {
                     plan,
                 })
             }),
-        MSG_CANCEL_UPGRADE => MsgCancelUpgrade::decode(any.value.as_slice())
-            .map_err(bad)
-            .and_then(|m| {
+            MSG_CANCEL_UPGRADE => decode_as::<MsgCancelUpgrade>(any).and_then(|m| {
                 Ok(UpgradeMsg::Cancel {
                     authority: crate::auth::parse_address("authority", &m.authority)?,
                 })
             }),
-        _ => return None,
-    })
-}
+            _ => return None,
+        })
+    }
 
-pub fn current_plan(ctx: &Ctx) -> Option<Plan> {
-    ctx.get_free(PLAN_KEY)
-        .map(|b| Plan::decode(b.as_slice()).expect("stored plan"))
-}
-
-impl UpgradeMsg {
-    pub fn type_url(&self) -> &'static str {
+    fn type_url(&self) -> &'static str {
         match self {
             UpgradeMsg::Schedule { .. } => MSG_SOFTWARE_UPGRADE,
             UpgradeMsg::Cancel { .. } => MSG_CANCEL_UPGRADE,
         }
     }
 
-    pub fn signers(&self) -> Vec<Address> {
+    fn signers(&self) -> Vec<Address> {
         match self {
             UpgradeMsg::Schedule { authority, .. } | UpgradeMsg::Cancel { authority } => {
                 vec![*authority]
@@ -75,7 +72,7 @@ impl UpgradeMsg {
         }
     }
 
-    pub fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
+    fn execute(&self, ctx: &mut Ctx) -> SdkResult<Vec<u8>> {
         match self {
             UpgradeMsg::Schedule { authority, plan } => {
                 crate::auth::ensure_gov_authority(authority, "upgrade")?;

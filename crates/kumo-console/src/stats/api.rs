@@ -64,8 +64,8 @@ impl PriceSource {
                 let text = std::fs::read_to_string(path).map_err(|e| {
                     anyhow!("cannot read the AKT price file {}: {e}", path.display())
                 })?;
-                parse_dec18(&text)
-                    .map(Some)
+                text.parse::<kumo_proto::math::Dec>()
+                    .map(|d| Some(d.atomics()))
                     .map_err(|e| anyhow!("AKT price file {}: {e}", path.display()))
             }
         }

@@ -52,35 +52,6 @@ pub const UNBUILT_SERIES: [&str; 13] = [
     "collateralRatio",
 ];
 
-/// Parses a non-negative decimal (`3.5`, `0.000001`, `12`) into atomics.
-pub fn parse_dec18(s: &str) -> Result<u128, String> {
-    let t = s.trim();
-    let bad = || format!("{t:?} is not a non-negative decimal number such as 3.5");
-    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
-    if int.is_empty() && frac.is_empty()
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    if frac.len() > 18 {
-        return Err(format!("{t:?} has more than 18 decimals"));
-    }
-    let i: u128 = if int.is_empty() {
-        0
-    } else {
-        int.parse().map_err(|_| bad())?
-    };
-    let f: u128 = if frac.is_empty() {
-        0
-    } else {
-        frac.parse::<u128>().map_err(|_| bad())? * 10u128.pow(18 - frac.len() as u32)
-    };
-    i.checked_mul(DEC_ONE)
-        .and_then(|v| v.checked_add(f))
-        .ok_or_else(|| format!("{t:?} is too large"))
-}
-
 /// Atomics as a display number.
 pub fn dec_f64(atomics: u128) -> f64 {
     (atomics / DEC_ONE) as f64 + (atomics % DEC_ONE) as f64 / DEC_ONE as f64
@@ -234,34 +205,12 @@ pub fn series_value(
 
 /// `YYYY-MM-DD` of a Unix second (UTC).
 pub fn utc_date(seconds: i64) -> String {
-    let (y, m, d) = civil_from_days(seconds.div_euclid(DAY_SECONDS));
-    format!("{y:04}-{m:02}-{d:02}")
+    kumo_proto::time::utc_date(seconds)
 }
 
 /// The JS `Date.toISOString()` form Akash's API writes: `2026-01-01T00:00:00.000Z`.
 pub fn iso_time(seconds: i64) -> String {
-    let (y, m, d) = civil_from_days(seconds.div_euclid(DAY_SECONDS));
-    let s = seconds.rem_euclid(DAY_SECONDS);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
-        s / 3600,
-        (s / 60) % 60,
-        s % 60
-    )
-}
-
-/// Civil date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    kumo_proto::time::rfc3339(seconds, 0, kumo_proto::time::Fraction::Millis)
 }
 
 fn opt(v: Option<f64>) -> Value {

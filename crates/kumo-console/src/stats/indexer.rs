@@ -211,7 +211,7 @@ impl Indexer {
                 serde_json::json!({"height": height.to_string()}),
             )
             .with_context(|| format!("reading block_results {height}"))?;
-        let seconds = kumo_app::authz::genesis::parse_rfc3339(&block.time)
+        let seconds = kumo_proto::time::parse_rfc3339(&block.time)
             .map_err(|e| anyhow!("block {height}: {e}"))?
             .seconds;
         let at = self.client.clone().at_height(Some(height));

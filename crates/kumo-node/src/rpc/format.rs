@@ -7,6 +7,7 @@ use crate::types::{
 };
 use base64::Engine;
 use kumo_app::abci::{BlockTime, Event, TxResult, ValidatorUpdate};
+use kumo_proto::time;
 use serde_json::{json, Value};
 
 /// CometBFT block protocol version reported in headers and `node_info`.
@@ -31,54 +32,14 @@ pub fn b64_or_null(bytes: &[u8]) -> Value {
     }
 }
 
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = (if z >= 0 { z } else { z - 146_096 }) / 146_097;
-    let doe = (z - era * 146_097) as u64;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = (if mp < 10 { mp + 3 } else { mp - 9 }) as u32;
-    let year = yoe as i64 + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-fn split_time(t: BlockTime) -> (i64, u32, u32, u32, u32, u32, u32) {
-    let days = t.seconds.div_euclid(86_400);
-    let secs = t.seconds.rem_euclid(86_400) as u32;
-    let (y, mo, d) = civil_from_days(days);
-    (
-        y,
-        mo,
-        d,
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60,
-        t.nanos.min(999_999_999),
-    )
-}
-
 /// RFC 3339 UTC with exactly nine fractional digits, e.g. `2026-11-25T05:25:38.648000000Z`.
 pub fn rfc3339_nanos(t: BlockTime) -> String {
-    let (y, mo, d, h, mi, s, n) = split_time(t);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{n:09}Z")
+    time::rfc3339(t.seconds, t.nanos, time::Fraction::Nanos)
 }
 
 /// RFC 3339 UTC as protobuf JSON writes `Timestamp`: 0, 3, 6 or 9 fractional digits.
 pub fn rfc3339_proto(t: BlockTime) -> String {
-    let (y, mo, d, h, mi, s, n) = split_time(t);
-    let frac = if n == 0 {
-        String::new()
-    } else if n % 1_000_000 == 0 {
-        format!(".{:03}", n / 1_000_000)
-    } else if n % 1000 == 0 {
-        format!(".{:06}", n / 1000)
-    } else {
-        format!(".{n:09}")
-    };
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}Z")
+    time::rfc3339(t.seconds, t.nanos, time::Fraction::Proto)
 }
 
 /// Go's zero `time.Time`, which CometBFT prints for absent commit signatures.

@@ -3,7 +3,6 @@
 //! `abci_query` (the app's query router); `cosmos.tx.v1beta1.Service/BroadcastTx` runs CheckTx.
 
 use super::backend::RpcBackend;
-use super::jsonrpc::tx_hash;
 use crate::types::MempoolError;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -13,6 +12,7 @@ use axum::Router;
 use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxResponse;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{BroadcastTxRequest, BroadcastTxResponse};
 use http_body::Frame;
+use kumo_crypto::tx_hash;
 use prost::Message;
 use std::convert::Infallible;
 use std::pin::Pin;

@@ -6,8 +6,8 @@ use super::format::*;
 use super::query::parse_tx_query;
 use crate::types::{IndexedTx, NodeEvent};
 use base64::Engine;
+use kumo_crypto::tx_hash;
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -388,10 +388,6 @@ pub fn broadcast_result_json(r: &kumo_app::abci::TxResult, hash: &[u8; 32]) -> V
         "codespace": r.codespace,
         "hash": hex_upper(hash),
     })
-}
-
-pub fn tx_hash(tx: &[u8]) -> [u8; 32] {
-    Sha256::digest(tx).into()
 }
 
 fn status(b: &dyn RpcBackend) -> Value {

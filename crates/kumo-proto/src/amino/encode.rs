@@ -243,39 +243,14 @@ fn timestamp(msg: &DynamicMessage) -> Result<Value, AminoError> {
     if !(0..1_000_000_000).contains(&nanos) {
         return Err(bad("nanos out of range"));
     }
-    let days = seconds.div_euclid(86_400);
-    let secs_of_day = seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    if !(0..=9999).contains(&year) {
+    if !(0..=9999).contains(&crate::time::year_of(seconds)) {
         return Err(bad("year outside 0000-9999"));
     }
-    let mut text = format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        secs_of_day / 3600,
-        secs_of_day / 60 % 60,
-        secs_of_day % 60
-    );
-    if nanos != 0 {
-        let frac = format!("{nanos:09}");
-        text.push('.');
-        text.push_str(frac.trim_end_matches('0'));
-    }
-    text.push('Z');
-    Ok(Value::String(text))
-}
-
-/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    Ok(Value::String(crate::time::rfc3339(
+        seconds,
+        nanos as u32,
+        crate::time::Fraction::Trimmed,
+    )))
 }
 
 /// A Duration as its nanosecond count, as a string.

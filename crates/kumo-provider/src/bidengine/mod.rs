@@ -116,11 +116,6 @@ fn validate_group(group: &GroupSpec) -> Result<String, Decline> {
     Ok(denom.unwrap_or_default().to_string())
 }
 
-/// A DecCoin amount as it travels in protobuf: the LegacyDec atomics (value × 10^18).
-pub fn dec_from_wire(amount: &str) -> Result<Dec, String> {
-    kumo_proto::math::parse_int(amount).map(Dec::from_atomics)
-}
-
 /// The group's price ceiling: Σ unit price × count (`kumo_akash::group::price`, the chain's
 /// `GroupSpec.Price()`).
 pub fn max_price(group: &GroupSpec) -> Result<Dec, Decline> {
@@ -329,7 +324,7 @@ impl BidEngine {
             price: price.map(|p| PriceJson {
                 price: format!(
                     "{}{}",
-                    dec_from_wire(&p.amount).unwrap_or_default(),
+                    Dec::from_wire(&p.amount).unwrap_or_default(),
                     p.denom
                 ),
                 denom: p.denom,
@@ -365,7 +360,7 @@ impl BidEngine {
             Decision::Bid(b) => {
                 let price = format!(
                     "{}{}",
-                    dec_from_wire(&b.price.amount).unwrap_or_default(),
+                    Dec::from_wire(&b.price.amount).unwrap_or_default(),
                     b.price.denom
                 );
                 tracing::info!(order = %order_s, %price, "bidding");

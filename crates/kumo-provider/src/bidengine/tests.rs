@@ -409,7 +409,7 @@ fn orders_to_bid_on_and_not() {
             (Decision::Bid(b), Want::Bid(price)) => {
                 let shown = format!(
                     "{}{}",
-                    dec_from_wire(&b.price.amount).unwrap(),
+                    Dec::from_wire(&b.price.amount).unwrap(),
                     b.price.denom
                 );
                 if shown != *price {

@@ -1,4 +1,5 @@
-//! The legacy services answer from state made by real v1beta4/v1beta5 msgs: a deployment,
+//! The deployment v1beta3 / market v1beta4 services (`deployment::query_v1beta3`,
+//! `market::query_v1beta4`) answer from state made by real v1beta4/v1beta5 msgs: a deployment,
 //! two bids and a lease, queried with v1beta3/v1beta4 requests and decoded as the old types.
 
 use crate::market::tests::*;
