@@ -46,7 +46,7 @@ pub fn init(ctx: &mut Ctx, g: &GenesisState) -> SdkResult<()> {
         if get_deployment(ctx, id)?.is_some() {
             return Err(bad(format!("deployment {id} is listed twice")));
         }
-        save_deployment(ctx, id, &d, None)?;
+        insert_deployment(ctx, id, &d)?;
         for g in &rec.groups {
             let gid = GroupId::from_proto(g.id.as_ref()).map_err(|e| bad(e.log))?;
             if gid.deployment() != id {
@@ -57,7 +57,7 @@ pub fn init(ctx: &mut Ctx, g: &GenesisState) -> SdkResult<()> {
             }
             validate_group_spec(&g.group_spec.clone().unwrap_or_default())
                 .map_err(|e| bad(format!("group {gid}: {}", e.log)))?;
-            save_group(ctx, gid, g)?;
+            insert_group(ctx, gid, g)?;
         }
     }
     Ok(())

@@ -276,7 +276,7 @@ pub fn create_deployment(ctx: &mut Ctx, c: &CreateDeployment) -> SdkResult<()> {
         created_at: height,
         reclamation: None,
     };
-    save_deployment(ctx, c.id, &deployment, None)?;
+    insert_deployment(ctx, c.id, &deployment)?;
     ctx.emit(Event::typed(&dv1::EventDeploymentCreated {
         id: Some(c.id.to_proto()),
         hash: c.hash.clone(),
@@ -290,7 +290,7 @@ pub fn create_deployment(ctx: &mut Ctx, c: &CreateDeployment) -> SdkResult<()> {
             group_spec: Some(spec.clone()),
             created_at: height,
         };
-        save_group(ctx, gid, &group)?;
+        insert_group(ctx, gid, &group)?;
         groups.push((gid, spec));
     }
     for (gid, spec) in groups {
@@ -315,8 +315,7 @@ fn update_deployment(ctx: &mut Ctx, id: DeploymentId, hash: &[u8]) -> SdkResult<
             "deployment {id} already has this hash; send the hash of the new manifest"
         )));
     }
-    d.hash = hash.to_vec();
-    save_deployment(ctx, id, &d, Some(DeploymentState::Active))?;
+    set_deployment_hash(ctx, id, &mut d, hash)?;
     ctx.emit(Event::typed(&dv1::EventDeploymentUpdated {
         id: Some(id.to_proto()),
         hash: hash.to_vec(),
@@ -329,35 +328,6 @@ fn update_deployment(ctx: &mut Ctx, id: DeploymentId, hash: &[u8]) -> SdkResult<
 fn close_deployment(ctx: &mut Ctx, id: DeploymentId) -> SdkResult<()> {
     active_deployment(ctx, id)?;
     market::hooks::close_deployment_account(ctx, id)
-}
-
-/// Moves the deployment to closed (from the escrow account-closed hook).
-pub fn on_deployment_closed(ctx: &mut Ctx, id: DeploymentId) -> SdkResult<()> {
-    let Some(mut d) = get_deployment(ctx, id)? else {
-        return Ok(());
-    };
-    let from = deployment_state(&d);
-    if from != DeploymentState::Active {
-        return Ok(());
-    }
-    d.state = deployment_transition(id, from, DeploymentState::Closed)? as i32;
-    save_deployment(ctx, id, &d, Some(from))?;
-    ctx.emit(Event::typed(&dv1::EventDeploymentClosed {
-        id: Some(id.to_proto()),
-    }));
-    Ok(())
-}
-
-fn load_group(ctx: &mut Ctx, id: GroupId) -> SdkResult<dv1b4::Group> {
-    get_group(ctx, id)?.ok_or_else(|| group_not_found(format!("no group {id}")))
-}
-
-/// Sets a group's state through the group transition function and saves it.
-pub fn set_group_state(ctx: &mut Ctx, id: GroupId, to: GroupState) -> SdkResult<dv1b4::Group> {
-    let mut g = load_group(ctx, id)?;
-    g.state = group_transition(id, group_state(&g), to)? as i32;
-    save_group(ctx, id, &g)?;
-    Ok(g)
 }
 
 fn close_group(ctx: &mut Ctx, id: GroupId) -> SdkResult<()> {

@@ -8,6 +8,7 @@
 //! - `deployment/params` -> `deployment.v1beta4.Params`
 
 use super::errors::*;
+use crate::abci::Event;
 use crate::auth::parse_address;
 use crate::ctx::Ctx;
 use crate::errors::SdkResult;
@@ -226,7 +227,7 @@ pub fn deployment_state(d: &dv1::Deployment) -> DeploymentState {
 }
 
 /// Stores a deployment and keeps its state index; `prev` is the state it had before, if stored.
-pub fn save_deployment(
+fn save_deployment(
     ctx: &mut Ctx,
     id: DeploymentId,
     d: &dv1::Deployment,
@@ -252,7 +253,7 @@ pub fn group_state(g: &dv1b4::Group) -> GroupState {
     GroupState::try_from(g.state).unwrap_or(GroupState::Invalid)
 }
 
-pub fn save_group(ctx: &mut Ctx, id: GroupId, g: &dv1b4::Group) -> SdkResult<()> {
+fn save_group(ctx: &mut Ctx, id: GroupId, g: &dv1b4::Group) -> SdkResult<()> {
     ctx.set(group_key(id), g.encode_to_vec())
 }
 
@@ -302,4 +303,55 @@ pub fn validate_params(p: &dv1b4::Params) -> SdkResult<()> {
 
 pub fn set_params(ctx: &mut Ctx, p: &dv1b4::Params) -> SdkResult<()> {
     ctx.set(PARAMS_KEY.to_vec(), p.encode_to_vec())
+}
+
+// ---- new records and transitions that save (every state change goes through
+// `deployment_transition` / `group_transition`) ----
+
+pub fn insert_deployment(ctx: &mut Ctx, id: DeploymentId, d: &dv1::Deployment) -> SdkResult<()> {
+    save_deployment(ctx, id, d, None)
+}
+
+pub fn insert_group(ctx: &mut Ctx, id: GroupId, g: &dv1b4::Group) -> SdkResult<()> {
+    save_group(ctx, id, g)
+}
+
+/// Replaces an active deployment's manifest hash (its state does not change).
+pub fn set_deployment_hash(
+    ctx: &mut Ctx,
+    id: DeploymentId,
+    d: &mut dv1::Deployment,
+    hash: &[u8],
+) -> SdkResult<()> {
+    d.hash = hash.to_vec();
+    save_deployment(ctx, id, d, Some(deployment_state(d)))
+}
+
+/// Moves the deployment to closed (from the escrow account-closed hook).
+pub fn on_deployment_closed(ctx: &mut Ctx, id: DeploymentId) -> SdkResult<()> {
+    let Some(mut d) = get_deployment(ctx, id)? else {
+        return Ok(());
+    };
+    let from = deployment_state(&d);
+    if from != DeploymentState::Active {
+        return Ok(());
+    }
+    d.state = deployment_transition(id, from, DeploymentState::Closed)? as i32;
+    save_deployment(ctx, id, &d, Some(from))?;
+    ctx.emit(Event::typed(&dv1::EventDeploymentClosed {
+        id: Some(id.to_proto()),
+    }));
+    Ok(())
+}
+
+fn load_group(ctx: &mut Ctx, id: GroupId) -> SdkResult<dv1b4::Group> {
+    get_group(ctx, id)?.ok_or_else(|| group_not_found(format!("no group {id}")))
+}
+
+/// Sets a group's state through the group transition function and saves it.
+pub fn set_group_state(ctx: &mut Ctx, id: GroupId, to: GroupState) -> SdkResult<dv1b4::Group> {
+    let mut g = load_group(ctx, id)?;
+    g.state = group_transition(id, group_state(&g), to)? as i32;
+    save_group(ctx, id, &g)?;
+    Ok(g)
 }

@@ -447,6 +447,81 @@ pub fn payments_of(ctx: &Ctx, id: &id::Account) -> Vec<types::Payment> {
         .collect()
 }
 
+// ---- lifecycles ----
+
+/// What moves an escrow account or payment (spec §6.3).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A settlement could not cover what is owed (the account, or one payment's share).
+    Short,
+    /// A settlement covered a payment's share (an overdrawn payment whose debt is paid is
+    /// open again).
+    Covered,
+    /// The owner closes (account or payment close, lease close): an open record closes; an
+    /// overdrawn one keeps its debt on record and stays overdrawn.
+    Close,
+    /// A deposit paid an overdrawn account's whole debt: the account closes.
+    DebtPaid,
+}
+
+/// The one account transition function: open -> overdrawn | closed, overdrawn -> closed once a
+/// deposit pays its debt; a closed account never moves (`account_closed`).
+pub fn account_transition(id: &id::Account, from: State, event: Event) -> SdkResult<State> {
+    use Event::*;
+    match (from, event) {
+        (State::Open | State::Overdrawn, Short) => Ok(State::Overdrawn),
+        (State::Open, Close) => Ok(State::Closed),
+        (State::Overdrawn, Close) => Ok(State::Overdrawn),
+        (State::Overdrawn, DebtPaid) => Ok(State::Closed),
+        (State::Closed, _) => Err(err::account_closed(format!(
+            "escrow account {} is closed",
+            account_key_string(id)
+        ))),
+        _ => Err(err::invalid_account(format!(
+            "escrow account {} is {}: {event:?} does not apply",
+            account_key_string(id),
+            from.as_str_name()
+        ))),
+    }
+}
+
+/// The one payment transition function: open <-> overdrawn as settlements fall short or catch
+/// up, open -> closed; a closed payment never moves (`payment_closed`).
+pub fn payment_transition(id: &id::Payment, from: State, event: Event) -> SdkResult<State> {
+    use Event::*;
+    match (from, event) {
+        (State::Open | State::Overdrawn, Short) => Ok(State::Overdrawn),
+        (State::Open | State::Overdrawn, Covered) => Ok(State::Open),
+        (State::Open, Close) => Ok(State::Closed),
+        (State::Overdrawn, Close) => Ok(State::Overdrawn),
+        (State::Closed, _) => Err(err::payment_closed(format!(
+            "escrow payment {} is closed",
+            payment_key_string(id)
+        ))),
+        _ => Err(err::invalid_payment(format!(
+            "escrow payment {} is {}: {event:?} does not apply",
+            payment_key_string(id),
+            from.as_str_name()
+        ))),
+    }
+}
+
+impl Account {
+    fn apply(&mut self, event: Event) -> SdkResult<()> {
+        self.state = account_transition(&self.id, self.state, event)?;
+        self.dirty = true;
+        Ok(())
+    }
+}
+
+impl Payment {
+    fn apply(&mut self, event: Event) -> SdkResult<()> {
+        self.state = payment_transition(&self.id, self.state, event)?;
+        self.dirty = true;
+        Ok(())
+    }
+}
+
 // ---- saving (refunds and hooks) ----
 
 fn parse_owner(what: &str, owner: &str) -> SdkResult<Address> {
@@ -624,18 +699,18 @@ fn settle(ctx: &mut Ctx, acc: &mut Account) -> SdkResult<(Vec<Payment>, bool)> {
         p.dirty = true;
         if short {
             overdrawn = true;
-            p.state = State::Overdrawn;
+            p.apply(Event::Short)?;
             p.unsettled = p.unsettled.checked_add(amount - got).ok_or_else(overflow)?;
         } else {
-            p.state = State::Open;
+            p.apply(Event::Covered)?;
         }
     }
     if !overdrawn {
         return Ok((payments, false));
     }
-    acc.state = State::Overdrawn;
+    acc.apply(Event::Short)?;
     for p in payments.iter_mut() {
-        p.state = State::Overdrawn;
+        p.apply(Event::Short)?;
         withdraw(ctx, p)?;
     }
     Ok((payments, true))
@@ -824,14 +899,11 @@ pub fn account_deposit(
     // Topping up an overdrawn account pays the providers' debt, then closes it if it can.
     let (mut payments, overdrawn) = settle(ctx, &mut acc)?;
     for p in payments.iter_mut() {
-        p.dirty = true;
-        if p.state == State::Open {
-            p.state = State::Closed;
-        }
+        p.apply(Event::Close)?;
         withdraw(ctx, p)?;
     }
     if !overdrawn {
-        acc.state = State::Closed;
+        acc.apply(Event::DebtPaid)?;
     }
     save(ctx, hooks, &mut acc, &mut payments)
 }
@@ -845,15 +917,9 @@ pub fn account_close(ctx: &mut Ctx, hooks: &dyn EscrowHooks, id: &id::Account) -
         )));
     }
     let (mut payments, _) = settle(ctx, &mut acc)?;
-    acc.dirty = true;
-    if acc.state == State::Open {
-        acc.state = State::Closed;
-    }
+    acc.apply(Event::Close)?;
     for p in payments.iter_mut() {
-        p.dirty = true;
-        if p.state == State::Open {
-            p.state = State::Closed;
-        }
+        p.apply(Event::Close)?;
         withdraw(ctx, p)?;
     }
     save(ctx, hooks, &mut acc, &mut payments)
@@ -957,9 +1023,7 @@ pub fn payment_close(ctx: &mut Ctx, hooks: &dyn EscrowHooks, id: &id::Payment) -
     for p in payments.iter_mut() {
         p.dirty = true;
         if payment_key_string(&p.id) == key {
-            if p.state == State::Open {
-                p.state = State::Closed;
-            }
+            p.apply(Event::Close)?;
             withdraw(ctx, p)?;
         }
     }

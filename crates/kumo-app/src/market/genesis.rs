@@ -44,7 +44,7 @@ pub fn init(ctx: &mut Ctx, g: &GenesisState) -> SdkResult<()> {
                 "order {id} is listed twice or has an invalid state"
             )));
         }
-        save_order(ctx, id, &o, None)?;
+        insert_order(ctx, id, &o)?;
     }
     for (i, json) in g.bids.iter().enumerate() {
         let b: mv1b5::Bid = message_from_json(json).map_err(|e| bad(format!("bid {i}: {e}")))?;
@@ -59,7 +59,7 @@ pub fn init(ctx: &mut Ctx, g: &GenesisState) -> SdkResult<()> {
                 "bid {id} is listed twice or has an invalid state"
             )));
         }
-        save_bid(ctx, id, &b, None)?;
+        insert_bid(ctx, id, &b)?;
     }
     for (i, json) in g.leases.iter().enumerate() {
         let l: mv1::Lease = message_from_json(json).map_err(|e| bad(format!("lease {i}: {e}")))?;
@@ -72,7 +72,7 @@ pub fn init(ctx: &mut Ctx, g: &GenesisState) -> SdkResult<()> {
                 "lease {id} is listed twice or has an invalid state"
             )));
         }
-        save_lease(ctx, id, &l, None)?;
+        insert_lease(ctx, id, &l)?;
     }
     Ok(())
 }

@@ -166,7 +166,7 @@ impl EscrowHooks for MarketHooks {
         let Some(did) = parse_deployment_xid(&aid.xid) else {
             return Ok(());
         };
-        deployment::msgs::on_deployment_closed(ctx, did)?;
+        deployment::state::on_deployment_closed(ctx, did)?;
         let to = if account_is_overdrawn(account) {
             GroupState::InsufficientFunds
         } else {
@@ -176,7 +176,7 @@ impl EscrowHooks for MarketHooks {
             if deployment::state::group_state(&g) == GroupState::Closed {
                 continue;
             }
-            deployment::msgs::set_group_state(ctx, gid, to)?;
+            deployment::state::set_group_state(ctx, gid, to)?;
             ctx.emit(crate::abci::Event::typed(
                 &kumo_proto::akash::deployment::v1::EventGroupClosed {
                     id: Some(gid.to_proto()),

@@ -283,7 +283,7 @@ pub fn create_bid(ctx: &mut Ctx, c: &CreateBid) -> SdkResult<()> {
         resources_offer: c.resources_offer.clone(),
         reclamation_window: None,
     };
-    save_bid(ctx, c.id, &bid, None)?;
+    insert_bid(ctx, c.id, &bid)?;
     ctx.emit(Event::typed(&mv1::EventBidCreated {
         id: Some(c.id.to_proto()),
         price: Some(c.price.to_proto()),
@@ -329,7 +329,7 @@ pub fn create_lease(ctx: &mut Ctx, id: BidId) -> SdkResult<()> {
         reason: LeaseClosedReason::LeaseClosedInvalid as i32,
         reclamation: None,
     };
-    save_lease(ctx, id, &lease, None)?;
+    insert_lease(ctx, id, &lease)?;
     ctx.emit(Event::typed(&mv1::EventLeaseCreated {
         id: Some(id.to_lease_proto()),
         price: Some(price),
@@ -376,7 +376,7 @@ pub fn close_bid(ctx: &mut Ctx, id: BidId, reason: LeaseClosedReason) -> SdkResu
     let group = id.order.group();
     if let Some(g) = deployment::state::get_group(ctx, group)? {
         if deployment::state::group_state(&g) != GroupState::Paused {
-            deployment::msgs::set_group_state(ctx, group, GroupState::Paused)?;
+            deployment::state::set_group_state(ctx, group, GroupState::Paused)?;
         }
     }
     close_lease(ctx, id, LeaseState::Closed, reason)?;

@@ -352,7 +352,7 @@ pub fn get_lease(ctx: &mut Ctx, id: BidId) -> SdkResult<Option<mv1::Lease>> {
     Ok(ctx.get(&lease_key(id))?.map(|b| decode(&b, "lease")))
 }
 
-pub fn save_order(
+fn save_order(
     ctx: &mut Ctx,
     id: OrderId,
     o: &mv1b5::Order,
@@ -368,7 +368,7 @@ pub fn save_order(
     ctx.set(order_key(id), o.encode_to_vec())
 }
 
-pub fn save_bid(ctx: &mut Ctx, id: BidId, b: &mv1b5::Bid, prev: Option<BidState>) -> SdkResult<()> {
+fn save_bid(ctx: &mut Ctx, id: BidId, b: &mv1b5::Bid, prev: Option<BidState>) -> SdkResult<()> {
     let s = bid_state(b);
     if prev != Some(s) {
         if let Some(p) = prev {
@@ -382,12 +382,7 @@ pub fn save_bid(ctx: &mut Ctx, id: BidId, b: &mv1b5::Bid, prev: Option<BidState>
     ctx.set(bid_key(id), b.encode_to_vec())
 }
 
-pub fn save_lease(
-    ctx: &mut Ctx,
-    id: BidId,
-    l: &mv1::Lease,
-    prev: Option<LeaseState>,
-) -> SdkResult<()> {
+fn save_lease(ctx: &mut Ctx, id: BidId, l: &mv1::Lease, prev: Option<LeaseState>) -> SdkResult<()> {
     let s = lease_state(l);
     if prev != Some(s) {
         if let Some(p) = prev {
@@ -429,6 +424,20 @@ pub fn bids_of_order(ctx: &mut Ctx, order: OrderId) -> SdkResult<Vec<(BidId, mv1
             )
         })
         .collect())
+}
+
+// ---- new records (every later change goes through a transition below) ----
+
+pub fn insert_order(ctx: &mut Ctx, id: OrderId, o: &mv1b5::Order) -> SdkResult<()> {
+    save_order(ctx, id, o, None)
+}
+
+pub fn insert_bid(ctx: &mut Ctx, id: BidId, b: &mv1b5::Bid) -> SdkResult<()> {
+    save_bid(ctx, id, b, None)
+}
+
+pub fn insert_lease(ctx: &mut Ctx, id: BidId, l: &mv1::Lease) -> SdkResult<()> {
+    save_lease(ctx, id, l, None)
 }
 
 // ---- transitions that save ----
@@ -516,7 +525,7 @@ pub fn create_order(ctx: &mut Ctx, group: GroupId, spec: &GroupSpec) -> SdkResul
         created_at: ctx.block.height as i64,
         reclamation: None,
     };
-    save_order(ctx, id, &order, None)?;
+    insert_order(ctx, id, &order)?;
     ctx.emit(Event::typed(&mv1::EventOrderCreated {
         id: Some(id.to_proto()),
     }));
