@@ -19,7 +19,7 @@ use kumo_app::coins::GasPrice;
 use kumo_app::errors::SdkError;
 use kumo_app::genesis::Genesis;
 use kumo_app::{App, AppConfig, Queries};
-use kumo_store::{IndexStore, Store, StoreOptions};
+use kumo_store::{AuxWrite, IndexStore, Store, StoreOptions};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
@@ -55,6 +55,50 @@ struct Tip {
     last_commit: Commit,
     /// Merkle root of the tip block's tx results: the next header's `last_results_hash`.
     results_hash: [u8; 32],
+}
+
+/// What a proposer chose for the next block, besides the chain it builds on.
+struct NextBlock {
+    txs: Vec<Vec<u8>>,
+    /// The proposer's clock; the block time never goes below the tip's time plus 1 ms.
+    wall: BlockTime,
+    proposer: [u8; 20],
+    evidence: Vec<Evidence>,
+    validators_hash: [u8; 32],
+    next_validators_hash: [u8; 32],
+}
+
+/// The block that follows `tip`: a pure function of the tip and the proposer's choices (no
+/// locks, no clock, no state), so every node derives the same header from the same inputs.
+fn next_block(chain_id: &str, tip: Tip, n: NextBlock) -> Block {
+    let height = tip.height + 1;
+    // Block time never goes backwards, even if the wall clock does.
+    let time = if tip.height == 0 {
+        n.wall
+    } else {
+        n.wall.max(time_after(tip.time))
+    };
+    let header = Header {
+        chain_id: chain_id.to_string(),
+        height,
+        time,
+        last_block_id: tip.block_id,
+        last_commit_hash: commit_hash(&tip.last_commit),
+        data_hash: merkle_root(&n.txs),
+        validators_hash: n.validators_hash,
+        next_validators_hash: n.next_validators_hash,
+        consensus_hash: consensus_hash(),
+        app_hash: tip.app_hash,
+        last_results_hash: tip.results_hash,
+        evidence_hash: evidence_hash(&n.evidence),
+        proposer_address: n.proposer,
+    };
+    Block {
+        header,
+        txs: n.txs,
+        last_commit: tip.last_commit,
+        evidence: n.evidence,
+    }
 }
 
 /// `BlockIDFlag` values of a commit signature.
@@ -412,39 +456,24 @@ impl Node {
         let txs = app.prepare_proposal(candidates, MAX_BLOCK_BYTES);
         drop(app);
         let height = tip.height + 1;
-        // Block time never goes backwards, even if the wall clock does.
-        let time = if tip.height == 0 {
-            wall
-        } else {
-            wall.max(time_after(tip.time))
-        };
         let valset = self
             .valset(height)
             .with_context(|| format!("no validator set for height {height}"))?;
         let next = self
             .valset(height + 1)
             .with_context(|| format!("no validator set for height {}", height + 1))?;
-        let header = Header {
-            chain_id: self.cfg.chain_id.clone(),
-            height,
-            time,
-            last_block_id: tip.block_id,
-            last_commit_hash: commit_hash(&tip.last_commit),
-            data_hash: merkle_root(&txs),
-            validators_hash: valset.hash(),
-            next_validators_hash: next.hash(),
-            consensus_hash: consensus_hash(),
-            app_hash: tip.app_hash,
-            last_results_hash: tip.results_hash,
-            evidence_hash: evidence_hash(&evidence),
-            proposer_address: proposer,
-        };
-        Ok(Block {
-            header,
-            txs,
-            last_commit: tip.last_commit,
-            evidence,
-        })
+        Ok(next_block(
+            &self.cfg.chain_id,
+            tip,
+            NextBlock {
+                txs,
+                wall,
+                proposer,
+                evidence,
+                validators_hash: valset.hash(),
+                next_validators_hash: next.hash(),
+            },
+        ))
     }
 
     /// ProcessProposal: whether `block` may be the next block on this node's chain. Checks the
@@ -867,7 +896,25 @@ impl Node {
         }
         drop(check);
         drop(app);
+        let timings = BlockTimings {
+            finalize,
+            index,
+            commit: commit_time,
+            recheck: t_recheck.elapsed(),
+        };
+        Ok(self.announce(stored, results, index_rows, timings))
+    }
 
+    /// The effects of a committed block, after every lock is released: the tx index follower
+    /// gets its rows, subscribers get the txs and the block, and the timings are kept.
+    fn announce(
+        &self,
+        stored: StoredBlock,
+        results: BlockResults,
+        index_rows: Vec<AuxWrite>,
+        timings: BlockTimings,
+    ) -> Arc<StoredBlock> {
+        let height = stored.block.header.height;
         let stored = Arc::new(stored);
         let results = Arc::new(results);
         self.indexer.push(height, index_rows);
@@ -887,17 +934,12 @@ impl Node {
                 result: r.clone(),
             })));
         }
-        *self.timings.lock().expect("timings lock") = BlockTimings {
-            finalize,
-            index,
-            commit: commit_time,
-            recheck: t_recheck.elapsed(),
-        };
+        *self.timings.lock().expect("timings lock") = timings;
         let _ = self.events.send(NodeEvent::NewBlock {
             block: stored.clone(),
             results,
         });
-        Ok(stored)
+        stored
     }
 
     fn answer(&self, value: Vec<u8>) -> QueryResult {
