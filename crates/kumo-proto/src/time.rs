@@ -65,8 +65,8 @@ pub fn rfc3339(seconds: i64, nanos: u32, fraction: Fraction) -> String {
         Fraction::Trimmed if n == 0 => String::new(),
         Fraction::Trimmed => format!(".{}", format!("{n:09}").trim_end_matches('0')),
         Fraction::Proto if n == 0 => String::new(),
-        Fraction::Proto if n % 1_000_000 == 0 => format!(".{:03}", n / 1_000_000),
-        Fraction::Proto if n % 1000 == 0 => format!(".{:06}", n / 1000),
+        Fraction::Proto if n.is_multiple_of(1_000_000) => format!(".{:03}", n / 1_000_000),
+        Fraction::Proto if n.is_multiple_of(1000) => format!(".{:06}", n / 1000),
         Fraction::Proto | Fraction::Nanos => format!(".{n:09}"),
         Fraction::Millis => format!(".{:03}", n / 1_000_000),
     };
