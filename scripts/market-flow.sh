@@ -25,4 +25,8 @@ expect_ok k tx market bid create --from provider --owner alice --dseq "$DSEQ" --
 expect_ok k tx market lease create --from alice --provider provider --dseq "$DSEQ" --gseq 1 --oseq 1 "${TX[@]}"
 sleep 2
 expect_ok k tx market lease withdraw --from provider --owner alice --dseq "$DSEQ" "${TX[@]}"
-k query market lease list --dseq "$DSEQ" --node "$RPC" | tee /dev/stderr | grep ' active ' >/dev/null
+# Printed to our own stdout (never `tee /dev/stderr`: opening /dev/stderr truncates a log file
+# the caller redirected stderr to).
+leases=$(k query market lease list --dseq "$DSEQ" --node "$RPC")
+echo "$leases"
+grep ' active ' <<<"$leases" >/dev/null
