@@ -529,7 +529,7 @@ pub fn rpc(g: &Globals, a: RpcArgs) -> Result<()> {
                     height += 1;
                     let at = Instant::now();
                     for tx in watcher_client.block(Some(height))?.txs {
-                        seen.insert(Sha256::digest(&tx).into(), at);
+                        seen.insert(kumo_crypto::tx_hash(&tx), at);
                     }
                 }
                 if seen.len() >= total {
@@ -557,7 +557,7 @@ pub fn rpc(g: &Globals, a: RpcArgs) -> Result<()> {
                             }
                             match c.broadcast_tx_sync(tx) {
                                 Ok(r) if r.code == 0 => {
-                                    sent.push((Sha256::digest(tx).into(), Instant::now()))
+                                    sent.push((kumo_crypto::tx_hash(tx), Instant::now()))
                                 }
                                 _ => refused += 1,
                             }
