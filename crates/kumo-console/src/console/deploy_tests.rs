@@ -96,6 +96,13 @@ fn setup_with(backend: Backend) -> Fixture {
         });
     }
     let chain = RpcClient::new(&node.url);
+    // Genesis accounts are queryable once the first block is committed.
+    for _ in 0..100 {
+        if chain.status().is_ok_and(|s| s.latest_height >= 1) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     // A provider whose gateway is not there: "why no bids?" lists it as unreachable.
     let r = kumo_client::sign_and_broadcast(
         &chain,
