@@ -6,7 +6,7 @@
 use crate::ante::{self, AnteParams, SigCache};
 use crate::auth;
 use crate::errors::SdkResult;
-use crate::test_ctx::EconomyNet;
+use crate::test_ctx::{economy_chain, TestChain};
 use crate::tx::{decode_tx, DecodedTx};
 use base64::Engine;
 use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
@@ -36,14 +36,14 @@ fn b64(v: &Value) -> Vec<u8> {
 }
 
 /// A chain `kumo-devnet` where the vectors' signer has account number 0, sequence 7 and uakt.
-fn net() -> EconomyNet {
+fn net() -> TestChain {
     let mut g = crate::genesis::Genesis::new("kumo-devnet", "2026-01-01T00:00:00Z");
     g.add_account(SIGNER, &[crate::coins::Coin::new("uakt", 1_000_000_000)])
         .unwrap();
-    let mut net = EconomyNet::new(&g);
-    net.st.set_chain_id("kumo-devnet");
+    let mut net = economy_chain(&g);
+    net.set_chain_id("kumo-devnet");
     let signer = kumo_crypto::Address::from_bech32(SIGNER, ACCOUNT_HRP).unwrap();
-    let (r, _) = net.st.with(|ctx| -> SdkResult<()> {
+    let (r, _) = net.with(|ctx| -> SdkResult<()> {
         let mut acc = auth::get_account(ctx, &signer)?.expect("genesis account");
         acc.base_mut().account_number = 0;
         acc.base_mut().sequence = 7;
@@ -54,12 +54,12 @@ fn net() -> EconomyNet {
 }
 
 /// The ante handler alone, on a layer that is always dropped (so each tx sees sequence 7).
-fn ante_run(net: &mut EconomyNet, tx: &DecodedTx, cache: &SigCache) -> SdkResult<()> {
+fn ante_run(net: &mut TestChain, tx: &DecodedTx, cache: &SigCache) -> SdkResult<()> {
     let p = AnteParams {
         min_gas_prices: &[],
         sig_cache: cache,
     };
-    let (r, _) = net.st.with(|ctx| {
+    let (r, _) = net.with(|ctx| {
         ctx.push_layer();
         let r = ante::run(ctx, tx, &p);
         ctx.discard_layer();

@@ -29,7 +29,7 @@ mod tests {
 
     use crate::abci::{Event, Misbehavior};
     use crate::staking::state as staking;
-    use crate::test_ctx::{addr, economy_genesis, EconomyNet};
+    use crate::test_ctx::{addr, economy_chain, economy_genesis, TestChain};
     use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
     use cosmos_sdk_proto::cosmos::distribution::v1beta1::MsgWithdrawDelegatorReward;
     use cosmos_sdk_proto::cosmos::staking::v1beta1::{
@@ -81,8 +81,8 @@ mod tests {
         })
     }
 
-    fn check_books(net: &mut EconomyNet, expected_supply: u128) {
-        let ((), _) = net.st.with(|ctx| {
+    fn check_books(net: &mut TestChain, expected_supply: u128) {
+        let ((), _) = net.with(|ctx| {
                 let supply = crate::bank::state::supply_of(ctx, "uakt");
                 assert_eq!(supply, expected_supply, "supply = genesis + minted − burned");
                 let held: u128 = ctx
@@ -147,7 +147,7 @@ mod tests {
                     (5, 23, 30 * AKT, DEC_ONE / 5),
                 ],
             );
-            let mut net = EconomyNet::new(&g);
+            let mut net = economy_chain(&g);
             let mut supply = 1_800 * AKT;
             let mut pending_evidence = vec![];
             supply += sum_attr(&net.next(6), "mint", "amount");
@@ -155,23 +155,23 @@ mod tests {
                 let acc = |i: u8| people[i as usize].to_bech32(ACCOUNT_HRP);
                 let val = |i: u8| vals[i as usize].to_bech32(staking::VALOPER_HRP);
                 let events = match op {
-                    Op::Delegate(d, v, a) => net.st.deliver(&MsgDelegate {
+                    Op::Delegate(d, v, a) => net.deliver(&MsgDelegate {
                         delegator_address: acc(d), validator_address: val(v), amount: coin(a),
                     }),
-                    Op::Undelegate(d, v, a) => net.st.deliver(&MsgUndelegate {
+                    Op::Undelegate(d, v, a) => net.deliver(&MsgUndelegate {
                         delegator_address: acc(d), validator_address: val(v), amount: coin(a),
                     }),
-                    Op::Redelegate(d, s, t, a) => net.st.deliver(&MsgBeginRedelegate {
+                    Op::Redelegate(d, s, t, a) => net.deliver(&MsgBeginRedelegate {
                         delegator_address: acc(d), validator_src_address: val(s),
                         validator_dst_address: val(t), amount: coin(a),
                     }),
-                    Op::Withdraw(d, v) => net.st.deliver(&MsgWithdrawDelegatorReward {
+                    Op::Withdraw(d, v) => net.deliver(&MsgWithdrawDelegatorReward {
                         delegator_address: acc(d), validator_address: val(v),
                     }),
                     Op::Fee(a) => {
                         let collector = crate::auth::module_address(crate::auth::FEE_COLLECTOR);
                         let p = people[0];
-                        net.st.with(|ctx| crate::bank::state::send(
+                        net.with(|ctx| crate::bank::state::send(
                             ctx, &p, &collector, &[crate::coins::Coin::new("uakt", a)],
                         )).0.map(|_| vec![])
                     }
@@ -179,8 +179,8 @@ mod tests {
                         pending_evidence.push(Misbehavior {
                             validator_address: staking::cons_address(&[21 + v; 32]).to_vec(),
                             power: 0,
-                            height: net.st.block().height,
-                            time: net.st.block().time,
+                            height: net.block_info().height,
+                            time: net.block_info().time,
                             total_voting_power: 0,
                         });
                         Ok(vec![])

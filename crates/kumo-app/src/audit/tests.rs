@@ -1,4 +1,4 @@
-use crate::test_ctx::{addr, TestState};
+use crate::test_ctx::{addr, TestChain};
 use kumo_proto::akash::audit::v1::*;
 use kumo_proto::akash::base::attributes::v1::Attribute;
 
@@ -19,7 +19,7 @@ fn sign(owner: u8, auditor: u8, attrs: &[Attribute]) -> MsgSignProviderAttribute
 
 #[test]
 fn sign_merges_sorted_and_delete_removes() {
-    let mut s = TestState::new();
+    let mut s = TestChain::new();
     let events = s
         .deliver(&sign(
             1,
@@ -103,7 +103,7 @@ fn sign_merges_sorted_and_delete_removes() {
 
 #[test]
 fn signer_is_the_auditor_and_keys_are_checked() {
-    let mut s = TestState::new();
+    let mut s = TestChain::new();
     let any = cosmos_sdk_proto::Any {
         type_url: super::msgs::MSG_SIGN_PROVIDER_ATTRIBUTES.into(),
         value: prost::Message::encode_to_vec(&sign(1, 7, &[attr("region", "x")])),
@@ -120,7 +120,7 @@ fn signer_is_the_auditor_and_keys_are_checked() {
 
 #[test]
 fn queries() {
-    let mut s = TestState::new();
+    let mut s = TestChain::new();
     s.deliver(&sign(1, 7, &[attr("region", "a")])).unwrap();
     s.deliver(&sign(1, 8, &[attr("region", "b")])).unwrap();
     s.deliver(&sign(2, 7, &[attr("region", "c")])).unwrap();

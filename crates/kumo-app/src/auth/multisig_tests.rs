@@ -6,7 +6,7 @@
 use super::*;
 use crate::ante::{self, AnteParams, SigCache};
 use crate::errors::SdkResult;
-use crate::test_ctx::EconomyNet;
+use crate::test_ctx::{economy_chain, TestChain};
 use crate::tx::{decode_tx, DecodedTx};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin;
@@ -27,15 +27,15 @@ fn multisig() -> MultisigPubKey {
 }
 
 /// A chain where the 2-of-3 multisig address holds uakt (never signed yet).
-fn net() -> (EconomyNet, u64) {
+fn net() -> (TestChain, u64) {
     let ms = multisig().address().to_string();
     let mut g = crate::genesis::Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
     g.add_account(&ms, &[crate::coins::Coin::new("uakt", 1_000_000_000)])
         .unwrap();
-    let mut net = EconomyNet::new(&g);
-    net.st.set_chain_id(CHAIN);
+    let mut net = economy_chain(&g);
+    net.set_chain_id(CHAIN);
     let addr = multisig().address();
-    let (acc, _) = net.st.with(|ctx| auth::get_account(ctx, &addr));
+    let (acc, _) = net.with(|ctx| auth::get_account(ctx, &addr));
     let number = acc.unwrap().expect("genesis account").base().account_number;
     (net, number)
 }
@@ -107,13 +107,13 @@ fn multisig_tx(bits: CompactBitArray, sigs: Vec<Vec<u8>>) -> DecodedTx {
 }
 
 /// The ante handler; with `keep` its writes stay, else the layer is dropped.
-fn ante_run(net: &mut EconomyNet, tx: &DecodedTx, keep: bool) -> (SdkResult<()>, u64) {
+fn ante_run(net: &mut TestChain, tx: &DecodedTx, keep: bool) -> (SdkResult<()>, u64) {
     let cache = SigCache::default();
     let p = AnteParams {
         min_gas_prices: &[],
         sig_cache: &cache,
     };
-    let (r, _) = net.st.with(|ctx| {
+    let (r, _) = net.with(|ctx| {
         ctx.push_layer();
         let r = ante::run(ctx, tx, &p);
         if keep && r.is_ok() {
@@ -187,7 +187,7 @@ fn two_of_three_verifies_and_stores_the_key() {
     let (r, _) = ante_run(&mut net, &tx, true);
     r.unwrap();
     let addr = m.address();
-    let (acc, _) = net.st.with(|ctx| auth::get_account(ctx, &addr));
+    let (acc, _) = net.with(|ctx| auth::get_account(ctx, &addr));
     let acc = acc.unwrap().unwrap();
     assert_eq!(acc.base().sequence, 1);
     let stored = acc.base().pub_key.clone().unwrap();

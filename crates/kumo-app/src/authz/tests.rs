@@ -5,7 +5,7 @@ use super::authorization::{GENERIC_AUTHORIZATION, SEND_AUTHORIZATION};
 use crate::bank::msgs::MSG_SEND;
 use crate::errors::{SdkError, SdkResult};
 use crate::msgs::Msg;
-use crate::test_ctx::{addr, EconomyNet};
+use crate::test_ctx::{addr, economy_chain, TestChain};
 use cosmos_sdk_proto::cosmos::authz::v1beta1::{
     GenericAuthorization, Grant, MsgExec, MsgGrant, MsgRevoke, QueryGranteeGrantsRequest,
     QueryGranteeGrantsResponse, QueryGranterGrantsRequest, QueryGranterGrantsResponse,
@@ -27,13 +27,13 @@ fn bech(n: u8) -> String {
     addr(n).to_bech32(ACCOUNT_HRP)
 }
 
-fn net() -> EconomyNet {
+fn net() -> TestChain {
     let mut g = crate::genesis::Genesis::new("kumo-test", "2026-01-01T00:00:00Z");
     for n in [GRANTER, GRANTEE, OTHER] {
         g.add_account(&bech(n), &[crate::coins::Coin::new("uakt", START)])
             .unwrap();
     }
-    EconomyNet::new(&g)
+    economy_chain(&g)
 }
 
 fn any<M: Message + Name>(m: &M) -> Any {
@@ -44,7 +44,7 @@ fn any<M: Message + Name>(m: &M) -> Any {
 }
 
 /// Delivers `m` signed by `signer`, with the ante handler's check that it is the msg's signer.
-fn tx<M: Message + Name>(net: &mut EconomyNet, signer: u8, m: &M) -> SdkResult<()> {
+fn tx<M: Message + Name>(net: &mut TestChain, signer: u8, m: &M) -> SdkResult<()> {
     let msg = Msg::from_any(&any(m))?;
     if msg.signers() != vec![addr(signer)] {
         return Err(SdkError::unauthorized(format!(
@@ -52,7 +52,7 @@ fn tx<M: Message + Name>(net: &mut EconomyNet, signer: u8, m: &M) -> SdkResult<(
             bech(signer)
         )));
     }
-    net.st.deliver(m).map(|_| ())
+    net.deliver(m).map(|_| ())
 }
 
 fn code(r: SdkResult<()>) -> (&'static str, u32) {
@@ -104,12 +104,12 @@ fn exec(grantee: u8, msgs: Vec<Any>) -> MsgExec {
     }
 }
 
-fn balance(net: &mut EconomyNet, n: u8) -> u128 {
+fn balance(net: &mut TestChain, n: u8) -> u128 {
     net.balance(&addr(n), "uakt")
 }
 
-fn grants(net: &mut EconomyNet, msg_type_url: &str) -> SdkResult<QueryGrantsResponse> {
-    net.st.query(
+fn grants(net: &mut TestChain, msg_type_url: &str) -> SdkResult<QueryGrantsResponse> {
+    net.query(
         "/cosmos.authz.v1beta1.Query/Grants",
         &QueryGrantsRequest {
             granter: bech(GRANTER),
@@ -120,16 +120,16 @@ fn grants(net: &mut EconomyNet, msg_type_url: &str) -> SdkResult<QueryGrantsResp
     )
 }
 
-fn send_limit(net: &mut EconomyNet) -> Vec<ProtoCoin> {
+fn send_limit(net: &mut TestChain) -> Vec<ProtoCoin> {
     let r = grants(net, MSG_SEND).unwrap();
     SendAuthorization::decode(r.grants[0].authorization.as_ref().unwrap().value.as_slice())
         .unwrap()
         .spend_limit
 }
 
-fn now(net: &EconomyNet) -> Timestamp {
+fn now(net: &TestChain) -> Timestamp {
     Timestamp {
-        seconds: net.st.block().time.seconds,
+        seconds: net.block_info().time.seconds,
         nanos: 0,
     }
 }
@@ -138,10 +138,7 @@ fn now(net: &EconomyNet) -> Timestamp {
 fn generic_grant_lets_the_grantee_exec_until_revoked() {
     let mut net = net();
     net.next(6);
-    let events = net
-        .st
-        .deliver(&grant(generic(MSG_SEND), None))
-        .expect("grant");
+    let events = net.deliver(&grant(generic(MSG_SEND), None)).expect("grant");
     let e = events
         .iter()
         .find(|e| e.kind == "cosmos.authz.v1beta1.EventGrant")
@@ -265,7 +262,6 @@ fn expired_grants_are_refused_and_hidden() {
     assert_eq!(code(tx(&mut net, GRANTEE, &m)), ("authz", 6));
     assert_eq!(code(grants(&mut net, MSG_SEND).map(|_| ())), ("authz", 2));
     let r: QueryGranterGrantsResponse = net
-        .st
         .query(
             "/cosmos.authz.v1beta1.Query/GranterGrants",
             &QueryGranterGrantsRequest {
@@ -356,7 +352,6 @@ fn queries_page_through_grants() {
     let r = grants(&mut net, "").unwrap();
     assert_eq!(r.grants.len(), 2);
     let first: QueryGranterGrantsResponse = net
-        .st
         .query(
             "/cosmos.authz.v1beta1.Query/GranterGrants",
             &QueryGranterGrantsRequest {
@@ -372,7 +367,6 @@ fn queries_page_through_grants() {
     let page = first.pagination.unwrap();
     assert_eq!(page.total, 3);
     let rest: QueryGranterGrantsResponse = net
-        .st
         .query(
             "/cosmos.authz.v1beta1.Query/GranterGrants",
             &QueryGranterGrantsRequest {
@@ -387,7 +381,6 @@ fn queries_page_through_grants() {
         .unwrap();
     assert_eq!(rest.grants.len(), 1);
     let r: QueryGranteeGrantsResponse = net
-        .st
         .query(
             "/cosmos.authz.v1beta1.Query/GranteeGrants",
             &QueryGranteeGrantsRequest {
@@ -400,7 +393,6 @@ fn queries_page_through_grants() {
     assert_eq!(r.grants[0].granter, bech(GRANTER));
     assert_eq!(r.grants[0].grantee, bech(OTHER));
     let e = net
-        .st
         .query::<_, QueryGrantsResponse>(
             "/cosmos.authz.v1beta1.Query/Grants",
             &QueryGrantsRequest::default(),
@@ -430,7 +422,7 @@ fn genesis_round_trips() {
     let mut g = grant(deposit, None);
     g.grantee = bech(OTHER);
     tx(&mut net, GRANTER, &g).unwrap();
-    let (exported, _) = net.st.with(|ctx| super::genesis::export(ctx));
+    let (exported, _) = net.with(|ctx| super::genesis::export(ctx));
     let exported = exported.unwrap();
     assert_eq!(exported.authorization.len(), 2);
     let json = serde_json::to_value(&exported).unwrap();
@@ -445,9 +437,9 @@ fn genesis_round_trips() {
 
     let mut fresh = self::net();
     let state: super::genesis::GenesisState = serde_json::from_value(json).unwrap();
-    let (r, _) = fresh.st.with(|ctx| super::genesis::init(ctx, &state));
+    let (r, _) = fresh.with(|ctx| super::genesis::init(ctx, &state));
     r.unwrap();
-    let (again, _) = fresh.st.with(|ctx| super::genesis::export(ctx));
+    let (again, _) = fresh.with(|ctx| super::genesis::export(ctx));
     assert_eq!(again.unwrap().authorization, exported.authorization);
     assert_eq!(send_limit(&mut fresh), vec![uakt(300)]);
 }

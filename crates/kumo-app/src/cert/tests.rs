@@ -1,7 +1,7 @@
 //! Certificates made here with rcgen (an independent X.509 writer), published and revoked.
 
 use super::pem::{encode, EC_PUBLIC_KEY};
-use crate::test_ctx::{addr, TestState};
+use crate::test_ctx::{addr, TestChain};
 use kumo_proto::akash::cert::v1::*;
 use rcgen::{CertificateParams, DnType, KeyPair, SerialNumber, SignatureAlgorithm};
 
@@ -35,14 +35,14 @@ fn create(owner: &str, m: &Made) -> MsgCreateCertificate {
     }
 }
 
-fn code(s: &mut TestState, m: &MsgCreateCertificate) -> (&'static str, u32) {
+fn code(s: &mut TestChain, m: &MsgCreateCertificate) -> (&'static str, u32) {
     let e = s.deliver(m).unwrap_err();
     (e.codespace, e.code)
 }
 
 #[test]
 fn p256_certificate_is_accepted_listed_and_revoked() {
-    let mut s = TestState::new();
+    let mut s = TestChain::new();
     let owner = addr(1).to_string();
     let serial: u64 = 1_732_000_000_123_456_789;
     let made = p256(&owner, serial);
@@ -98,7 +98,7 @@ fn p256_certificate_is_accepted_listed_and_revoked() {
 
 #[test]
 fn refusals_carry_cert_codes() {
-    let mut s = TestState::new();
+    let mut s = TestChain::new();
     let owner = addr(1).to_string();
 
     // CommonName of someone else.
@@ -181,7 +181,7 @@ fn refusals_carry_cert_codes() {
 
 #[test]
 fn query_filters_and_genesis() {
-    let mut s = TestState::new();
+    let mut s = TestChain::new();
     let a = addr(1).to_string();
     let b = addr(2).to_string();
     s.deliver(&create(&a, &p256(&a, 10))).unwrap();
@@ -194,7 +194,7 @@ fn query_filters_and_genesis() {
         }),
     })
     .unwrap();
-    let q = |s: &mut TestState, owner: &str, serial: &str, state: &str| {
+    let q = |s: &mut TestChain, owner: &str, serial: &str, state: &str| {
         s.query::<_, QueryCertificatesResponse>(
             "/akash.cert.v1.Query/Certificates",
             &QueryCertificatesRequest {
@@ -241,7 +241,7 @@ fn query_filters_and_genesis() {
     assert_eq!(g.certificates.len(), 3);
     let json = serde_json::to_value(&g).unwrap();
     assert_eq!(json["certificates"][0]["certificate"]["state"], "revoked");
-    let mut fresh = TestState::new();
+    let mut fresh = TestChain::new();
     let (r, _) = fresh.with(|ctx| super::genesis::init(ctx, &g));
     r.unwrap();
     assert_eq!(

@@ -2,7 +2,7 @@
 //! address, community pool funding and spending.
 
 use crate::coins::Coin;
-use crate::test_ctx::{addr, economy_genesis, EconomyNet};
+use crate::test_ctx::{addr, economy_chain, economy_genesis, TestChain};
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::cosmos::distribution::v1beta1::*;
 use cosmos_sdk_proto::cosmos::staking::v1beta1::MsgDelegate;
@@ -28,7 +28,7 @@ fn coin(amount: u128) -> Vec<ProtoCoin> {
 
 /// One validator (operator 1: 10 AKT self-bond, 10 % commission), delegator 2, fee payer 3;
 /// no inflation so that only the fees paid are shared.
-fn net_without_mint() -> EconomyNet {
+fn net_without_mint() -> TestChain {
     let mut g = economy_genesis(
         &[
             (addr(1), 100 * AKT),
@@ -46,26 +46,24 @@ fn net_without_mint() -> EconomyNet {
         inflation: "0".into(),
         annual_provisions: "0".into(),
     });
-    EconomyNet::new(&g)
+    economy_chain(&g)
 }
 
-fn pay_fee(net: &mut EconomyNet, amount: u128) {
+fn pay_fee(net: &mut TestChain, amount: u128) {
     let collector = crate::auth::module_address(crate::auth::FEE_COLLECTOR);
-    net.st
-        .with(|ctx| {
-            crate::bank::state::send(ctx, &addr(3), &collector, &[Coin::new("uakt", amount)])
-        })
-        .0
-        .unwrap();
+    net.with(|ctx| {
+        crate::bank::state::send(ctx, &addr(3), &collector, &[Coin::new("uakt", amount)])
+    })
+    .0
+    .unwrap();
 }
 
 fn rewards(
-    net: &mut EconomyNet,
+    net: &mut TestChain,
     del: &Address,
     op: &Address,
 ) -> Vec<cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin> {
     let r: QueryDelegationRewardsResponse = net
-        .st
         .query(
             "/cosmos.distribution.v1beta1.Query/DelegationRewards",
             &QueryDelegationRewardsRequest {
@@ -77,9 +75,8 @@ fn rewards(
     r.rewards
 }
 
-fn pool(net: &mut EconomyNet) -> u128 {
+fn pool(net: &mut TestChain) -> u128 {
     let r: QueryCommunityPoolResponse = net
-        .st
         .query(
             "/cosmos.distribution.v1beta1.Query/CommunityPool",
             &QueryCommunityPoolRequest {},
@@ -94,16 +91,15 @@ fn fees_pay_commission_delegators_and_the_pool_as_computed_by_hand() {
     let (op, del) = (addr(1), addr(2));
     // Block 1: the delegator bonds 30 AKT (stake 30 of 40) and 1 AKT of fees is paid.
     net.next(6);
-    net.st
-        .deliver(&MsgDelegate {
-            delegator_address: acc(&del),
-            validator_address: valoper(&op),
-            amount: Some(ProtoCoin {
-                denom: "uakt".into(),
-                amount: (30 * AKT).to_string(),
-            }),
-        })
-        .unwrap();
+    net.deliver(&MsgDelegate {
+        delegator_address: acc(&del),
+        validator_address: valoper(&op),
+        amount: Some(ProtoCoin {
+            denom: "uakt".into(),
+            amount: (30 * AKT).to_string(),
+        }),
+    })
+    .unwrap();
     pay_fee(&mut net, 1_000_000);
     net.end();
     // Block 2 shares the 1,000,000 uakt: community tax 2 % = 20,000 to the pool; 980,000 to the
@@ -120,7 +116,6 @@ fn fees_pay_commission_delegators_and_the_pool_as_computed_by_hand() {
         (220_500 * DEC_ONE).to_string()
     );
     let c: QueryValidatorCommissionResponse = net
-        .st
         .query(
             "/cosmos.distribution.v1beta1.Query/ValidatorCommission",
             &QueryValidatorCommissionRequest {
@@ -141,12 +136,11 @@ fn fees_pay_commission_delegators_and_the_pool_as_computed_by_hand() {
     net.end();
     net.next(6);
     let before = net.balance(&del, "uakt");
-    net.st
-        .deliver(&MsgWithdrawDelegatorReward {
-            delegator_address: acc(&del),
-            validator_address: valoper(&op),
-        })
-        .unwrap();
+    net.deliver(&MsgWithdrawDelegatorReward {
+        delegator_address: acc(&del),
+        validator_address: valoper(&op),
+    })
+    .unwrap();
     net.end();
     assert_eq!(net.balance(&del, "uakt") - before, 661_500 + 1);
     assert_eq!(
@@ -158,16 +152,14 @@ fn fees_pay_commission_delegators_and_the_pool_as_computed_by_hand() {
     // The operator withdraws its commission (98,000.294: 98,000 paid, 0.294 kept).
     net.next(6);
     let before = net.balance(&op, "uakt");
-    net.st
-        .deliver(&MsgWithdrawValidatorCommission {
-            validator_address: valoper(&op),
-        })
-        .unwrap();
+    net.deliver(&MsgWithdrawValidatorCommission {
+        validator_address: valoper(&op),
+    })
+    .unwrap();
     net.end();
     assert_eq!(net.balance(&op, "uakt") - before, 98_000);
     // Nothing but the fractions is left: the module account backs exactly what is owed.
     let (owed, held) = net
-        .st
         .with(|ctx| {
             let mut owed: u128 = super::state::all_outstanding(ctx)
                 .iter()
@@ -194,38 +186,34 @@ fn withdraw_address_and_the_community_pool() {
     let mut net = net_without_mint();
     let (op, del, payee) = (addr(1), addr(2), addr(9));
     net.next(6);
-    net.st
-        .deliver(&MsgSetWithdrawAddress {
-            delegator_address: acc(&op),
-            withdraw_address: acc(&payee),
-        })
-        .unwrap();
+    net.deliver(&MsgSetWithdrawAddress {
+        delegator_address: acc(&op),
+        withdraw_address: acc(&payee),
+    })
+    .unwrap();
     // Module accounts take no external funds.
     let err = net
-        .st
         .deliver(&MsgSetWithdrawAddress {
             delegator_address: acc(&op),
             withdraw_address: acc(&crate::auth::module_address("distribution")),
         })
         .unwrap_err();
     assert_eq!(err.code, 4);
-    net.st
-        .deliver(&MsgFundCommunityPool {
-            amount: coin(5 * AKT),
-            depositor: acc(&del),
-        })
-        .unwrap();
+    net.deliver(&MsgFundCommunityPool {
+        amount: coin(5 * AKT),
+        depositor: acc(&del),
+    })
+    .unwrap();
     pay_fee(&mut net, 100);
     net.end();
     assert_eq!(pool(&mut net), 5 * AKT * DEC_ONE);
     net.block(6);
     net.next(6);
-    net.st
-        .deliver(&MsgWithdrawDelegatorReward {
-            delegator_address: acc(&op),
-            validator_address: valoper(&op),
-        })
-        .unwrap();
+    net.deliver(&MsgWithdrawDelegatorReward {
+        delegator_address: acc(&op),
+        validator_address: valoper(&op),
+    })
+    .unwrap();
     net.end();
     // 100 × 0.98 × 0.9 = 88.2: 88 to the withdraw address.
     assert_eq!(net.balance(&payee, "uakt"), 88);
@@ -237,11 +225,11 @@ fn withdraw_address_and_the_community_pool() {
     };
     let gov = crate::auth::module_address("gov");
     net.next(6);
-    let err = net.st.deliver(&spend(&del, AKT)).unwrap_err();
+    let err = net.deliver(&spend(&del, AKT)).unwrap_err();
     assert_eq!(err.code, 4);
-    let err = net.st.deliver(&spend(&gov, 6 * AKT)).unwrap_err();
+    let err = net.deliver(&spend(&gov, 6 * AKT)).unwrap_err();
     assert_eq!((err.codespace, err.code), ("distribution", 9));
-    net.st.deliver(&spend(&gov, 5 * AKT)).unwrap();
+    net.deliver(&spend(&gov, 5 * AKT)).unwrap();
     net.end();
     assert_eq!(net.balance(&addr(8), "uakt"), 5 * AKT);
 }

@@ -1,40 +1,45 @@
-//! escrow through the real Ctx over an in-memory store: genesis as the app runs it, each call
-//! in its own cache layer (dropped on error, like a message), blocks advanced by height.
+//! escrow on the shared in-memory chain (`test_ctx::TestChain`): genesis as the app runs it,
+//! each call in its own cache layer (dropped on error, like a message), blocks advanced by height.
 
 use super::state::module_address;
 use super::types::State;
 use super::*;
-use crate::abci::BlockTime;
 use crate::coins::Coin;
-use crate::ctx::{BlockInfo, Ctx, Mode};
+use crate::ctx::Ctx;
 use crate::errors::SdkError;
-use crate::gas::GasMeter;
 use crate::genesis::{AppState, Genesis};
 use cosmos_sdk_proto::cosmos::base::v1beta1::{Coin as ProtoCoin, DecCoin};
 use kumo_crypto::{Address, ACCOUNT_HRP};
 use kumo_proto::akash::base::deposit::v1::{Deposit, Source};
 use kumo_proto::math::DEC_ONE;
-use kumo_store::{Snapshot, Store, StoreOptions, WriteSet};
 use proptest::prelude::*;
 use std::cell::RefCell;
 
 pub(crate) const START: u128 = 1_000_000;
 
-pub(crate) fn addr(n: u8) -> Address {
-    Address([n; 20])
+pub(crate) use crate::test_ctx::addr;
+use crate::test_ctx::{TestChain, CHAIN_ID, GENESIS_TIME};
+
+/// The escrow tests' chain: the shared [`TestChain`] plus lookups of escrow records.
+pub(crate) struct Env(pub(crate) TestChain);
+
+impl std::ops::Deref for Env {
+    type Target = TestChain;
+    fn deref(&self) -> &TestChain {
+        &self.0
+    }
 }
 
-pub(crate) struct Env {
-    _store: Store,
-    base: Snapshot,
-    writes: WriteSet,
-    pub block: BlockInfo,
+impl std::ops::DerefMut for Env {
+    fn deref_mut(&mut self) -> &mut TestChain {
+        &mut self.0
+    }
 }
 
 impl Env {
     /// A chain whose genesis funds `funded` with START of each denom.
     pub(crate) fn new(funded: &[Address], denoms: &[&str]) -> Env {
-        let mut g = Genesis::new("kumo-test", "2026-01-01T00:00:00Z");
+        let mut g = Genesis::new(CHAIN_ID, GENESIS_TIME);
         for a in funded {
             let coins: Vec<Coin> = denoms.iter().map(|d| Coin::new(*d, START)).collect();
             g.add_account(&a.to_bech32(ACCOUNT_HRP), &coins).unwrap();
@@ -43,69 +48,7 @@ impl Env {
     }
 
     pub(crate) fn from_state(app_state: &AppState) -> Result<Env, SdkError> {
-        let store = Store::in_memory(StoreOptions::default()).unwrap();
-        let mut env = Env {
-            base: store.snapshot(),
-            _store: store,
-            writes: WriteSet::new(),
-            block: BlockInfo {
-                height: 0,
-                time: BlockTime::default(),
-                chain_id: "kumo-test".into(),
-            },
-        };
-        env.run(|ctx| {
-            crate::auth::genesis::init(ctx, &app_state.auth)?;
-            crate::bank::genesis::init(ctx, &app_state.bank)?;
-            crate::take::genesis::init(ctx, &app_state.take)?;
-            crate::distribution::genesis::init(ctx, &app_state.distribution)?;
-            crate::escrow::genesis::init(ctx, &app_state.escrow)
-        })?;
-        env.block.height = 1;
-        Ok(env)
-    }
-
-    /// Runs `f` as a message runs: its writes are kept only if it succeeds.
-    pub(crate) fn run<T>(
-        &mut self,
-        f: impl FnOnce(&mut Ctx) -> Result<T, SdkError>,
-    ) -> Result<T, SdkError> {
-        let mut ctx = Ctx::new(
-            &self.base,
-            &mut self.writes,
-            &self.block,
-            Mode::Deliver,
-            GasMeter::unlimited(),
-        );
-        ctx.push_layer();
-        let r = f(&mut ctx);
-        if r.is_ok() {
-            ctx.commit_layer();
-        } else {
-            ctx.discard_layer();
-        }
-        ctx.finish();
-        r
-    }
-
-    pub(crate) fn read<T>(&mut self, f: impl FnOnce(&mut Ctx) -> T) -> T {
-        let mut scratch = self.writes.clone();
-        let mut ctx = Ctx::new(
-            &self.base,
-            &mut scratch,
-            &self.block,
-            Mode::Simulate,
-            GasMeter::unlimited(),
-        );
-        f(&mut ctx)
-    }
-
-    pub(crate) fn advance(&mut self, blocks: u64) {
-        self.block.height += blocks;
-    }
-
-    pub(crate) fn balance(&mut self, a: &Address, denom: &str) -> u128 {
-        self.read(|ctx| crate::bank::state::balance(ctx, a, denom).unwrap())
+        TestChain::try_from_state(app_state).map(Env)
     }
 
     pub(crate) fn account(&mut self, id: &id::Account) -> types::Account {
@@ -281,7 +224,7 @@ fn fractional_rate_is_truncated_per_settlement() {
     let once = pay(&mut env, 1, PROVIDER, "1.5");
     let each = pay(&mut env, 2, PROVIDER2, "1.5");
     for _ in 0..10 {
-        env.advance(1);
+        env.advance_blocks(1);
         env.run(|ctx| payment_withdraw(ctx, &NoHooks, &each))
             .unwrap();
     }
@@ -303,7 +246,7 @@ fn fractional_rate_is_truncated_per_settlement() {
     let (mut env, aid) = setup();
     create(&mut env, &aid, 1000);
     let once = pay(&mut env, 1, PROVIDER, "1.5");
-    env.advance(10);
+    env.advance_blocks(10);
     env.run(|ctx| payment_withdraw(ctx, &NoHooks, &once))
         .unwrap();
     let p = env.payment(&once);
@@ -323,7 +266,7 @@ fn take_fee_goes_to_the_community_pool() {
     let (mut env, aid) = setup();
     create(&mut env, &aid, 10_000);
     let pid = pay(&mut env, 1, PROVIDER, "100");
-    env.advance(10);
+    env.advance_blocks(10);
     env.run(|ctx| payment_withdraw(ctx, &NoHooks, &pid))
         .unwrap();
     // 1000 withdrawn: 4 % (40) to the pool, 960 to the provider.
@@ -370,7 +313,7 @@ fn take_fee_goes_to_the_community_pool() {
     let up = lease_payment_id(&bech(&addr(OWNER)), 9, 1, 1, &bech(&addr(PROVIDER)));
     env.run(|ctx| payment_create(ctx, &NoHooks, &up, &addr(PROVIDER), &rate("uusdc", "10")))
         .unwrap();
-    env.advance(5);
+    env.advance_blocks(5);
     env.run(|ctx| payment_close(ctx, &NoHooks, &up)).unwrap();
     assert_eq!(env.balance(&addr(PROVIDER), "uusdc"), 40);
     assert_eq!(env.balance(&dist, "uusdc"), 10);
@@ -382,7 +325,7 @@ fn payments_are_paid_in_turn_then_overdraw() {
     create(&mut env, &aid, 100);
     let p1 = pay(&mut env, 1, PROVIDER, "30");
     let p2 = pay(&mut env, 2, PROVIDER2, "30");
-    env.advance(2);
+    env.advance_blocks(2);
     let hooks = Recorder::default();
     // 120 owed, 100 held: p1 is paid its 60 in full, p2 gets the remaining 40.
     env.run(|ctx| payment_withdraw(ctx, &hooks, &p1)).unwrap();
@@ -430,7 +373,7 @@ fn payments_are_paid_in_turn_then_overdraw() {
     assert_eq!((e.codespace, e.code), ("escrow", 4));
 
     // A deposit pays the debt, closes everything and refunds the rest.
-    env.advance(5);
+    env.advance_blocks(5);
     let hooks = Recorder::default();
     env.run(|ctx| account_deposit(ctx, &hooks, &aid, &addr(FRIEND), &deposit("uakt", 50)))
         .unwrap();
@@ -462,7 +405,7 @@ fn too_small_a_deposit_keeps_the_account_overdrawn() {
     let (mut env, aid) = setup();
     create(&mut env, &aid, 10);
     let p = pay(&mut env, 1, PROVIDER, "10");
-    env.advance(5);
+    env.advance_blocks(5);
     env.run(|ctx| payment_withdraw(ctx, &NoHooks, &p)).unwrap();
     assert_eq!(funds(&env.account(&aid)), -40 * DEC_ONE as i128);
     env.run(|ctx| account_deposit(ctx, &NoHooks, &aid, &addr(OWNER), &deposit("uakt", 15)))
@@ -484,14 +427,14 @@ fn close_refunds_each_depositor_fifo() {
     env.run(|ctx| account_deposit(ctx, &NoHooks, &aid, &addr(FRIEND), &deposit("uakt", 50)))
         .unwrap();
     let p = pay(&mut env, 1, PROVIDER, "10");
-    env.advance(12);
+    env.advance_blocks(12);
     // 120 spent: OWNER's 100 first, then 20 of FRIEND's 50.
     env.run(|ctx| payment_withdraw(ctx, &NoHooks, &p)).unwrap();
     let deps = env.account(&aid).state.unwrap().deposits;
     assert_eq!(deps.len(), 1);
     assert_eq!(deps[0].owner, bech(&addr(FRIEND)));
     assert_eq!(units(deps[0].balance.as_ref().unwrap()), 30);
-    env.advance(1);
+    env.advance_blocks(1);
     let hooks = Recorder::default();
     env.run(|ctx| account_close(ctx, &hooks, &aid)).unwrap();
     // one more block (10) came out of FRIEND's slice before the refund
@@ -613,7 +556,7 @@ fn grant_deposits_are_paid_by_the_granter_and_refunded_to_it() {
 
     // 3 blocks at 20/block come out of the oldest slice (FRIEND's); the rest goes back
     pay(&mut env, 1, PROVIDER, "20");
-    env.advance(3);
+    env.advance_blocks(3);
     env.run(|ctx| account_close(ctx, &NoHooks, &aid)).unwrap();
     // 60 paid: a 4 % take of 2, 58 to the provider
     assert_eq!(env.balance(&addr(PROVIDER), "uakt"), 58);
@@ -675,7 +618,7 @@ fn creating_a_payment_keeps_what_others_accrued() {
     let (mut env, aid) = setup();
     create(&mut env, &aid, 100);
     let p1 = pay(&mut env, 1, PROVIDER, "2");
-    env.advance(5);
+    env.advance_blocks(5);
     let _p2 = pay(&mut env, 2, PROVIDER2, "2");
     assert_eq!(
         units(pstate(&env.payment(&p1)).balance.as_ref().unwrap()),
@@ -766,7 +709,7 @@ fn queries_filter_by_state_and_xid_and_page() {
     env.run(|ctx| account_close(ctx, &NoHooks, &deployment_account_id(&owner, 70)))
         .unwrap();
     env.run(|ctx| payment_close(ctx, &NoHooks, &p)).unwrap();
-    let mut accounts = |state: &str, xid: &str, page: Option<PageRequest>| {
+    let accounts = |state: &str, xid: &str, page: Option<PageRequest>| {
         let req = QueryAccountsRequest {
             state: state.into(),
             xid: xid.into(),
@@ -835,7 +778,7 @@ fn queries_filter_by_state_and_xid_and_page() {
         .unwrap_err();
     assert!(e.log.contains("bogus"), "{}", e.log);
 
-    let mut payments = |state: &str, xid: &str| {
+    let payments = |state: &str, xid: &str| {
         let req = QueryPaymentsRequest {
             state: state.into(),
             xid: xid.into(),
@@ -866,7 +809,7 @@ fn genesis_round_trips_and_checks_the_module_account() {
     let (mut env, aid) = setup();
     create(&mut env, &aid, 100);
     let p = pay(&mut env, 1, PROVIDER, "3");
-    env.advance(4);
+    env.advance_blocks(4);
     env.run(|ctx| account_deposit(ctx, &NoHooks, &aid, &addr(FRIEND), &deposit("uakt", 20)))
         .unwrap();
     env.run(|ctx| {
@@ -879,7 +822,7 @@ fn genesis_round_trips_and_checks_the_module_account() {
     .unwrap();
     let _ = p;
     let p2 = pay(&mut env, 2, PROVIDER2, "2");
-    env.advance(3);
+    env.advance_blocks(3);
     // settle without withdrawing: p2 holds a balance in escrow
     pay(&mut env, 3, PROVIDER, "1");
     assert_eq!(
@@ -944,7 +887,7 @@ fn community_pool_genesis_must_be_backed() {
         denom: "uakt".into(),
         amount: "7.500000000000000000".into(),
     }];
-    let mut env = Env::from_state(&g.app_state).unwrap();
+    let env = Env::from_state(&g.app_state).unwrap();
     assert_eq!(
         env.read(|ctx| crate::distribution::community_pool(ctx)),
         vec![("uakt".to_string(), 7 * DEC_ONE + DEC_ONE / 2)]
@@ -1124,7 +1067,7 @@ fn apply(env: &mut Env, op: &Op) -> Result<(), SdkError> {
             env.run(|ctx| account_close(ctx, &NoHooks, &deployment_account_id(&owner, dseq)))
         }
         Op::Advance { blocks } => {
-            env.advance(blocks);
+            env.advance_blocks(blocks);
             Ok(())
         }
     }

@@ -11,7 +11,7 @@ use crate::ante::{self, AnteParams, SigCache};
 use crate::auth;
 use crate::errors::SdkResult;
 use crate::msgs::Msg;
-use crate::test_ctx::EconomyNet;
+use crate::test_ctx::{economy_chain, TestChain};
 use crate::tx::{decode_tx, DecodedTx};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
@@ -54,13 +54,13 @@ fn bech(n: u8) -> String {
     who(n).to_bech32(ACCOUNT_HRP)
 }
 
-fn net() -> EconomyNet {
+fn net() -> TestChain {
     let mut g = crate::genesis::Genesis::new("kumo-test", "2026-01-01T00:00:00Z");
     for (n, amount) in [(ALICE, START), (CAROL, START), (DAVE, DAVE_START)] {
         g.add_account(&bech(n), &[crate::coins::Coin::new("uakt", amount)])
             .unwrap();
     }
-    EconomyNet::new(&g)
+    economy_chain(&g)
 }
 
 fn any<M: Message + Name>(m: &M) -> Any {
@@ -112,21 +112,21 @@ fn prune(n: u8) -> Any {
     any(&MsgPruneAllowances { pruner: bech(n) })
 }
 
-fn balance(net: &mut EconomyNet, n: u8) -> u128 {
+fn balance(net: &mut TestChain, n: u8) -> u128 {
     net.balance(&who(n), "uakt")
 }
 
-fn collector(net: &mut EconomyNet) -> u128 {
+fn collector(net: &mut TestChain) -> u128 {
     net.balance(&auth::module_address(auth::FEE_COLLECTOR), "uakt")
 }
 
-fn now(net: &EconomyNet) -> Timestamp {
-    allowance::block_timestamp(net.st.block().time)
+fn now(net: &TestChain) -> Timestamp {
+    allowance::block_timestamp(net.block_info().time)
 }
 
-fn at(net: &EconomyNet, later: i64) -> Timestamp {
+fn at(net: &TestChain, later: i64) -> Timestamp {
     Timestamp {
-        seconds: net.st.block().time.seconds + later,
+        seconds: net.block_info().time.seconds + later,
         nanos: 0,
     }
 }
@@ -143,14 +143,14 @@ fn has_event(events: &[Event], kind: &str) -> bool {
 /// A SIGN_MODE_DIRECT tx of `msgs` signed by `signer` at its current sequence, paying `fee`
 /// uakt, with `granter` in `Fee.granter` when given.
 fn signed_tx(
-    net: &mut EconomyNet,
+    net: &mut TestChain,
     signer: u8,
     msgs: Vec<Any>,
     fee: u128,
     granter: Option<u8>,
 ) -> DecodedTx {
     let k = key(signer);
-    let (acc, _) = net.st.with(|ctx| auth::get_account(ctx, &k.address()));
+    let (acc, _) = net.with(|ctx| auth::get_account(ctx, &k.address()));
     let acc = acc.unwrap().expect("signer has an account");
     let body = TxBody {
         messages: msgs,
@@ -179,7 +179,7 @@ fn signed_tx(
     let sign_doc = SignDoc {
         body_bytes: body_bytes.clone(),
         auth_info_bytes: auth_info_bytes.clone(),
-        chain_id: net.st.block().chain_id.clone(),
+        chain_id: net.block_info().chain_id.clone(),
         account_number: acc.base().account_number,
     };
     let raw = TxRaw {
@@ -192,13 +192,13 @@ fn signed_tx(
 
 /// Runs `tx` as a block does: the ante handler (nothing kept when it refuses), then the
 /// messages in a nested layer dropped when one fails.
-fn deliver_tx(net: &mut EconomyNet, tx: &DecodedTx) -> SdkResult<Vec<Event>> {
+fn deliver_tx(net: &mut TestChain, tx: &DecodedTx) -> SdkResult<Vec<Event>> {
     let cache = SigCache::default();
     let p = AnteParams {
         min_gas_prices: &[],
         sig_cache: &cache,
     };
-    let (r, events) = net.st.with(|ctx| {
+    let (r, events) = net.with(|ctx| {
         ctx.push_layer();
         if let Err(e) = ante::run(ctx, tx, &p) {
             ctx.discard_layer();
@@ -221,7 +221,7 @@ fn deliver_tx(net: &mut EconomyNet, tx: &DecodedTx) -> SdkResult<Vec<Event>> {
 
 /// Signs and delivers: `signer` runs `msgs` paying `fee`, granted by `granter` when given.
 fn pay(
-    net: &mut EconomyNet,
+    net: &mut TestChain,
     signer: u8,
     msgs: Vec<Any>,
     fee: u128,
@@ -231,13 +231,13 @@ fn pay(
     deliver_tx(net, &tx)
 }
 
-fn sequence(net: &mut EconomyNet, n: u8) -> u64 {
-    let (acc, _) = net.st.with(|ctx| auth::get_account(ctx, &who(n)));
+fn sequence(net: &mut TestChain, n: u8) -> u64 {
+    let (acc, _) = net.with(|ctx| auth::get_account(ctx, &who(n)));
     acc.unwrap().expect("account").base().sequence
 }
 
-fn query_allowance(net: &mut EconomyNet, granter: u8, grantee: u8) -> SdkResult<Allowance> {
-    let r: QueryAllowanceResponse = net.st.query(
+fn query_allowance(net: &mut TestChain, granter: u8, grantee: u8) -> SdkResult<Allowance> {
+    let r: QueryAllowanceResponse = net.query(
         "/cosmos.feegrant.v1beta1.Query/Allowance",
         &QueryAllowanceRequest {
             granter: bech(granter),
@@ -250,14 +250,14 @@ fn query_allowance(net: &mut EconomyNet, granter: u8, grantee: u8) -> SdkResult<
     Allowance::from_any(grant.allowance.as_ref().expect("allowance"))
 }
 
-fn basic_left(net: &mut EconomyNet, granter: u8, grantee: u8) -> Vec<crate::coins::Coin> {
+fn basic_left(net: &mut TestChain, granter: u8, grantee: u8) -> Vec<crate::coins::Coin> {
     match query_allowance(net, granter, grantee).unwrap() {
         Allowance::Basic(b) => b.spend_limit,
         other => panic!("not a basic allowance: {other:?}"),
     }
 }
 
-fn periodic(net: &mut EconomyNet, granter: u8, grantee: u8) -> allowance::Periodic {
+fn periodic(net: &mut TestChain, granter: u8, grantee: u8) -> allowance::Periodic {
     match query_allowance(net, granter, grantee).unwrap() {
         Allowance::Periodic(p) => p,
         other => panic!("not a periodic allowance: {other:?}"),
@@ -268,7 +268,6 @@ fn periodic(net: &mut EconomyNet, granter: u8, grantee: u8) -> allowance::Period
 fn basic_allowance_pays_fees_until_spent_then_is_gone() {
     let mut net = net();
     let events = net
-        .st
         .deliver(&grant_msg(ALICE, BOB, any(&basic(Some(1000), None))))
         .unwrap();
     let set = events
@@ -352,8 +351,7 @@ fn basic_allowance_pays_fees_until_spent_then_is_gone() {
 #[test]
 fn an_unlimited_allowance_pays_any_fee_and_stays() {
     let mut net = net();
-    net.st
-        .deliver(&grant_msg(ALICE, BOB, any(&basic(None, None))))
+    net.deliver(&grant_msg(ALICE, BOB, any(&basic(None, None))))
         .unwrap();
     for _ in 0..3 {
         pay(&mut net, BOB, vec![prune(BOB)], 5000, Some(ALICE)).unwrap();
@@ -379,7 +377,7 @@ fn periodic_allowance_refills_at_the_period_boundary_by_block_time() {
         period_can_spend: vec![uakt(300)],
         period_reset: None,
     };
-    net.st.deliver(&grant_msg(ALICE, BOB, any(&p))).unwrap();
+    net.deliver(&grant_msg(ALICE, BOB, any(&p))).unwrap();
     // The first period starts at the grant's block time.
     assert_eq!(
         periodic(&mut net, ALICE, BOB).period_reset.seconds,
@@ -390,14 +388,14 @@ fn periodic_allowance_refills_at_the_period_boundary_by_block_time() {
     let (space, c, log) = code(pay(&mut net, BOB, vec![prune(BOB)], 1, Some(ALICE)));
     assert_eq!((space, c), ("feegrant", 2));
     assert!(log.ends_with("period limit: fee limit exceeded"), "{log}");
-    net.st.advance(99);
+    net.advance(99);
     assert_eq!(
         code(pay(&mut net, BOB, vec![prune(BOB)], 1, Some(ALICE))).1,
         2
     );
 
     // At the reset time the period refills; the next reset steps one period from the last.
-    net.st.advance(1);
+    net.advance(1);
     pay(&mut net, BOB, vec![prune(BOB)], 300, Some(ALICE)).unwrap();
     let p = periodic(&mut net, ALICE, BOB);
     assert_eq!(p.period_reset.seconds, t0 + 200);
@@ -408,7 +406,7 @@ fn periodic_allowance_refills_at_the_period_boundary_by_block_time() {
     );
 
     // After a long pause the next reset is a period from now.
-    net.st.advance(350);
+    net.advance(350);
     pay(&mut net, BOB, vec![prune(BOB)], 300, Some(ALICE)).unwrap();
     let p = periodic(&mut net, ALICE, BOB);
     assert_eq!(p.period_reset.seconds, t0 + 550);
@@ -418,7 +416,7 @@ fn periodic_allowance_refills_at_the_period_boundary_by_block_time() {
     );
 
     // The last refill is what the total limit has left (100 < 300), then the grant is gone.
-    net.st.advance(100);
+    net.advance(100);
     assert_eq!(
         code(pay(&mut net, BOB, vec![prune(BOB)], 101, Some(ALICE))).1,
         2
@@ -433,28 +431,25 @@ fn periodic_allowance_refills_at_the_period_boundary_by_block_time() {
 fn an_expired_allowance_is_refused_and_pruned() {
     let mut net = net();
     let exp = at(&net, 50);
-    net.st
-        .deliver(&grant_msg(ALICE, BOB, any(&basic(Some(1000), Some(exp)))))
+    net.deliver(&grant_msg(ALICE, BOB, any(&basic(Some(1000), Some(exp)))))
         .unwrap();
-    net.st
-        .deliver(&grant_msg(
-            ALICE,
-            CAROL,
-            any(&basic(Some(1000), Some(at(&net, 500)))),
-        ))
-        .unwrap();
+    net.deliver(&grant_msg(
+        ALICE,
+        CAROL,
+        any(&basic(Some(1000), Some(at(&net, 500)))),
+    ))
+    .unwrap();
     // (Bob sends coins here: a MsgPruneAllowances would prune the grant itself.)
-    net.st
-        .deliver(&MsgSend {
-            from_address: bech(CAROL),
-            to_address: bech(BOB),
-            amount: vec![uakt(100)],
-        })
-        .unwrap();
+    net.deliver(&MsgSend {
+        from_address: bech(CAROL),
+        to_address: bech(BOB),
+        amount: vec![uakt(100)],
+    })
+    .unwrap();
     // Usable up to and including the expiration time.
-    net.st.advance(50);
+    net.advance(50);
     pay(&mut net, BOB, vec![send(BOB, CAROL, 1)], 10, Some(ALICE)).unwrap();
-    net.st.advance(1);
+    net.advance(1);
     let (space, c, log) = code(pay(
         &mut net,
         BOB,
@@ -469,7 +464,7 @@ fn an_expired_allowance_is_refused_and_pruned() {
     );
     // Still stored (the refused tx kept nothing) until end block prunes it.
     assert!(query_allowance(&mut net, ALICE, BOB).is_ok());
-    let (r, _) = net.st.with(super::end_block);
+    let (r, _) = net.with(super::end_block);
     r.unwrap();
     assert_eq!(query_allowance(&mut net, ALICE, BOB).unwrap_err().code, 38);
     // The allowance that has not expired stays.
@@ -477,7 +472,6 @@ fn an_expired_allowance_is_refused_and_pruned() {
 
     // A new grant must not have expired already.
     let e = net
-        .st
         .deliver(&grant_msg(
             ALICE,
             BOB,
@@ -495,26 +489,22 @@ fn an_expired_allowance_is_refused_and_pruned() {
 #[test]
 fn prune_allowances_removes_only_expired_ones() {
     let mut net = net();
-    net.st
-        .deliver(&grant_msg(
-            ALICE,
-            BOB,
-            any(&basic(None, Some(at(&net, 10)))),
-        ))
+    net.deliver(&grant_msg(
+        ALICE,
+        BOB,
+        any(&basic(None, Some(at(&net, 10)))),
+    ))
+    .unwrap();
+    net.deliver(&grant_msg(
+        CAROL,
+        BOB,
+        any(&basic(None, Some(at(&net, 30)))),
+    ))
+    .unwrap();
+    net.deliver(&grant_msg(DAVE, BOB, any(&basic(None, None))))
         .unwrap();
-    net.st
-        .deliver(&grant_msg(
-            CAROL,
-            BOB,
-            any(&basic(None, Some(at(&net, 30)))),
-        ))
-        .unwrap();
-    net.st
-        .deliver(&grant_msg(DAVE, BOB, any(&basic(None, None))))
-        .unwrap();
-    net.st.advance(20);
+    net.advance(20);
     let events = net
-        .st
         .deliver(&MsgPruneAllowances {
             pruner: bech(CAROL),
         })
@@ -528,13 +518,12 @@ fn prune_allowances_removes_only_expired_ones() {
     assert!(query_allowance(&mut net, CAROL, BOB).is_ok());
     assert!(query_allowance(&mut net, DAVE, BOB).is_ok());
     // A revoked allowance leaves nothing in the expiry queue for a later prune to trip on.
-    net.st.deliver(&revoke_msg(CAROL, BOB)).unwrap();
-    net.st.advance(100);
-    net.st
-        .deliver(&MsgPruneAllowances {
-            pruner: bech(CAROL),
-        })
-        .unwrap();
+    net.deliver(&revoke_msg(CAROL, BOB)).unwrap();
+    net.advance(100);
+    net.deliver(&MsgPruneAllowances {
+        pruner: bech(CAROL),
+    })
+    .unwrap();
     assert!(query_allowance(&mut net, DAVE, BOB).is_ok());
 }
 
@@ -545,9 +534,7 @@ fn allowed_messages_filter_the_txs_a_grant_pays_for() {
         allowance: Some(any(&basic(Some(1000), None))),
         allowed_messages: vec![MsgPruneAllowances::type_url()],
     };
-    net.st
-        .deliver(&grant_msg(ALICE, BOB, any(&allowed)))
-        .unwrap();
+    net.deliver(&grant_msg(ALICE, BOB, any(&allowed))).unwrap();
     pay(&mut net, BOB, vec![prune(BOB)], 100, Some(ALICE)).unwrap();
     // The inner allowance is spent down inside the wrapper.
     match query_allowance(&mut net, ALICE, BOB).unwrap() {
@@ -559,13 +546,12 @@ fn allowed_messages_filter_the_txs_a_grant_pays_for() {
         },
         other => panic!("{other:?}"),
     }
-    net.st
-        .deliver(&MsgSend {
-            from_address: bech(CAROL),
-            to_address: bech(BOB),
-            amount: vec![uakt(50)],
-        })
-        .unwrap();
+    net.deliver(&MsgSend {
+        from_address: bech(CAROL),
+        to_address: bech(BOB),
+        amount: vec![uakt(50)],
+    })
+    .unwrap();
     // A tx with any message outside the list is refused, even next to an allowed one.
     let (space, c, log) = code(pay(
         &mut net,
@@ -588,7 +574,6 @@ fn allowed_messages_filter_the_txs_a_grant_pays_for() {
         allowed_messages: vec![],
     };
     let e = net
-        .st
         .deliver(&grant_msg(CAROL, BOB, any(&empty)))
         .unwrap_err();
     assert_eq!((e.codespace, e.code), ("feegrant", 6));
@@ -596,50 +581,40 @@ fn allowed_messages_filter_the_txs_a_grant_pays_for() {
         allowance: None,
         allowed_messages: vec![MsgSend::type_url()],
     };
-    let e = net
-        .st
-        .deliver(&grant_msg(CAROL, BOB, any(&none)))
-        .unwrap_err();
+    let e = net.deliver(&grant_msg(CAROL, BOB, any(&none))).unwrap_err();
     assert_eq!((e.codespace, e.code), ("feegrant", 5));
 }
 
 #[test]
 fn revoke_and_the_grant_refusals() {
     let mut net = net();
-    net.st
-        .deliver(&grant_msg(ALICE, BOB, any(&basic(Some(1000), None))))
+    net.deliver(&grant_msg(ALICE, BOB, any(&basic(Some(1000), None))))
         .unwrap();
     let e = net
-        .st
         .deliver(&grant_msg(ALICE, BOB, any(&basic(Some(5), None))))
         .unwrap_err();
     assert_eq!((e.codespace, e.code), ("sdk", 18));
     assert!(e.log.starts_with("fee allowance already exists"));
     let e = net
-        .st
         .deliver(&grant_msg(ALICE, ALICE, any(&basic(Some(5), None))))
         .unwrap_err();
     assert_eq!((e.codespace, e.code), ("sdk", 7));
     // Only the granter can revoke: carol has no grant to bob.
-    assert_eq!(
-        net.st.deliver(&revoke_msg(CAROL, BOB)).unwrap_err().code,
-        38
-    );
+    assert_eq!(net.deliver(&revoke_msg(CAROL, BOB)).unwrap_err().code, 38);
 
-    let events = net.st.deliver(&revoke_msg(ALICE, BOB)).unwrap();
+    let events = net.deliver(&revoke_msg(ALICE, BOB)).unwrap();
     assert!(has_event(&events, "revoke_feegrant"));
     assert_eq!(
         code(pay(&mut net, BOB, vec![prune(BOB)], 1, Some(ALICE))).1,
         38
     );
-    let e = net.st.deliver(&revoke_msg(ALICE, BOB)).unwrap_err();
+    let e = net.deliver(&revoke_msg(ALICE, BOB)).unwrap_err();
     assert_eq!(
         (e.codespace, e.code, e.log.as_str()),
         ("sdk", 38, "fee-grant not found: not found")
     );
     // After a revoke the granter may grant again.
-    net.st
-        .deliver(&grant_msg(ALICE, BOB, any(&basic(Some(5), None))))
+    net.deliver(&grant_msg(ALICE, BOB, any(&basic(Some(5), None))))
         .unwrap();
 
     // Bad allowances are refused with the SDK's codes.
@@ -648,8 +623,7 @@ fn revoke_and_the_grant_refusals() {
         expiration: None,
     };
     assert_eq!(
-        net.st
-            .deliver(&grant_msg(CAROL, BOB, any(&zero)))
+        net.deliver(&grant_msg(CAROL, BOB, any(&zero)))
             .unwrap_err()
             .code,
         10
@@ -668,8 +642,7 @@ fn revoke_and_the_grant_refusals() {
         period_reset: None,
     };
     assert_eq!(
-        net.st
-            .deliver(&grant_msg(CAROL, BOB, any(&other_denom)))
+        net.deliver(&grant_msg(CAROL, BOB, any(&other_denom)))
             .unwrap_err()
             .code,
         10
@@ -685,7 +658,6 @@ fn revoke_and_the_grant_refusals() {
         period_reset: None,
     };
     let e = net
-        .st
         .deliver(&grant_msg(CAROL, BOB, any(&negative)))
         .unwrap_err();
     assert_eq!((e.codespace, e.code), ("feegrant", 4));
@@ -699,8 +671,7 @@ fn revoke_and_the_grant_refusals() {
 #[test]
 fn a_granter_without_funds_cannot_pay() {
     let mut net = net();
-    net.st
-        .deliver(&grant_msg(DAVE, BOB, any(&basic(None, None))))
+    net.deliver(&grant_msg(DAVE, BOB, any(&basic(None, None))))
         .unwrap();
     let (space, c, _) = code(pay(
         &mut net,
@@ -725,17 +696,13 @@ fn a_granter_without_funds_cannot_pay() {
 #[test]
 fn queries_list_by_grantee_and_by_granter_with_pages() {
     let mut net = net();
-    net.st
-        .deliver(&grant_msg(ALICE, BOB, any(&basic(Some(1), None))))
+    net.deliver(&grant_msg(ALICE, BOB, any(&basic(Some(1), None))))
         .unwrap();
-    net.st
-        .deliver(&grant_msg(CAROL, BOB, any(&basic(Some(2), None))))
+    net.deliver(&grant_msg(CAROL, BOB, any(&basic(Some(2), None))))
         .unwrap();
-    net.st
-        .deliver(&grant_msg(ALICE, CAROL, any(&basic(Some(3), None))))
+    net.deliver(&grant_msg(ALICE, CAROL, any(&basic(Some(3), None))))
         .unwrap();
     let r: QueryAllowancesResponse = net
-        .st
         .query(
             "/cosmos.feegrant.v1beta1.Query/Allowances",
             &QueryAllowancesRequest {
@@ -753,7 +720,6 @@ fn queries_list_by_grantee_and_by_granter_with_pages() {
     assert_eq!(r.pagination.unwrap().total, 2);
 
     let r: QueryAllowancesByGranterResponse = net
-        .st
         .query(
             "/cosmos.feegrant.v1beta1.Query/AllowancesByGranter",
             &QueryAllowancesByGranterRequest {
@@ -770,7 +736,6 @@ fn queries_list_by_grantee_and_by_granter_with_pages() {
     let page = r.pagination.unwrap();
     assert!(!page.next_key.is_empty());
     let r2: QueryAllowancesByGranterResponse = net
-        .st
         .query(
             "/cosmos.feegrant.v1beta1.Query/AllowancesByGranter",
             &QueryAllowancesByGranterRequest {
@@ -792,7 +757,6 @@ fn queries_list_by_grantee_and_by_granter_with_pages() {
         .all(|g| g.granter == bech(ALICE)));
 
     let e = net
-        .st
         .query::<_, QueryAllowanceResponse>(
             "/cosmos.feegrant.v1beta1.Query/Allowance",
             &QueryAllowanceRequest {
@@ -808,8 +772,7 @@ fn queries_list_by_grantee_and_by_granter_with_pages() {
 fn genesis_round_trips_every_allowance_kind() {
     let mut net = net();
     let t = at(&net, 1000);
-    net.st
-        .deliver(&grant_msg(ALICE, BOB, any(&basic(Some(1000), Some(t)))))
+    net.deliver(&grant_msg(ALICE, BOB, any(&basic(Some(1000), Some(t)))))
         .unwrap();
     let p = PeriodicAllowance {
         basic: Some(basic(None, None)),
@@ -821,17 +784,16 @@ fn genesis_round_trips_every_allowance_kind() {
         period_can_spend: vec![uakt(300)],
         period_reset: None,
     };
-    net.st.deliver(&grant_msg(CAROL, BOB, any(&p))).unwrap();
+    net.deliver(&grant_msg(CAROL, BOB, any(&p))).unwrap();
     let allowed = AllowedMsgAllowance {
         allowance: Some(any(&basic(Some(7), None))),
         allowed_messages: vec![MsgSend::type_url()],
     };
-    net.st
-        .deliver(&grant_msg(ALICE, CAROL, any(&allowed)))
+    net.deliver(&grant_msg(ALICE, CAROL, any(&allowed)))
         .unwrap();
     let reset_before = periodic(&mut net, CAROL, BOB).period_reset;
 
-    let (exported, _) = net.st.with(|ctx| genesis::export(ctx));
+    let (exported, _) = net.with(|ctx| genesis::export(ctx));
     let exported = exported.unwrap();
     assert_eq!(exported.allowances.len(), 3);
     let json = serde_json::to_value(&exported).unwrap();
@@ -849,8 +811,8 @@ fn genesis_round_trips_every_allowance_kind() {
             .unwrap();
     }
     g.app_state.feegrant = serde_json::from_value(json).unwrap();
-    let mut fresh = EconomyNet::new(&g);
-    let (again, _) = fresh.st.with(|ctx| genesis::export(ctx));
+    let mut fresh = economy_chain(&g);
+    let (again, _) = fresh.with(|ctx| genesis::export(ctx));
     assert_eq!(again.unwrap().allowances, exported.allowances);
     // Imported periods keep their reset time; the grantee got an account to sign with.
     assert_eq!(periodic(&mut fresh, CAROL, BOB).period_reset, reset_before);
@@ -860,7 +822,7 @@ fn genesis_round_trips_every_allowance_kind() {
     let mut twice = g.clone();
     let first = twice.app_state.feegrant.allowances[0].clone();
     twice.app_state.feegrant.allowances.push(first);
-    let mut st = crate::test_ctx::TestState::new();
+    let mut st = crate::test_ctx::TestChain::new();
     let (r, _) = st.with(|ctx| crate::app::init_genesis(ctx, &twice.app_state));
     assert!(r.unwrap_err().log.contains("twice"));
 }
@@ -967,23 +929,21 @@ fn a_fee_granted_authz_exec_runs_the_granters_messages() {
         &[(2, 21, 100_000, kumo_proto::math::DEC_ONE / 10)],
     );
     crate::test_ctx::without_inflation(&mut g);
-    let mut net = EconomyNet::new(&g);
+    let mut net = economy_chain(&g);
     net.block(5);
     let valoper = who(VAL).to_bech32("akashvaloper");
-    net.st
-        .deliver(&grant_msg(ALICE, BOB, any(&basic(Some(1000), None))))
+    net.deliver(&grant_msg(ALICE, BOB, any(&basic(Some(1000), None))))
         .unwrap();
     for url in [MsgSend::type_url(), MsgDelegate::type_url()] {
-        net.st
-            .deliver(&MsgGrant {
-                granter: bech(ALICE),
-                grantee: bech(BOB),
-                grant: Some(Grant {
-                    authorization: Some(any(&GenericAuthorization { msg: url })),
-                    expiration: None,
-                }),
-            })
-            .unwrap();
+        net.deliver(&MsgGrant {
+            granter: bech(ALICE),
+            grantee: bech(BOB),
+            grant: Some(Grant {
+                authorization: Some(any(&GenericAuthorization { msg: url })),
+                expiration: None,
+            }),
+        })
+        .unwrap();
     }
     let delegate = any(&MsgDelegate {
         delegator_address: bech(ALICE),
@@ -1001,7 +961,6 @@ fn a_fee_granted_authz_exec_runs_the_granters_messages() {
     assert_eq!(balance(&mut net, CAROL), carol0 + 500);
     assert_eq!(balance(&mut net, BOB), 0);
     let d: QueryDelegationResponse = net
-        .st
         .query(
             "/cosmos.staking.v1beta1.Query/Delegation",
             &QueryDelegationRequest {
@@ -1064,10 +1023,8 @@ mod conservation {
         ]
     }
 
-    fn total(net: &mut EconomyNet) -> u128 {
-        let (all, _) = net
-            .st
-            .with(|ctx| crate::bank::query::sum_balances(ctx, "uakt"));
+    fn total(net: &mut TestChain) -> u128 {
+        let (all, _) = net.with(|ctx| crate::bank::query::sum_balances(ctx, "uakt"));
         all
     }
 
@@ -1076,13 +1033,13 @@ mod conservation {
         #[test]
         fn granted_fees_never_create_or_lose_tokens(ops in proptest::collection::vec(op(), 1..30)) {
             let mut net = net();
-            let (supply0, _) = net.st.with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
+            let (supply0, _) = net.with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
             let sum0 = total(&mut net);
             prop_assert_eq!(supply0, sum0);
             for op in ops {
                 match op {
                     Op::GrantBasic(g, limit) => {
-                        let _ = net.st.deliver(&grant_msg(g, BOB, any(&basic(Some(limit), None))));
+                        let _ = net.deliver(&grant_msg(g, BOB, any(&basic(Some(limit), None))));
                     }
                     Op::GrantPeriodic(g, limit, period) => {
                         let p = PeriodicAllowance {
@@ -1092,13 +1049,13 @@ mod conservation {
                             period_can_spend: vec![uakt(limit)],
                             period_reset: None,
                         };
-                        let _ = net.st.deliver(&grant_msg(g, BOB, any(&p)));
+                        let _ = net.deliver(&grant_msg(g, BOB, any(&p)));
                     }
                     Op::Revoke(g) => {
-                        let _ = net.st.deliver(&revoke_msg(g, BOB));
+                        let _ = net.deliver(&revoke_msg(g, BOB));
                     }
                     Op::Fee(g, fee) => {
-                        if net.st.with(|ctx| auth::get_account(ctx, &who(BOB))).0.unwrap().is_none() {
+                        if net.with(|ctx| auth::get_account(ctx, &who(BOB))).0.unwrap().is_none() {
                             continue;
                         }
                         let (granter0, bob0, coll0) =
@@ -1110,12 +1067,12 @@ mod conservation {
                         prop_assert_eq!(balance(&mut net, BOB), bob0);
                     }
                     Op::Advance(s) => {
-                        net.st.advance(s);
-                        let (r, _) = net.st.with(super::super::end_block);
+                        net.advance(s);
+                        let (r, _) = net.with(super::super::end_block);
                         r.unwrap();
                     }
                 }
-                let (supply, _) = net.st.with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
+                let (supply, _) = net.with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
                 prop_assert_eq!(supply, supply0);
                 prop_assert_eq!(total(&mut net), sum0);
             }

@@ -153,7 +153,7 @@ fn gentx_bumps_the_sequence_and_delegates_from_the_balance() {
     let a = key(1);
     let t = sign_gentx(&a, 11, 100 * AKT, CHAIN, 0);
     let g = with_gentxs(funded(&[&a]), &[&t]);
-    let mut st = crate::test_ctx::TestState::new();
+    let mut st = crate::test_ctx::TestChain::new();
     let (r, _) = st.with(|ctx| {
         crate::app::init_genesis(ctx, &g.app_state)?;
         let acc = crate::auth::get_account(ctx, &a.address())?.unwrap();

@@ -3,7 +3,7 @@
 //! community-pool spend pays, an expedited upgrade plan passes in a day, deposit rules.
 
 use super::state::*;
-use crate::test_ctx::{addr, economy_genesis, without_inflation, EconomyNet};
+use crate::test_ctx::{addr, economy_chain, economy_genesis, without_inflation, TestChain};
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::cosmos::distribution::v1beta1::{
     MsgCommunityPoolSpend, MsgFundCommunityPool,
@@ -42,7 +42,7 @@ fn gov() -> String {
 
 /// Validators 1 (600 AKT) and 2 (300 AKT); account 3 delegates 100 AKT to validator 2.
 /// 1,000 AKT bonded; no minting.
-fn net() -> EconomyNet {
+fn net() -> TestChain {
     let mut g = economy_genesis(
         &[
             (addr(1), 10_000 * AKT),
@@ -55,23 +55,21 @@ fn net() -> EconomyNet {
         ],
     );
     without_inflation(&mut g);
-    let mut net = EconomyNet::new(&g);
+    let mut net = economy_chain(&g);
     net.next(6);
-    net.st
-        .deliver(&MsgDelegate {
-            delegator_address: acc(&addr(3)),
-            validator_address: addr(2).to_bech32(crate::staking::state::VALOPER_HRP),
-            amount: Some(coins(100 * AKT).remove(0)),
-        })
-        .unwrap();
+    net.deliver(&MsgDelegate {
+        delegator_address: acc(&addr(3)),
+        validator_address: addr(2).to_bech32(crate::staking::state::VALOPER_HRP),
+        amount: Some(coins(100 * AKT).remove(0)),
+    })
+    .unwrap();
     net.end();
     net
 }
 
-fn submit(net: &mut EconomyNet, messages: Vec<Any>, deposit: u128, expedited: bool) -> u64 {
+fn submit(net: &mut TestChain, messages: Vec<Any>, deposit: u128, expedited: bool) -> u64 {
     net.next(6);
     let events = net
-        .st
         .deliver(&MsgSubmitProposal {
             messages,
             initial_deposit: coins(deposit),
@@ -92,28 +90,25 @@ fn submit(net: &mut EconomyNet, messages: Vec<Any>, deposit: u128, expedited: bo
         .unwrap()
 }
 
-fn vote(net: &mut EconomyNet, id: u64, voter: u8, option: VoteOption) {
+fn vote(net: &mut TestChain, id: u64, voter: u8, option: VoteOption) {
     net.next(6);
-    net.st
-        .deliver(&MsgVote {
-            proposal_id: id,
-            voter: acc(&addr(voter)),
-            option: option as i32,
-            metadata: String::new(),
-        })
-        .unwrap();
+    net.deliver(&MsgVote {
+        proposal_id: id,
+        voter: acc(&addr(voter)),
+        option: option as i32,
+        metadata: String::new(),
+    })
+    .unwrap();
     net.end();
 }
 
-fn status(net: &mut EconomyNet, id: u64) -> ProposalStatus {
-    let (p, _) = net.st.with(|ctx| proposal(ctx, id).unwrap());
+fn status(net: &mut TestChain, id: u64) -> ProposalStatus {
+    let (p, _) = net.with(|ctx| proposal(ctx, id).unwrap());
     ProposalStatus::try_from(p.status).unwrap()
 }
 
-fn supply(net: &mut EconomyNet) -> u128 {
-    net.st
-        .with(|ctx| crate::bank::state::supply_of(ctx, "uakt"))
-        .0
+fn supply(net: &mut TestChain) -> u128 {
+    net.with(|ctx| crate::bank::state::supply_of(ctx, "uakt")).0
 }
 
 fn staking_params_change() -> Any {
@@ -138,7 +133,6 @@ fn a_param_change_passes_and_takes_effect_with_delegators_overriding_their_valid
     // Account 3's 100 AKT with validator 2 count for its own "no", not for validator 2's yes.
     vote(&mut net, id, 3, VoteOption::No);
     let t: QueryTallyResultResponse = net
-        .st
         .query(
             "/cosmos.gov.v1.Query/TallyResult",
             &QueryTallyResultRequest { proposal_id: id },
@@ -149,9 +143,7 @@ fn a_param_change_passes_and_takes_effect_with_delegators_overriding_their_valid
     assert_eq!(t.no_count, (100 * AKT).to_string());
     net.block(3 * DAY);
     assert_eq!(status(&mut net, id), ProposalStatus::Passed);
-    let (max, _) = net
-        .st
-        .with(|ctx| crate::staking::state::params(ctx).max_validators);
+    let (max, _) = net.with(|ctx| crate::staking::state::params(ctx).max_validators);
     assert_eq!(max, 50);
     // The deposit came back.
     assert_eq!(net.balance(&addr(3), "uakt"), (10_000 - 100) * AKT);
@@ -165,9 +157,7 @@ fn a_proposal_without_quorum_is_rejected_and_refunded() {
     vote(&mut net, id, 3, VoteOption::Yes);
     net.block(3 * DAY);
     assert_eq!(status(&mut net, id), ProposalStatus::Rejected);
-    let (max, _) = net
-        .st
-        .with(|ctx| crate::staking::state::params(ctx).max_validators);
+    let (max, _) = net.with(|ctx| crate::staking::state::params(ctx).max_validators);
     assert_eq!(max, 100);
     assert_eq!(net.balance(&addr(3), "uakt"), (10_000 - 100) * AKT);
 }
@@ -189,12 +179,11 @@ fn a_vetoed_proposal_burns_its_deposit() {
 fn a_community_pool_spend_pays_out() {
     let mut net = net();
     net.next(6);
-    net.st
-        .deliver(&MsgFundCommunityPool {
-            amount: coins(50 * AKT),
-            depositor: acc(&addr(2)),
-        })
-        .unwrap();
+    net.deliver(&MsgFundCommunityPool {
+        amount: coins(50 * AKT),
+        depositor: acc(&addr(2)),
+    })
+    .unwrap();
     net.end();
     let spend = any(&MsgCommunityPoolSpend {
         authority: gov(),
@@ -228,9 +217,7 @@ fn an_expedited_upgrade_plan_passes_in_a_day() {
     vote(&mut net, id, 2, VoteOption::Yes);
     net.block(DAY);
     assert_eq!(status(&mut net, id), ProposalStatus::Passed);
-    let (plan, _) = net
-        .st
-        .with(|ctx| crate::upgrade::current_plan(ctx).unwrap());
+    let (plan, _) = net.with(|ctx| crate::upgrade::current_plan(ctx).unwrap());
     assert_eq!((plan.name.as_str(), plan.height), ("v2", 100_000));
 }
 
@@ -248,7 +235,7 @@ fn deposit_rules() {
         expedited: false,
     };
     // 40 % of 2,500 AKT is needed at submission.
-    let err = net.st.deliver(&submit_msg(999 * AKT, vec![])).unwrap_err();
+    let err = net.deliver(&submit_msg(999 * AKT, vec![])).unwrap_err();
     assert_eq!((err.codespace, err.code), ("gov", 16));
     // Proposal messages must have the gov account as their authority.
     let mut p = crate::staking::state::default_params();
@@ -260,12 +247,11 @@ fn deposit_rules() {
         },
     );
     let err = net
-        .st
         .deliver(&submit_msg(1_000 * AKT, vec![wrong]))
         .unwrap_err();
     assert_eq!((err.codespace, err.code), ("gov", 13));
     // 1,000 AKT: deposit period; a second deposit completes it; votes only in voting period.
-    let events = net.st.deliver(&submit_msg(1_000 * AKT, vec![])).unwrap();
+    let events = net.deliver(&submit_msg(1_000 * AKT, vec![])).unwrap();
     let id: u64 = events
         .iter()
         .find(|e| e.kind == "submit_proposal")
@@ -274,7 +260,6 @@ fn deposit_rules() {
         .parse()
         .unwrap();
     let err = net
-        .st
         .deliver(&MsgVote {
             proposal_id: id,
             voter: acc(&addr(1)),
@@ -286,13 +271,12 @@ fn deposit_rules() {
     net.end();
     assert_eq!(status(&mut net, id), ProposalStatus::DepositPeriod);
     net.next(6);
-    net.st
-        .deliver(&MsgDeposit {
-            proposal_id: id,
-            depositor: acc(&addr(2)),
-            amount: coins(1_500 * AKT),
-        })
-        .unwrap();
+    net.deliver(&MsgDeposit {
+        proposal_id: id,
+        depositor: acc(&addr(2)),
+        amount: coins(1_500 * AKT),
+    })
+    .unwrap();
     net.end();
     assert_eq!(status(&mut net, id), ProposalStatus::VotingPeriod);
     // Weighted votes must add up to exactly 1.
@@ -312,12 +296,11 @@ fn deposit_rules() {
         metadata: String::new(),
     };
     net.next(6);
-    let err = net.st.deliver(&weighted("0.5", "0.4")).unwrap_err();
+    let err = net.deliver(&weighted("0.5", "0.4")).unwrap_err();
     assert_eq!((err.codespace, err.code), ("gov", 7));
-    net.st.deliver(&weighted("0.7", "0.3")).unwrap();
+    net.deliver(&weighted("0.7", "0.3")).unwrap();
     net.end();
     let t: QueryTallyResultResponse = net
-        .st
         .query(
             "/cosmos.gov.v1.Query/TallyResult",
             &QueryTallyResultRequest { proposal_id: id },
@@ -331,7 +314,7 @@ fn deposit_rules() {
     // A proposal that never reaches the minimum is dropped after 14 days and refunded.
     let lonely = {
         net.next(6);
-        let events = net.st.deliver(&submit_msg(1_000 * AKT, vec![])).unwrap();
+        let events = net.deliver(&submit_msg(1_000 * AKT, vec![])).unwrap();
         net.end();
         events
             .iter()
@@ -342,7 +325,7 @@ fn deposit_rules() {
             .unwrap()
     };
     net.block(14 * DAY);
-    assert!(net.st.with(|ctx| proposal(ctx, lonely)).0.is_none());
+    assert!(net.with(|ctx| proposal(ctx, lonely)).0.is_none());
     assert_eq!(status(&mut net, id), ProposalStatus::Passed);
 }
 
@@ -381,27 +364,25 @@ fn take_params_change(uakt_rate: u32, default_rate: u32) -> Any {
     })
 }
 
-fn community_pool(net: &mut EconomyNet) -> u128 {
-    net.st
-        .with(|ctx| {
-            crate::distribution::state::community_pool(ctx)
-                .into_iter()
-                .find(|(d, _)| d == "uakt")
-                .map_or(0, |(_, a)| a / DEC_ONE)
-        })
-        .0
+fn community_pool(net: &mut TestChain) -> u128 {
+    net.with(|ctx| {
+        crate::distribution::state::community_pool(ctx)
+            .into_iter()
+            .find(|(d, _)| d == "uakt")
+            .map_or(0, |(_, a)| a / DEC_ONE)
+    })
+    .0
 }
 
 /// A block in which the provider withdraws its lease's earnings; returns (earned, take).
-fn withdraw(net: &mut EconomyNet) -> (u128, u128) {
+fn withdraw(net: &mut TestChain) -> (u128, u128) {
     let provider_before = net.balance(&addr(PROVIDER), "uakt");
     let pool_before = community_pool(net);
     net.next(6);
-    net.st
-        .deliver(&mv1b5::MsgWithdrawLease {
-            id: Some(lease_id(PROVIDER, 100, 1)),
-        })
-        .unwrap();
+    net.deliver(&mv1b5::MsgWithdrawLease {
+        id: Some(lease_id(PROVIDER, 100, 1)),
+    })
+    .unwrap();
     net.end();
     let take = community_pool(net) - pool_before;
     let paid = net.balance(&addr(PROVIDER), "uakt") - provider_before;
@@ -411,29 +392,28 @@ fn withdraw(net: &mut EconomyNet) -> (u128, u128) {
 #[test]
 fn a_take_rate_proposal_passes_and_the_next_withdrawal_pays_the_new_rate() {
     let mut net = net();
-    net.st
-        .with(|ctx| {
-            crate::provider::state::set(
-                ctx,
-                &addr(PROVIDER),
-                &kumo_proto::akash::provider::v1beta4::Provider {
-                    owner: acc(&addr(PROVIDER)),
-                    host_uri: "https://provider.example.com".into(),
-                    attributes: vec![kumo_proto::akash::base::attributes::v1::Attribute {
-                        key: "capabilities/gpu/vendor/nvidia/model/a100".into(),
-                        value: "true".into(),
-                    }],
-                    info: None,
-                },
-            )
-        })
-        .0
-        .unwrap();
+    net.with(|ctx| {
+        crate::provider::state::set(
+            ctx,
+            &addr(PROVIDER),
+            &kumo_proto::akash::provider::v1beta4::Provider {
+                owner: acc(&addr(PROVIDER)),
+                host_uri: "https://provider.example.com".into(),
+                attributes: vec![kumo_proto::akash::base::attributes::v1::Attribute {
+                    key: "capabilities/gpu/vendor/nvidia/model/a100".into(),
+                    value: "true".into(),
+                }],
+                info: None,
+            },
+        )
+    })
+    .0
+    .unwrap();
     // Tenant: account 1 (the market tests' TENANT); 800 uakt per block.
     net.next(6);
-    net.st.deliver(&create_deployment(100, DEPOSIT)).unwrap();
-    net.st.deliver(&create_bid(PROVIDER, 100, 1, 800)).unwrap();
-    net.st.deliver(&create_lease(PROVIDER, 100, 1)).unwrap();
+    net.deliver(&create_deployment(100, DEPOSIT)).unwrap();
+    net.deliver(&create_bid(PROVIDER, 100, 1, 800)).unwrap();
+    net.deliver(&create_lease(PROVIDER, 100, 1)).unwrap();
     net.end();
     net.block(6);
     let (earned, take) = withdraw(&mut net);
@@ -454,7 +434,6 @@ fn a_take_rate_proposal_passes_and_the_next_withdrawal_pays_the_new_rate() {
     net.block(3 * DAY);
     assert_eq!(status(&mut net, id), ProposalStatus::Passed);
     let r: take::QueryParamsResponse = net
-        .st
         .query("/akash.take.v1.Query/Params", &take::QueryParamsRequest {})
         .unwrap();
     let p = r.params.unwrap();
@@ -527,7 +506,7 @@ fn every_modules_params_change_through_one_proposal() {
     vote(&mut net, id, 1, VoteOption::Yes);
     net.block(3 * DAY);
     assert_eq!(status(&mut net, id), ProposalStatus::Passed);
-    let (all, _) = net.st.with(|ctx| {
+    let (all, _) = net.with(|ctx| {
         (
             crate::take::state::params(ctx).default_take_rate,
             crate::market::state::params(ctx),
@@ -558,8 +537,8 @@ fn every_modules_params_change_through_one_proposal() {
 fn bad_proposal_messages_are_refused_at_submission_with_the_reason() {
     let mut net = net();
     net.next(6);
-    let refused = |net: &mut EconomyNet, m: Any| {
-        let e = net.st.deliver(&submit_msg(vec![m])).unwrap_err();
+    let refused = |net: &mut TestChain, m: Any| {
+        let e = net.deliver(&submit_msg(vec![m])).unwrap_err();
         assert_eq!((e.codespace, e.code), ("gov", 12), "{}", e.log);
         e.log
     };
@@ -614,7 +593,6 @@ fn bad_proposal_messages_are_refused_at_submission_with_the_reason() {
     assert!(log.contains("blocks_per_year must be positive"), "{log}");
     // Signed by someone else than the gov account: refused as well (gov 13).
     let e = net
-        .st
         .deliver(&submit_msg(vec![any(&take::MsgUpdateParams {
             authority: acc(&addr(3)),
             params: Some(crate::take::state::default_params()),
@@ -624,7 +602,6 @@ fn bad_proposal_messages_are_refused_at_submission_with_the_reason() {
     net.end();
     // Nothing was stored.
     let r: QueryProposalsResponse = net
-        .st
         .query(
             "/cosmos.gov.v1.Query/Proposals",
             &QueryProposalsRequest::default(),
@@ -634,7 +611,6 @@ fn bad_proposal_messages_are_refused_at_submission_with_the_reason() {
     // And nobody but gov changes params directly.
     net.next(6);
     let e = net
-        .st
         .deliver(&take::MsgUpdateParams {
             authority: acc(&addr(3)),
             params: Some(crate::take::state::default_params()),
@@ -667,7 +643,7 @@ fn a_passed_proposal_whose_message_fails_is_marked_failed_with_the_reason() {
     );
     vote(&mut net, id, 1, VoteOption::Yes);
     net.block(3 * DAY);
-    let (p, _) = net.st.with(|ctx| proposal(ctx, id).unwrap());
+    let (p, _) = net.with(|ctx| proposal(ctx, id).unwrap());
     assert_eq!(p.status, ProposalStatus::Failed as i32);
     assert!(
         p.failed_reason
@@ -675,9 +651,7 @@ fn a_passed_proposal_whose_message_fails_is_marked_failed_with_the_reason() {
         "{}",
         p.failed_reason
     );
-    let (rate, _) = net
-        .st
-        .with(|ctx| crate::take::state::params(ctx).default_take_rate);
+    let (rate, _) = net.with(|ctx| crate::take::state::params(ctx).default_take_rate);
     assert_eq!(rate, 20);
     assert_eq!(net.balance(&addr(9), "uakt"), 0);
 }
@@ -690,7 +664,6 @@ fn v1beta1_text_proposal_deposit_and_votes_run_as_v1() {
     let mut net = net();
     net.next(6);
     let events = net
-        .st
         .deliver(&b::MsgSubmitProposal {
             content: Some(any(&b::TextProposal {
                 title: "signal".into(),
@@ -708,48 +681,43 @@ fn v1beta1_text_proposal_deposit_and_votes_run_as_v1() {
         .unwrap()
         .parse()
         .unwrap();
-    let (p, _) = net.st.with(|ctx| proposal(ctx, id).unwrap());
+    let (p, _) = net.with(|ctx| proposal(ctx, id).unwrap());
     assert_eq!((p.title.as_str(), p.messages.len()), ("signal", 0));
     assert_eq!(status(&mut net, id), ProposalStatus::DepositPeriod);
     net.next(6);
-    net.st
-        .deliver(&b::MsgDeposit {
-            proposal_id: id,
-            depositor: acc(&addr(3)),
-            amount: coins(1_500 * AKT),
-        })
-        .unwrap();
+    net.deliver(&b::MsgDeposit {
+        proposal_id: id,
+        depositor: acc(&addr(3)),
+        amount: coins(1_500 * AKT),
+    })
+    .unwrap();
     net.end();
     assert_eq!(status(&mut net, id), ProposalStatus::VotingPeriod);
     net.next(6);
-    net.st
-        .deliver(&b::MsgVote {
-            proposal_id: id,
-            voter: acc(&addr(1)),
-            option: VoteOption::Yes as i32,
-        })
-        .unwrap();
+    net.deliver(&b::MsgVote {
+        proposal_id: id,
+        voter: acc(&addr(1)),
+        option: VoteOption::Yes as i32,
+    })
+    .unwrap();
     // Weights are LegacyDec on the v1beta1 wire: 18-decimal integers.
-    net.st
-        .deliver(&b::MsgVoteWeighted {
-            proposal_id: id,
-            voter: acc(&addr(2)),
-            options: vec![
-                b::WeightedVoteOption {
-                    option: VoteOption::Yes as i32,
-                    weight: (DEC_ONE / 2).to_string(),
-                },
-                b::WeightedVoteOption {
-                    option: VoteOption::Abstain as i32,
-                    weight: (DEC_ONE / 2).to_string(),
-                },
-            ],
-        })
-        .unwrap();
+    net.deliver(&b::MsgVoteWeighted {
+        proposal_id: id,
+        voter: acc(&addr(2)),
+        options: vec![
+            b::WeightedVoteOption {
+                option: VoteOption::Yes as i32,
+                weight: (DEC_ONE / 2).to_string(),
+            },
+            b::WeightedVoteOption {
+                option: VoteOption::Abstain as i32,
+                weight: (DEC_ONE / 2).to_string(),
+            },
+        ],
+    })
+    .unwrap();
     net.end();
-    let (v, _) = net
-        .st
-        .with(|ctx| super::state::vote(ctx, id, &addr(2)).unwrap());
+    let (v, _) = net.with(|ctx| super::state::vote(ctx, id, &addr(2)).unwrap());
     assert_eq!(v.options.len(), 2);
     assert_eq!(v.options[0].weight, "0.500000000000000000");
     net.block(3 * DAY);
@@ -758,7 +726,6 @@ fn v1beta1_text_proposal_deposit_and_votes_run_as_v1() {
     // Legacy content other than text is refused with what to do instead.
     net.next(6);
     let err = net
-        .st
         .deliver(&b::MsgSubmitProposal {
             content: Some(Any {
                 type_url: "/cosmos.params.v1beta1.ParameterChangeProposal".into(),

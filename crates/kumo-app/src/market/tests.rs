@@ -1,18 +1,15 @@
-//! The reverse auction end to end through the real Ctx over an in-memory store: messages are
-//! decoded from their `Any` (ValidateBasic), their signer checked as the ante handler does,
-//! and run in a cache layer dropped on error. Every step checks that no uakt is created or
+//! The reverse auction end to end on the shared in-memory chain (`test_ctx::TestChain`):
+//! messages are decoded from their `Any` (ValidateBasic), their signer checked as the ante
+//! handler does, and run in a cache layer dropped on error. Every step checks that no uakt is created or
 //! lost and that the escrow module holds exactly what escrow records say it holds.
 
 use super::state::*;
-use crate::abci::BlockTime;
 use crate::coins::Coin;
-use crate::ctx::{BlockInfo, Ctx, Mode};
+use crate::ctx::Ctx;
 use crate::deployment::state::{DeploymentId, DeploymentState, GroupState};
 use crate::errors::SdkError;
 use crate::escrow::types;
-use crate::gas::GasMeter;
 use crate::genesis::Genesis;
-use crate::msgs::Msg;
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
 use cosmos_sdk_proto::cosmos::base::v1beta1::{Coin as ProtoCoin, DecCoin};
 use cosmos_sdk_proto::Any;
@@ -27,7 +24,6 @@ use kumo_proto::akash::deployment::v1beta4 as dv1b4;
 use kumo_proto::akash::market::v1 as mv1;
 use kumo_proto::akash::market::v1beta5 as mv1b5;
 use kumo_proto::math::DEC_ONE;
-use kumo_store::{Snapshot, Store, StoreOptions, WriteSet};
 use proptest::prelude::*;
 use prost::{Message, Name};
 
@@ -39,24 +35,33 @@ pub(crate) const BID_DEPOSIT: u128 = 500_000;
 /// The order's price per block: one GPU unit at 1000 uakt.
 pub(crate) const ORDER_PRICE: u128 = 1000;
 
-pub(crate) fn addr(n: u8) -> Address {
-    Address([n; 20])
-}
+pub(crate) use crate::test_ctx::addr;
+use crate::test_ctx::{TestChain, CHAIN_ID, GENESIS_TIME};
 
 pub(crate) fn bech(a: Address) -> String {
     a.to_bech32(ACCOUNT_HRP)
 }
 
-pub(crate) struct Env {
-    _store: Store,
-    base: Snapshot,
-    writes: WriteSet,
-    block: BlockInfo,
+/// The market tests' chain: the shared [`TestChain`], with every message followed by the
+/// token and escrow invariants, and lookups of market records.
+pub(crate) struct Env(pub(crate) TestChain);
+
+impl std::ops::Deref for Env {
+    type Target = TestChain;
+    fn deref(&self) -> &TestChain {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Env {
+    fn deref_mut(&mut self) -> &mut TestChain {
+        &mut self.0
+    }
 }
 
 impl Env {
     fn new(funded: &[Address]) -> Env {
-        let mut g = Genesis::new("kumo-test", "2026-01-01T00:00:00Z");
+        let mut g = Genesis::new(CHAIN_ID, GENESIS_TIME);
         for a in funded {
             g.add_account(
                 &bech(*a),
@@ -68,81 +73,13 @@ impl Env {
             )
             .unwrap();
         }
-        let store = Store::in_memory(StoreOptions::default()).unwrap();
-        let mut env = Env {
-            base: store.snapshot(),
-            _store: store,
-            writes: WriteSet::new(),
-            block: BlockInfo {
-                height: 0,
-                time: BlockTime::default(),
-                chain_id: "kumo-test".into(),
-            },
-        };
-        let s = g.app_state.clone();
-        env.run(|ctx| {
-            crate::auth::genesis::init(ctx, &s.auth)?;
-            crate::bank::genesis::init(ctx, &s.bank)?;
-            crate::take::genesis::init(ctx, &s.take)?;
-            crate::distribution::genesis::init(ctx, &s.distribution)?;
-            crate::escrow::genesis::init(ctx, &s.escrow)?;
-            crate::deployment::genesis::init(ctx, &s.deployment)?;
-            crate::market::genesis::init(ctx, &s.market)
-        })
-        .unwrap();
-        env.block.height = 1;
-        env
+        Env(TestChain::from_genesis(&g))
     }
 
-    fn run<T>(&mut self, f: impl FnOnce(&mut Ctx) -> Result<T, SdkError>) -> Result<T, SdkError> {
-        let mut ctx = Ctx::new(
-            &self.base,
-            &mut self.writes,
-            &self.block,
-            Mode::Deliver,
-            GasMeter::unlimited(),
-        );
-        ctx.push_layer();
-        let r = f(&mut ctx);
-        if r.is_ok() {
-            ctx.commit_layer();
-        } else {
-            ctx.discard_layer();
-        }
-        ctx.finish();
-        r
-    }
-
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut Ctx) -> T) -> T {
-        let mut scratch = self.writes.clone();
-        let mut ctx = Ctx::new(
-            &self.base,
-            &mut scratch,
-            &self.block,
-            Mode::Simulate,
-            GasMeter::unlimited(),
-        );
-        f(&mut ctx)
-    }
-
-    /// Delivers a message signed by `signer`: decode + ValidateBasic, the ante's signer check,
-    /// then execution. Afterwards the supply and escrow invariants must hold.
+    /// Delivers a message signed by `signer` (decode + ValidateBasic, the ante's signer check,
+    /// execution); afterwards the supply and escrow invariants must hold.
     pub(crate) fn tx<M: Message + Name>(&mut self, signer: u8, m: &M) -> Result<(), SdkError> {
-        let any = Any {
-            type_url: M::type_url(),
-            value: m.encode_to_vec(),
-        };
-        let r = (|| {
-            let msg = Msg::from_any(&any)?;
-            if msg.signers() != vec![addr(signer)] {
-                return Err(SdkError::unauthorized(format!(
-                    "{} is not the signer of {}",
-                    bech(addr(signer)),
-                    any.type_url
-                )));
-            }
-            self.run(|ctx| msg.execute(ctx).map(|_| ()))
-        })();
+        let r = self.0.tx(&addr(signer), m).map(|_| ());
         self.check_invariants();
         r
     }
@@ -159,12 +96,8 @@ impl Env {
         e
     }
 
-    fn dump(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
-        self.read(|ctx| ctx.prefix_free(b""))
-    }
-
-    fn balance(&self, a: Address) -> u128 {
-        self.read(|ctx| crate::bank::state::balance(ctx, &a, "uakt").unwrap())
+    fn uakt(&self, a: Address) -> u128 {
+        self.balance(&a, "uakt")
     }
 
     /// Supply equals the sum of balances; the escrow module account holds exactly the unspent
@@ -212,23 +145,15 @@ impl Env {
         });
     }
 
-    pub(crate) fn advance(&mut self, blocks: u64) {
-        self.block.height += blocks;
-        self.block.time = BlockTime {
-            seconds: self.block.height as i64 * 6,
-            nanos: 0,
-        };
-    }
-
+    /// A query that must succeed.
     pub(crate) fn query<Req: Message, Resp: Message + Default>(
         &self,
         path: &str,
         req: &Req,
     ) -> Resp {
-        let bytes = self
-            .read(|ctx| crate::query::route(ctx, path, &req.encode_to_vec()))
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
-        Resp::decode(bytes.as_slice()).unwrap()
+        self.0
+            .query(path, req)
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
     fn deployment(&self, dseq: u64) -> dv1b4::QueryDeploymentResponse {
@@ -473,7 +398,7 @@ fn the_full_auction() {
 
     // The tenant posts a GPU deployment; its deposit moves into escrow, one order opens.
     env.tx(TENANT, &create_deployment(100, DEPOSIT)).unwrap();
-    assert_eq!(env.balance(addr(TENANT)), START - DEPOSIT);
+    assert_eq!(env.uakt(addr(TENANT)), START - DEPOSIT);
     let d = env.deployment(100);
     assert_eq!(d.deployment.unwrap().state, DeploymentState::Active as i32);
     assert_eq!(d.groups[0].state, GroupState::Open as i32);
@@ -490,26 +415,26 @@ fn the_full_auction() {
     env.tx(GOOD, &create_bid(GOOD, 100, 1, 800)).unwrap();
     env.tx(RUNNER_UP, &create_bid(RUNNER_UP, 100, 1, 850))
         .unwrap();
-    assert_eq!(env.balance(addr(GOOD)), START - BID_DEPOSIT);
-    assert_eq!(env.balance(addr(RUNNER_UP)), START - BID_DEPOSIT);
+    assert_eq!(env.uakt(addr(GOOD)), START - BID_DEPOSIT);
+    assert_eq!(env.uakt(addr(RUNNER_UP)), START - BID_DEPOSIT);
 
     // The tenant leases the cheaper bid: the runner-up loses and gets its deposit back.
     env.tx(TENANT, &create_lease(GOOD, 100, 1)).unwrap();
     assert_eq!(env.bid_state(GOOD, 100, 1), BidState::Active);
     assert_eq!(env.bid_state(RUNNER_UP, 100, 1), BidState::Lost);
-    assert_eq!(env.balance(addr(RUNNER_UP)), START);
+    assert_eq!(env.uakt(addr(RUNNER_UP)), START);
     assert_eq!(env.order_state(100, 1), OrderState::Active);
     let lease = env.lease(GOOD, 100);
     assert_eq!(lease.lease.unwrap().state, LeaseState::Active as i32);
     assert!(lease.escrow_payment.is_some());
 
     // Ten blocks later the provider withdraws 10 × 800 minus the take.
-    env.advance(10);
+    env.advance_blocks(10);
     let pool_before = env.community_pool();
     env.tx(GOOD, &withdraw(GOOD, 100)).unwrap();
     let earned = 10 * 800;
     let fee = earned * take_rate / 100;
-    assert_eq!(env.balance(addr(GOOD)), START - BID_DEPOSIT + earned - fee);
+    assert_eq!(env.uakt(addr(GOOD)), START - BID_DEPOSIT + earned - fee);
     assert_eq!(env.community_pool() - pool_before, fee);
 
     // The tenant tops up through escrow's MsgAccountDeposit.
@@ -526,11 +451,11 @@ fn the_full_auction() {
         },
     )
     .unwrap();
-    assert_eq!(env.balance(addr(TENANT)), START - DEPOSIT - top_up);
+    assert_eq!(env.uakt(addr(TENANT)), START - DEPOSIT - top_up);
 
     // The escrow runs dry: (5 000 000 + 1 000 000 - 8 000) / 800 = 7490 more blocks pay in
     // full. Settling after 8000 blocks overdraws it.
-    env.advance(8000);
+    env.advance_blocks(8000);
     env.tx(GOOD, &withdraw(GOOD, 100)).unwrap();
     let l = env.lease(GOOD, 100).lease.unwrap();
     assert_eq!(l.state, LeaseState::InsufficientFunds as i32);
@@ -544,10 +469,10 @@ fn the_full_auction() {
     // The provider got everything the tenant deposited, minus the take, and its bid deposit
     // back; the tenant got nothing back (all spent); the pool got the take.
     let paid = DEPOSIT + top_up;
-    let provider_gain = env.balance(addr(GOOD)) - START;
+    let provider_gain = env.uakt(addr(GOOD)) - START;
     let pool_gain = env.community_pool() - pool_before;
     assert_eq!(provider_gain + pool_gain, paid);
-    assert_eq!(env.balance(addr(TENANT)), START - paid);
+    assert_eq!(env.uakt(addr(TENANT)), START - paid);
     let held = env.read(|ctx| {
         crate::bank::state::balance(ctx, &crate::escrow::state::module_address(), "uakt").unwrap()
     });
@@ -560,7 +485,7 @@ fn closing_a_deployment_refunds_and_closes_everything() {
     env.tx(TENANT, &create_deployment(7, DEPOSIT)).unwrap();
     env.tx(GOOD, &create_bid(GOOD, 7, 1, 500)).unwrap();
     env.tx(TENANT, &create_lease(GOOD, 7, 1)).unwrap();
-    env.advance(4);
+    env.advance_blocks(4);
     env.tx(TENANT, &dv1b4::MsgCloseDeployment { id: Some(did(7)) })
         .unwrap();
     let d = env.deployment(7);
@@ -570,7 +495,7 @@ fn closing_a_deployment_refunds_and_closes_everything() {
     assert_eq!(l.state, LeaseState::Closed as i32);
     assert_eq!(l.reason, LeaseClosedReason::LeaseClosedOwner as i32);
     // Tenant paid exactly 4 blocks × 500.
-    assert_eq!(env.balance(addr(TENANT)), START - 2000);
+    assert_eq!(env.uakt(addr(TENANT)), START - 2000);
     assert_eq!(env.bid_state(GOOD, 7, 1), BidState::Closed);
     // Closing again: DeploymentClosed (deployment 5).
     let e = env.refused(TENANT, &dv1b4::MsgCloseDeployment { id: Some(did(7)) });
@@ -583,7 +508,7 @@ fn tenant_close_lease_reorders_and_provider_close_bid_pauses() {
     env.tx(TENANT, &create_deployment(8, DEPOSIT)).unwrap();
     env.tx(GOOD, &create_bid(GOOD, 8, 1, 500)).unwrap();
     env.tx(TENANT, &create_lease(GOOD, 8, 1)).unwrap();
-    env.advance(2);
+    env.advance_blocks(2);
     env.tx(
         TENANT,
         &mv1b5::MsgCloseLease {
@@ -599,7 +524,7 @@ fn tenant_close_lease_reorders_and_provider_close_bid_pauses() {
         "a new order follows"
     );
     assert_eq!(
-        env.balance(addr(GOOD)),
+        env.uakt(addr(GOOD)),
         START + 1000 - 1000 * take_of(&env) / 100
     );
 
@@ -607,7 +532,7 @@ fn tenant_close_lease_reorders_and_provider_close_bid_pauses() {
     env.tx(RUNNER_UP, &create_bid(RUNNER_UP, 8, 2, 400))
         .unwrap();
     env.tx(TENANT, &create_lease(RUNNER_UP, 8, 2)).unwrap();
-    env.advance(1);
+    env.advance_blocks(1);
     env.tx(
         RUNNER_UP,
         &mv1b5::MsgCloseBid {
@@ -784,7 +709,7 @@ fn bad_input_is_refused_with_akash_codes_and_changes_nothing() {
         },
     )
     .unwrap();
-    assert_eq!(env.balance(addr(RUNNER_UP)), START);
+    assert_eq!(env.uakt(addr(RUNNER_UP)), START);
     // A lease on the closed bid: BidNotOpen (12).
     assert_eq!(
         code(&env.refused(TENANT, &create_lease(RUNNER_UP, 5, 1))),
@@ -853,7 +778,7 @@ fn order_max_bids_caps_open_bids_at_twenty() {
     env.tx(TENANT, &create_lease(providers[0], 3, 1)).unwrap();
     for p in &providers[1..20] {
         assert_eq!(
-            env.balance(addr(*p)),
+            env.uakt(addr(*p)),
             START,
             "provider {p} got its deposit back"
         );
@@ -1114,7 +1039,7 @@ proptest! {
                     env.tx(p, &mv1b5::MsgWithdrawLease { id: Some(lease_id(p, d, o)) })
                 }
                 Op::Advance(n) => {
-                    env.advance(n);
+                    env.advance_blocks(n);
                     Ok(())
                 }
             };
@@ -1229,8 +1154,8 @@ fn grant_funded_deployment_deposits() {
     let mut create = create_deployment(7, DEPOSIT);
     create.deposit.as_mut().unwrap().sources = vec![Source::Grant as i32];
     env.tx(TENANT, &create).unwrap();
-    assert_eq!(env.balance(addr(GRANTER)), START - DEPOSIT);
-    assert_eq!(env.balance(addr(TENANT)), START);
+    assert_eq!(env.uakt(addr(GRANTER)), START - DEPOSIT);
+    assert_eq!(env.uakt(addr(TENANT)), START);
     assert_eq!(limit_left(&env, GRANTER), uakt(LIMIT - DEPOSIT));
 
     // The tenant keeps 3 AKT; a 6 AKT top-up from [balance, grant] takes 3 from each.
@@ -1257,8 +1182,8 @@ fn grant_funded_deployment_deposits() {
         },
     )
     .unwrap();
-    assert_eq!(env.balance(addr(TENANT)), 0);
-    assert_eq!(env.balance(addr(GRANTER)), START - DEPOSIT - 3_000_000);
+    assert_eq!(env.uakt(addr(TENANT)), 0);
+    assert_eq!(env.uakt(addr(GRANTER)), START - DEPOSIT - 3_000_000);
     assert_eq!(limit_left(&env, GRANTER), uakt(LIMIT - DEPOSIT - 3_000_000));
 
     // A bid-scope grant does not fund a deployment: with 2 AKT left on the deployment grant,
@@ -1270,13 +1195,13 @@ fn grant_funded_deployment_deposits() {
     let e = env.refused(TENANT, &other);
     assert_eq!((e.codespace, e.code), ("escrow", 16));
     assert!(e.log.contains("not deployment"), "{}", e.log);
-    assert_eq!(env.balance(addr(BID_GRANTER)), START);
+    assert_eq!(env.uakt(addr(BID_GRANTER)), START);
 
     // Closing refunds each slice to whoever paid it; the granter's grant gets its 8 AKT back.
     env.tx(TENANT, &dv1b4::MsgCloseDeployment { id: Some(did(7)) })
         .unwrap();
-    assert_eq!(env.balance(addr(GRANTER)), START);
-    assert_eq!(env.balance(addr(TENANT)), 3_000_000);
+    assert_eq!(env.uakt(addr(GRANTER)), START);
+    assert_eq!(env.uakt(addr(TENANT)), 3_000_000);
     assert_eq!(limit_left(&env, GRANTER), uakt(LIMIT));
     assert_eq!(env.read(supply()), supply_before);
 }

@@ -1,7 +1,7 @@
 //! The mint rule against hand-computed numbers, and the max-supply cap.
 
 use super::state::*;
-use crate::test_ctx::{addr, economy_genesis, EconomyNet};
+use crate::test_ctx::{addr, economy_chain, economy_genesis};
 use kumo_proto::math::DEC_ONE;
 
 const AKT: u128 = 1_000_000;
@@ -18,21 +18,18 @@ fn inflation_moves_toward_the_bonded_goal_and_mints_the_block_share() {
         &[(addr(1), 10_000 * AKT), (addr(2), 90_000 * AKT)],
         &[(0, 11, 10_000 * AKT, DEC_ONE / 10)],
     );
-    let mut net = EconomyNet::new(&g);
+    let mut net = economy_chain(&g);
     let collector = crate::auth::module_address(crate::auth::FEE_COLLECTOR);
     net.begin(6, vec![], vec![]);
-    let (m, _) = net.st.with(|ctx| minter(ctx));
+    let (m, _) = net.with(|ctx| minter(ctx));
     assert_eq!(m.inflation, 130_000_021_042_050_024);
     assert_eq!(m.annual_provisions, 13_000_002_104_205_002_400_000_000_000);
     assert_eq!(net.balance(&collector, "uakt"), 2_473);
-    let (supply, _) = net
-        .st
-        .with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
+    let (supply, _) = net.with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
     assert_eq!(supply, 100_000 * AKT + 2_473);
     net.end();
     // Queries answer the minter's numbers as LegacyDec atomics text.
     let r: cosmos_sdk_proto::cosmos::mint::v1beta1::QueryInflationResponse = net
-        .st
         .query(
             "/cosmos.mint.v1beta1.Query/Inflation",
             &cosmos_sdk_proto::cosmos::mint::v1beta1::QueryInflationRequest {},
@@ -65,23 +62,18 @@ fn minting_stops_at_the_max_supply() {
     );
     // Room for 1,000 uakt more.
     g.app_state.mint.max_supply = Some((100_000 * AKT + 1_000).to_string());
-    let mut net = EconomyNet::new(&g);
+    let mut net = economy_chain(&g);
     net.begin(6, vec![], vec![]);
     net.end();
-    let (supply, _) = net
-        .st
-        .with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
+    let (supply, _) = net.with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
     assert_eq!(supply, 100_000 * AKT + 1_000);
     for _ in 0..3 {
         net.block(6);
     }
-    let (supply, _) = net
-        .st
-        .with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
+    let (supply, _) = net.with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
     assert_eq!(supply, 100_000 * AKT + 1_000);
     // The cap is queryable (kumo.mint.v1.Query/MaxSupply).
     let cap: cosmos_sdk_proto::cosmos::bank::v1beta1::QuerySupplyOfResponse = net
-        .st
         .query(
             super::query::MAX_SUPPLY_PATH,
             &cosmos_sdk_proto::cosmos::bank::v1beta1::QuerySupplyOfRequest {

@@ -1,4 +1,4 @@
-use crate::test_ctx::{addr, TestState};
+use crate::test_ctx::{addr, TestChain};
 use kumo_proto::akash::base::attributes::v1::Attribute;
 use kumo_proto::akash::provider::v1beta4::*;
 
@@ -26,7 +26,7 @@ fn create(owner: &str, host: &str) -> MsgCreateProvider {
 
 #[test]
 fn create_get_update_and_query() {
-    let mut s = TestState::new();
+    let mut s = TestChain::new();
     let owner = addr(1);
     let o = owner.to_string();
     let events = s
@@ -112,7 +112,7 @@ fn create_get_update_and_query() {
 
 #[test]
 fn bad_host_uris_are_refused_with_provider_codes() {
-    let mut s = TestState::new();
+    let mut s = TestChain::new();
     let o = addr(1).to_string();
     for (host, code) in [
         ("http://provider.example.com", 1),       // not https
@@ -138,7 +138,7 @@ fn bad_host_uris_are_refused_with_provider_codes() {
 
 #[test]
 fn bad_attributes_owner_and_website() {
-    let mut s = TestState::new();
+    let mut s = TestChain::new();
     let o = addr(1).to_string();
     let mut m = create(&o, "https://p.example.com");
     m.attributes.push(attr("region", "again"));
@@ -163,7 +163,7 @@ fn bad_attributes_owner_and_website() {
 
 #[test]
 fn delete_is_not_implemented_like_akash() {
-    let mut s = TestState::new();
+    let mut s = TestChain::new();
     let o = addr(1).to_string();
     let err = s
         .deliver(&MsgDeleteProvider { owner: o.clone() })
@@ -181,7 +181,7 @@ fn delete_is_not_implemented_like_akash() {
 
 #[test]
 fn genesis_round_trip() {
-    let mut s = TestState::new();
+    let mut s = TestChain::new();
     let json = serde_json::json!({"providers": [{
         "owner": addr(4).to_string(),
         "host_uri": "https://g.example.com:8443",

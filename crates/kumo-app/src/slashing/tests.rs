@@ -3,7 +3,7 @@
 
 use crate::abci::{Misbehavior, VoteInfo};
 use crate::staking::state::{self as staking, VALOPER_HRP};
-use crate::test_ctx::{addr, economy_genesis, EconomyNet};
+use crate::test_ctx::{addr, economy_chain, economy_genesis, TestChain};
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::cosmos::slashing::v1beta1::MsgUnjail;
 use cosmos_sdk_proto::cosmos::staking::v1beta1::{MsgDelegate, MsgUndelegate};
@@ -17,7 +17,7 @@ fn valoper(a: &Address) -> String {
 }
 
 /// Two validators (operators 1 and 2, 10 AKT each), a 10-block window needing 50 % signed.
-fn net() -> EconomyNet {
+fn net() -> TestChain {
     let mut g = economy_genesis(
         &[
             (addr(1), 100 * AKT),
@@ -33,7 +33,7 @@ fn net() -> EconomyNet {
     p.signed_blocks_window = 10;
     p.min_signed_per_window = "0.5".into();
     g.app_state.slashing.params = Some(p);
-    EconomyNet::new(&g)
+    economy_chain(&g)
 }
 
 fn votes(missing: u8) -> Vec<VoteInfo> {
@@ -56,7 +56,7 @@ fn a_validator_missing_blocks_is_jailed_then_unjails_after_a_minute() {
     for h in 1..=12u64 {
         net.begin(6, votes(if h > 1 { 12 } else { 0 }), vec![]);
         let updates = net.end();
-        let (v, _) = net.st.with(|ctx| staking::validator(ctx, &op).unwrap());
+        let (v, _) = net.with(|ctx| staking::validator(ctx, &op).unwrap());
         if v.jailed && jailed_at.is_none() {
             jailed_at = Some(h);
             // Jailed validators leave the set at the same end block.
@@ -68,7 +68,6 @@ fn a_validator_missing_blocks_is_jailed_then_unjails_after_a_minute() {
     // Unjail is refused until a minute has passed since the jailing block.
     net.begin(6, votes(0), vec![]);
     let err = net
-        .st
         .deliver(&MsgUnjail {
             validator_addr: valoper(&op),
         })
@@ -76,16 +75,15 @@ fn a_validator_missing_blocks_is_jailed_then_unjails_after_a_minute() {
     assert_eq!((err.codespace, err.code), ("slashing", 4));
     net.end();
     net.begin(60, votes(0), vec![]);
-    net.st
-        .deliver(&MsgUnjail {
-            validator_addr: valoper(&op),
-        })
-        .unwrap();
+    net.deliver(&MsgUnjail {
+        validator_addr: valoper(&op),
+    })
+    .unwrap();
     let updates = net.end();
     assert_eq!(updates.len(), 1);
     assert_eq!(updates[0].power, 10);
     // Downtime slashes nothing (slash_fraction_downtime is 0).
-    let (v, _) = net.st.with(|ctx| staking::validator(ctx, &op).unwrap());
+    let (v, _) = net.with(|ctx| staking::validator(ctx, &op).unwrap());
     assert_eq!(v.tokens, 10 * AKT);
 }
 
@@ -94,36 +92,32 @@ fn double_sign_slashes_stake_and_unbondings_since_the_infraction_and_tombstones(
     let mut net = net();
     let (op, del) = (addr(1), addr(3));
     net.begin(6, votes(0), vec![]);
-    net.st
-        .deliver(&MsgDelegate {
-            delegator_address: del.to_bech32(ACCOUNT_HRP),
-            validator_address: valoper(&op),
-            amount: Some(ProtoCoin {
-                denom: "uakt".into(),
-                amount: (30 * AKT).to_string(),
-            }),
-        })
-        .unwrap();
+    net.deliver(&MsgDelegate {
+        delegator_address: del.to_bech32(ACCOUNT_HRP),
+        validator_address: valoper(&op),
+        amount: Some(ProtoCoin {
+            denom: "uakt".into(),
+            amount: (30 * AKT).to_string(),
+        }),
+    })
+    .unwrap();
     net.end();
     // Height 2: the infraction (power 40). Height 3: the delegator starts unbonding 10 AKT.
     net.begin(6, votes(0), vec![]);
-    let infraction = (net.st.block().height, net.st.block().time);
+    let infraction = (net.block_info().height, net.block_info().time);
     net.end();
     net.begin(6, votes(0), vec![]);
-    net.st
-        .deliver(&MsgUndelegate {
-            delegator_address: del.to_bech32(ACCOUNT_HRP),
-            validator_address: valoper(&op),
-            amount: Some(ProtoCoin {
-                denom: "uakt".into(),
-                amount: (10 * AKT).to_string(),
-            }),
-        })
-        .unwrap();
+    net.deliver(&MsgUndelegate {
+        delegator_address: del.to_bech32(ACCOUNT_HRP),
+        validator_address: valoper(&op),
+        amount: Some(ProtoCoin {
+            denom: "uakt".into(),
+            amount: (10 * AKT).to_string(),
+        }),
+    })
+    .unwrap();
     net.end();
-    let (supply_before, _) = net
-        .st
-        .with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
+    let (supply_before, _) = net.with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
     // Height 4: evidence. 5 % of 40 AKT = 2 AKT: 0.5 AKT from the unbonding entry (5 % of
     // its 10 AKT), the other 1.5 AKT from the validator's 30 AKT (5 %).
     net.begin(
@@ -140,18 +134,14 @@ fn double_sign_slashes_stake_and_unbondings_since_the_infraction_and_tombstones(
     let updates = net.end();
     assert_eq!(updates.len(), 1);
     assert_eq!(updates[0].power, 0);
-    let (supply_after, _) = net
-        .st
-        .with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
-    let (v, _) = net.st.with(|ctx| staking::validator(ctx, &op).unwrap());
+    let (supply_after, _) = net.with(|ctx| crate::bank::state::supply_of(ctx, "uakt"));
+    let (v, _) = net.with(|ctx| staking::validator(ctx, &op).unwrap());
     assert!(v.jailed);
     assert_eq!(v.tokens, 28_500_000);
-    let (ubd, _) = net
-        .st
-        .with(|ctx| staking::unbonding_delegation(ctx, &del, &op).unwrap());
+    let (ubd, _) = net.with(|ctx| staking::unbonding_delegation(ctx, &del, &op).unwrap());
     assert_eq!(ubd.entries[0].balance, "9500000");
     // Delegators lost 5 % each: 20 → 19 AKT and 10 → 9.5 AKT.
-    let (worth, _) = net.st.with(|ctx| {
+    let (worth, _) = net.with(|ctx| {
         (
             v.tokens_from_shares(staking::delegation(ctx, &del, &op).unwrap()),
             v.tokens_from_shares(staking::delegation(ctx, &op, &op).unwrap()),
@@ -159,7 +149,7 @@ fn double_sign_slashes_stake_and_unbondings_since_the_infraction_and_tombstones(
     });
     assert_eq!(worth, (19 * AKT, 9_500_000));
     // Minted this block came in; 2 AKT were burned.
-    let (minted, _) = net.st.with(|ctx| {
+    let (minted, _) = net.with(|ctx| {
         crate::mint::state::block_provision(
             &crate::mint::state::params(ctx),
             &crate::mint::state::minter(ctx),
@@ -169,7 +159,6 @@ fn double_sign_slashes_stake_and_unbondings_since_the_infraction_and_tombstones(
     // Tombstoned: never unjailed, and a second report changes nothing.
     net.begin(3_600, votes(0), vec![]);
     let err = net
-        .st
         .deliver(&MsgUnjail {
             validator_addr: valoper(&op),
         })

@@ -2,7 +2,7 @@
 //! that pays after 14 days and not before, redelegation, cancel, validator set selection.
 
 use super::state::*;
-use crate::test_ctx::{addr, economy_genesis, without_inflation, EconomyNet};
+use crate::test_ctx::{addr, economy_chain, economy_genesis, without_inflation, TestChain};
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::cosmos::staking::v1beta1::*;
 use kumo_crypto::{Address, ACCOUNT_HRP};
@@ -27,7 +27,7 @@ fn valoper(a: &Address) -> String {
 }
 
 /// Operators 1 and 2 (10 AKT and 20 AKT self-bond, 10 % commission); delegator 3.
-fn two_validators() -> EconomyNet {
+fn two_validators() -> TestChain {
     let mut g = economy_genesis(
         &[
             (addr(1), 100 * AKT),
@@ -41,35 +41,33 @@ fn two_validators() -> EconomyNet {
     );
     // No minting: the token counts below are exact.
     without_inflation(&mut g);
-    EconomyNet::new(&g)
+    economy_chain(&g)
 }
 
-fn delegation_balance(net: &mut EconomyNet, del: &Address, op: &Address) -> Option<u128> {
-    net.st
-        .query::<_, QueryDelegationResponse>(
-            "/cosmos.staking.v1beta1.Query/Delegation",
-            &QueryDelegationRequest {
-                delegator_addr: acc(del),
-                validator_addr: valoper(op),
-            },
-        )
-        .ok()
-        .map(|r| {
-            r.delegation_response
-                .unwrap()
-                .balance
-                .unwrap()
-                .amount
-                .parse()
-                .unwrap()
-        })
+fn delegation_balance(net: &mut TestChain, del: &Address, op: &Address) -> Option<u128> {
+    net.query::<_, QueryDelegationResponse>(
+        "/cosmos.staking.v1beta1.Query/Delegation",
+        &QueryDelegationRequest {
+            delegator_addr: acc(del),
+            validator_addr: valoper(op),
+        },
+    )
+    .ok()
+    .map(|r| {
+        r.delegation_response
+            .unwrap()
+            .balance
+            .unwrap()
+            .amount
+            .parse()
+            .unwrap()
+    })
 }
 
 #[test]
 fn genesis_validators_are_bonded_with_their_self_delegation() {
     let mut net = two_validators();
     let r: QueryValidatorsResponse = net
-        .st
         .query(
             "/cosmos.staking.v1beta1.Query/Validators",
             &QueryValidatorsRequest {
@@ -85,7 +83,6 @@ fn genesis_validators_are_bonded_with_their_self_delegation() {
         (10 * AKT * DEC_ONE).to_string()
     );
     let pool: QueryPoolResponse = net
-        .st
         .query("/cosmos.staking.v1beta1.Query/Pool", &QueryPoolRequest {})
         .unwrap();
     assert_eq!(pool.pool.unwrap().bonded_tokens, (30 * AKT).to_string());
@@ -103,13 +100,12 @@ fn undelegated_tokens_arrive_after_the_unbonding_period_and_not_before() {
     let mut net = two_validators();
     let (del, op) = (addr(3), addr(1));
     net.next(6);
-    net.st
-        .deliver(&MsgDelegate {
-            delegator_address: acc(&del),
-            validator_address: valoper(&op),
-            amount: coin(50 * AKT),
-        })
-        .unwrap();
+    net.deliver(&MsgDelegate {
+        delegator_address: acc(&del),
+        validator_address: valoper(&op),
+        amount: coin(50 * AKT),
+    })
+    .unwrap();
     let updates = net.end();
     // The validator's power went from 10 to 60.
     assert_eq!(updates.len(), 1);
@@ -118,17 +114,15 @@ fn undelegated_tokens_arrive_after_the_unbonding_period_and_not_before() {
     assert_eq!(delegation_balance(&mut net, &del, &op), Some(50 * AKT));
 
     net.next(6);
-    let undelegated_at = net.st.block().time;
-    net.st
-        .deliver(&MsgUndelegate {
-            delegator_address: acc(&del),
-            validator_address: valoper(&op),
-            amount: coin(20 * AKT),
-        })
-        .unwrap();
+    let undelegated_at = net.block_info().time;
+    net.deliver(&MsgUndelegate {
+        delegator_address: acc(&del),
+        validator_address: valoper(&op),
+        amount: coin(20 * AKT),
+    })
+    .unwrap();
     net.end();
     let ubd: QueryUnbondingDelegationResponse = net
-        .st
         .query(
             "/cosmos.staking.v1beta1.Query/UnbondingDelegation",
             &QueryUnbondingDelegationRequest {
@@ -145,7 +139,6 @@ fn undelegated_tokens_arrive_after_the_unbonding_period_and_not_before() {
     );
     // The tokens left the bonded pool for the not-bonded pool.
     let pool: QueryPoolResponse = net
-        .st
         .query("/cosmos.staking.v1beta1.Query/Pool", &QueryPoolRequest {})
         .unwrap();
     assert_eq!(
@@ -159,7 +152,6 @@ fn undelegated_tokens_arrive_after_the_unbonding_period_and_not_before() {
     net.block(1);
     assert_eq!(net.balance(&del, "uakt"), 970 * AKT);
     assert!(net
-        .st
         .query::<_, QueryUnbondingDelegationResponse>(
             "/cosmos.staking.v1beta1.Query/UnbondingDelegation",
             &QueryUnbondingDelegationRequest {
@@ -176,24 +168,21 @@ fn redelegation_moves_stake_and_blocks_a_transitive_hop() {
     let mut net = two_validators();
     let (del, a, b) = (addr(3), addr(1), addr(2));
     net.next(6);
-    net.st
-        .deliver(&MsgDelegate {
-            delegator_address: acc(&del),
-            validator_address: valoper(&a),
-            amount: coin(40 * AKT),
-        })
-        .unwrap();
-    net.st
-        .deliver(&MsgBeginRedelegate {
-            delegator_address: acc(&del),
-            validator_src_address: valoper(&a),
-            validator_dst_address: valoper(&b),
-            amount: coin(15 * AKT),
-        })
-        .unwrap();
+    net.deliver(&MsgDelegate {
+        delegator_address: acc(&del),
+        validator_address: valoper(&a),
+        amount: coin(40 * AKT),
+    })
+    .unwrap();
+    net.deliver(&MsgBeginRedelegate {
+        delegator_address: acc(&del),
+        validator_src_address: valoper(&a),
+        validator_dst_address: valoper(&b),
+        amount: coin(15 * AKT),
+    })
+    .unwrap();
     // b -> a while a -> b is in progress: refused with the SDK's code.
     let err = net
-        .st
         .deliver(&MsgBeginRedelegate {
             delegator_address: acc(&del),
             validator_src_address: valoper(&b),
@@ -203,7 +192,6 @@ fn redelegation_moves_stake_and_blocks_a_transitive_hop() {
         .unwrap_err();
     assert_eq!((err.codespace, err.code), ("staking", 32));
     let err = net
-        .st
         .deliver(&MsgBeginRedelegate {
             delegator_address: acc(&del),
             validator_src_address: valoper(&a),
@@ -217,7 +205,6 @@ fn redelegation_moves_stake_and_blocks_a_transitive_hop() {
     assert_eq!(delegation_balance(&mut net, &del, &a), Some(25 * AKT));
     assert_eq!(delegation_balance(&mut net, &del, &b), Some(15 * AKT));
     let r: QueryRedelegationsResponse = net
-        .st
         .query(
             "/cosmos.staking.v1beta1.Query/Redelegations",
             &QueryRedelegationsRequest {
@@ -234,14 +221,13 @@ fn redelegation_moves_stake_and_blocks_a_transitive_hop() {
     // After 14 days the entry is gone and the hop back is allowed.
     net.block(14 * DAY);
     net.next(6);
-    net.st
-        .deliver(&MsgBeginRedelegate {
-            delegator_address: acc(&del),
-            validator_src_address: valoper(&b),
-            validator_dst_address: valoper(&a),
-            amount: coin(5 * AKT),
-        })
-        .unwrap();
+    net.deliver(&MsgBeginRedelegate {
+        delegator_address: acc(&del),
+        validator_src_address: valoper(&b),
+        validator_dst_address: valoper(&a),
+        amount: coin(5 * AKT),
+    })
+    .unwrap();
     net.end();
 }
 
@@ -250,25 +236,22 @@ fn cancel_unbonding_rebonds_part_of_an_entry() {
     let mut net = two_validators();
     let (del, op) = (addr(3), addr(2));
     net.next(6);
-    net.st
-        .deliver(&MsgDelegate {
-            delegator_address: acc(&del),
-            validator_address: valoper(&op),
-            amount: coin(10 * AKT),
-        })
-        .unwrap();
+    net.deliver(&MsgDelegate {
+        delegator_address: acc(&del),
+        validator_address: valoper(&op),
+        amount: coin(10 * AKT),
+    })
+    .unwrap();
     net.end();
     net.next(6);
-    let height = net.st.block().height as i64;
-    net.st
-        .deliver(&MsgUndelegate {
-            delegator_address: acc(&del),
-            validator_address: valoper(&op),
-            amount: coin(8 * AKT),
-        })
-        .unwrap();
+    let height = net.block_info().height as i64;
+    net.deliver(&MsgUndelegate {
+        delegator_address: acc(&del),
+        validator_address: valoper(&op),
+        amount: coin(8 * AKT),
+    })
+    .unwrap();
     let err = net
-        .st
         .deliver(&MsgCancelUnbondingDelegation {
             delegator_address: acc(&del),
             validator_address: valoper(&op),
@@ -277,14 +260,13 @@ fn cancel_unbonding_rebonds_part_of_an_entry() {
         })
         .unwrap_err();
     assert_eq!(err.code, 18, "{}", err.log);
-    net.st
-        .deliver(&MsgCancelUnbondingDelegation {
-            delegator_address: acc(&del),
-            validator_address: valoper(&op),
-            amount: coin(3 * AKT),
-            creation_height: height,
-        })
-        .unwrap();
+    net.deliver(&MsgCancelUnbondingDelegation {
+        delegator_address: acc(&del),
+        validator_address: valoper(&op),
+        amount: coin(3 * AKT),
+        creation_height: height,
+    })
+    .unwrap();
     net.end();
     assert_eq!(delegation_balance(&mut net, &del, &op), Some(5 * AKT));
     net.block(14 * DAY);
@@ -315,13 +297,13 @@ fn create_and_edit_validator_with_the_sdk_checks() {
     };
     net.next(6);
     // Below the 5 % minimum commission.
-    let err = net.st.deliver(&msg(DEC_ONE / 100, 13)).unwrap_err();
+    let err = net.deliver(&msg(DEC_ONE / 100, 13)).unwrap_err();
     assert_eq!((err.codespace, err.code), ("staking", 40));
     // A consensus key already in use.
-    let err = net.st.deliver(&msg(DEC_ONE / 10, 11)).unwrap_err();
+    let err = net.deliver(&msg(DEC_ONE / 10, 11)).unwrap_err();
     assert_eq!((err.codespace, err.code), ("staking", 5));
-    net.st.deliver(&msg(DEC_ONE / 10, 13)).unwrap();
-    let err = net.st.deliver(&msg(DEC_ONE / 10, 14)).unwrap_err();
+    net.deliver(&msg(DEC_ONE / 10, 13)).unwrap();
+    let err = net.deliver(&msg(DEC_ONE / 10, 14)).unwrap_err();
     assert_eq!((err.codespace, err.code), ("staking", 4));
     let updates = net.end();
     // The newcomer has the most power: bonded and reported.
@@ -341,18 +323,16 @@ fn create_and_edit_validator_with_the_sdk_checks() {
         min_self_delegation: String::new(),
     };
     let err = net
-        .st
         .deliver(&edit(DEC_ONE / 10 + DEC_ONE / 100))
         .unwrap_err();
     assert_eq!((err.codespace, err.code), ("staking", 12));
     net.end();
     net.next(DAY);
-    let err = net.st.deliver(&edit(DEC_ONE / 5)).unwrap_err();
+    let err = net.deliver(&edit(DEC_ONE / 5)).unwrap_err();
     assert_eq!((err.codespace, err.code), ("staking", 15));
-    net.st.deliver(&edit(DEC_ONE / 10 + DEC_ONE / 100)).unwrap();
+    net.deliver(&edit(DEC_ONE / 10 + DEC_ONE / 100)).unwrap();
     net.end();
     let v: QueryValidatorResponse = net
-        .st
         .query(
             "/cosmos.staking.v1beta1.Query/Validator",
             &QueryValidatorRequest {
@@ -386,9 +366,9 @@ fn the_set_keeps_the_top_validators_by_power_with_a_deterministic_tie_break() {
     let mut p = super::genesis::ParamsJson::from_params(&default_params());
     p.max_validators = 2;
     g.app_state.staking.params = Some(p);
-    let mut net = EconomyNet::new(&g);
-    let bonded = |net: &mut EconomyNet| {
-        let (v, _) = net.st.with(|ctx| {
+    let mut net = economy_chain(&g);
+    let bonded = |net: &mut TestChain| {
+        let (v, _) = net.with(|ctx| {
             last_powers(ctx)
                 .into_iter()
                 .map(|(a, p)| (a.0[0], p))
@@ -400,27 +380,25 @@ fn the_set_keeps_the_top_validators_by_power_with_a_deterministic_tie_break() {
     assert_eq!(bonded(&mut net), vec![(1, 10), (3, 30)]);
     // addr(2) rises to 11 and replaces addr(1), which starts unbonding.
     net.next(6);
-    net.st
-        .deliver(&MsgDelegate {
-            delegator_address: acc(&addr(4)),
-            validator_address: valoper(&addr(2)),
-            amount: coin(AKT),
-        })
-        .unwrap();
+    net.deliver(&MsgDelegate {
+        delegator_address: acc(&addr(4)),
+        validator_address: valoper(&addr(2)),
+        amount: coin(AKT),
+    })
+    .unwrap();
     let updates = net.end();
     assert_eq!(updates.len(), 2);
     assert_eq!((updates[0].pub_key[0], updates[0].power), (22, 11));
     assert_eq!((updates[1].pub_key[0], updates[1].power), (21, 0));
     assert_eq!(bonded(&mut net), vec![(2, 11), (3, 30)]);
-    let (v, _) = net.st.with(|ctx| validator(ctx, &addr(1)).unwrap());
+    let (v, _) = net.with(|ctx| validator(ctx, &addr(1)).unwrap());
     assert_eq!(v.status, BondStatus::Unbonding);
     assert_eq!(
-        net.st
-            .with(|ctx| (pool_balance(ctx, true), pool_balance(ctx, false)))
+        net.with(|ctx| (pool_balance(ctx, true), pool_balance(ctx, false)))
             .0,
         (41 * AKT, 10 * AKT)
     );
     net.block(14 * DAY);
-    let (v, _) = net.st.with(|ctx| validator(ctx, &addr(1)).unwrap());
+    let (v, _) = net.with(|ctx| validator(ctx, &addr(1)).unwrap());
     assert_eq!(v.status, BondStatus::Unbonded);
 }

@@ -1,8 +1,8 @@
-//! take params, fee rule and governance-only updates, through the real Ctx.
+//! take params, fee rule and governance-only updates, on the shared test chain.
 
 use super::state::{default_params, fee_for, params, validate};
-use crate::escrow::tests::{addr, Env};
 use crate::msgs::Msg;
+use crate::test_ctx::{addr, TestChain};
 use cosmos_sdk_proto::Any;
 use kumo_crypto::ACCOUNT_HRP;
 use kumo_proto::akash::take::v1::{
@@ -28,7 +28,7 @@ fn defaults_are_four_percent_uakt_twenty_otherwise() {
     let p = default_params();
     assert_eq!(p, rates(&[("uakt", 4)], 20));
     assert!(validate(&p).is_ok());
-    let mut env = Env::new(&[], &["uakt"]);
+    let env = TestChain::new();
     env.read(|ctx| {
         assert_eq!(fee_for(ctx, "uakt", 1000), 40);
         assert_eq!(fee_for(ctx, "uakt", 24), 0); // 0.96 truncates
@@ -64,7 +64,7 @@ fn update(authority: &str, p: Params) -> Any {
 
 #[test]
 fn only_gov_updates_params_and_query_reads_them() {
-    let mut env = Env::new(&[addr(1)], &["uakt"]);
+    let mut env = TestChain::new();
     let new = rates(&[("uakt", 2), ("uusdc", 10)], 25);
     let m = Msg::from_any(&update(&addr(1).to_bech32(ACCOUNT_HRP), new.clone())).unwrap();
     let e = env.run(|ctx| m.execute(ctx)).unwrap_err();
@@ -101,15 +101,15 @@ fn genesis_params_are_read_and_checked() {
         "denom_take_rates": [{"denom": "uakt", "rate": 2}],
         "default_take_rate": 20
     });
-    let mut env = Env::from_state(&g.app_state).unwrap();
+    let env = TestChain::try_from_state(&g.app_state).unwrap();
     env.read(|ctx| assert_eq!(params(ctx), rates(&[("uakt", 2)], 20)));
     g.app_state.take.params = serde_json::json!({"denom_take_rates": [], "default_take_rate": 20});
-    assert!(Env::from_state(&g.app_state).is_err());
+    assert!(TestChain::try_from_state(&g.app_state).is_err());
     // a genesis file without a take section gets kumo's defaults
     let text = crate::genesis::Genesis::new("kumo-test", "2026-01-01T00:00:00Z").to_json();
     let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
     v["app_state"].as_object_mut().unwrap().remove("take");
     let g = crate::genesis::Genesis::from_json(&v.to_string()).unwrap();
-    let mut env = Env::from_state(&g.app_state).unwrap();
+    let env = TestChain::try_from_state(&g.app_state).unwrap();
     env.read(|ctx| assert_eq!(params(ctx), default_params()));
 }

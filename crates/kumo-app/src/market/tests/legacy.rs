@@ -20,7 +20,7 @@ fn leased() -> Env {
     env.tx(RUNNER_UP, &create_bid(RUNNER_UP, DSEQ, 1, 850))
         .unwrap();
     env.tx(TENANT, &create_lease(GOOD, DSEQ, 1)).unwrap();
-    env.advance(10);
+    env.advance_blocks(10);
     env.tx(
         GOOD,
         &kumo_proto::akash::market::v1beta5::MsgWithdrawLease {

@@ -34,13 +34,7 @@ fn auditor(groups: &[dv1b4::GroupSpec]) -> Address {
 
 /// Runs a message as `signer` (an address that is not one of the numbered test accounts).
 fn tx_as<M: Message + Name>(env: &mut Env, signer: Address, m: &M) -> Result<(), SdkError> {
-    let any = Any {
-        type_url: M::type_url(),
-        value: m.encode_to_vec(),
-    };
-    let msg = Msg::from_any(&any)?;
-    assert_eq!(msg.signers(), vec![signer]);
-    env.run(|ctx| msg.execute(ctx).map(|_| ()))
+    env.0.tx(&signer, m).map(|_| ())
 }
 
 fn uact_bid(provider: u8, price: u128) -> mv1b5::MsgCreateBid {
@@ -107,7 +101,7 @@ fn a_real_gpu_sdl_goes_through_the_whole_auction() {
         env.read(|ctx| crate::bank::state::balance(ctx, &a, "uact").unwrap())
     };
     let before = uact(&env, addr(GOOD));
-    env.advance(20);
+    env.advance_blocks(20);
     env.tx(GOOD, &withdraw(GOOD, 200)).unwrap();
     let earned = 20 * 90_000;
     let rate = env.read(|ctx| crate::take::state::params(ctx).default_take_rate) as u128;
@@ -118,7 +112,7 @@ fn a_real_gpu_sdl_goes_through_the_whole_auction() {
     );
 
     // The deposit lasts 5_000_000 / 90_000 = 55 blocks in all; settling later overdraws it.
-    env.advance(100);
+    env.advance_blocks(100);
     env.tx(GOOD, &withdraw(GOOD, 200)).unwrap();
     let l = env.lease(GOOD, 200).lease.unwrap();
     assert_eq!(l.state, LeaseState::InsufficientFunds as i32);
