@@ -16,6 +16,10 @@ import * as govV1beta1 from "cosmjs-types/cosmos/gov/v1beta1/query";
 import * as mint from "cosmjs-types/cosmos/mint/v1beta1/query";
 import * as slashing from "cosmjs-types/cosmos/slashing/v1beta1/query";
 import * as authz from "cosmjs-types/cosmos/authz/v1beta1/query";
+import * as bank from "cosmjs-types/cosmos/bank/v1beta1/query";
+import * as auth from "cosmjs-types/cosmos/auth/v1beta1/query";
+import * as tmService from "cosmjs-types/cosmos/base/tendermint/v1beta1/query";
+import * as txService from "cosmjs-types/cosmos/tx/v1beta1/service";
 import { GenericAuthorization } from "cosmjs-types/cosmos/authz/v1beta1/authz";
 import { RPC, DENOM, MNEMONIC_A, MNEMONIC_B, latestHeight } from "./common.mjs";
 
@@ -45,8 +49,10 @@ async function rest(path) {
 /** The protobuf answer of `method` over ABCI: cosmjs-types' toJSON of it, and the decoded
  * object (which also names the absent optional messages that toJSON leaves out). */
 async function abci(module, method, service, request) {
-  const Req = module[`Query${method}Request`];
-  const Resp = module[`Query${method}Response`];
+  // Query services name their types Query<Method>Request; the node's services <Method>Request.
+  const prefix = `Query${method}Request` in module ? "Query" : "";
+  const Req = module[`${prefix}${method}Request`];
+  const Resp = module[`${prefix}${method}Response`];
   const { value } = await q.queryAbci(`/${service}/${method}`, Req.encode(Req.fromPartial(request)).finish());
   const decoded = Resp.decode(value);
   return { json: Resp.toJSON(decoded), decoded };
@@ -217,6 +223,56 @@ test("authz routes have the field names of the gRPC answers", async () => {
   assert.deepEqual(fromRest.grants.map((g) => g.authorization["@type"]), ["/cosmos.authz.v1beta1.GenericAuthorization"]);
   await compare(`${z}/granter/${a}`, authz, svc, "GranterGrants", { granter: a });
   await compare(`${z}/grantee/${b}`, authz, svc, "GranteeGrants", { grantee: b });
+});
+
+test("bank, auth, block, node and tx routes have the field names of the gRPC answers", async () => {
+  const k = "/cosmos/bank/v1beta1";
+  const bsvc = "cosmos.bank.v1beta1.Query";
+  const { fromRest } = await compare(`${k}/balances/${a}`, bank, bsvc, "AllBalances", { address: a });
+  assert.ok(fromRest.balances.some((c) => c.denom === DENOM), JSON.stringify(fromRest));
+  await compare(`${k}/balances/${a}/by_denom?denom=${DENOM}`, bank, bsvc, "Balance", { address: a, denom: DENOM });
+  await compare(`${k}/spendable_balances/${a}`, bank, bsvc, "SpendableBalances", { address: a });
+  await compare(`${k}/supply`, bank, bsvc, "TotalSupply", {});
+  await compare(`${k}/supply/by_denom?denom=${DENOM}`, bank, bsvc, "SupplyOf", { denom: DENOM });
+  await compare(`${k}/params`, bank, bsvc, "Params");
+  const u = "/cosmos/auth/v1beta1";
+  const usvc = "cosmos.auth.v1beta1.Query";
+  const acc = await compare(`${u}/accounts/${a}`, auth, usvc, "Account", { address: a });
+  assert.equal(acc.fromRest.account["@type"], "/cosmos.auth.v1beta1.BaseAccount");
+  assert.equal(acc.fromRest.account.pub_key["@type"], "/cosmos.crypto.secp256k1.PubKey");
+  await compare(`${u}/params`, auth, usvc, "Params");
+  const mods = await compare(`${u}/module_accounts`, auth, usvc, "ModuleAccounts");
+  assert.ok(mods.fromRest.accounts.some((m) => m.name === "distribution"), "module accounts listed");
+  await compare(`${u}/module_accounts/distribution`, auth, usvc, "ModuleAccountByName", { name: "distribution" });
+  await compare(`${u}/account_info/${a}`, auth, usvc, "AccountInfo", { address: a });
+  assert.deepEqual(await rest(`${u}/bech32`), { bech32_prefix: "akash" });
+  const t = "/cosmos/base/tendermint/v1beta1";
+  const tsvc = "cosmos.base.tendermint.v1beta1.Service";
+  await compare(`${t}/node_info`, tmService, tsvc, "GetNodeInfo");
+  await compare(`${t}/syncing`, tmService, tsvc, "GetSyncing");
+  const h = await latestHeight();
+  const block = await compare(`${t}/blocks/${h}`, tmService, tsvc, "GetBlockByHeight", { height: BigInt(h) });
+  assert.equal(block.fromRest.block.header.height, String(h));
+  assert.match(block.fromRest.sdk_block.header.proposer_address, /^akashvalcons1/);
+  const latest = await rest(`${t}/blocks/latest`);
+  assert.ok(Number(latest.block.header.height) >= h);
+  const query = encodeURIComponent(`message.sender='${a}'`);
+  const hash = (await rest(`/cosmos/tx/v1beta1/txs?query=${query}&limit=1`)).tx_responses[0].txhash;
+  const tx = await compare(`/cosmos/tx/v1beta1/txs/${hash}`, txService, "cosmos.tx.v1beta1.Service", "GetTx", { hash });
+  assert.equal(tx.fromRest.tx_response.tx["@type"], "/cosmos.tx.v1beta1.Tx");
+  assert.equal(tx.fromRest.tx.auth_info.signer_infos[0].mode_info.single.mode, "SIGN_MODE_DIRECT");
+  // POST routes take the request as proto3 JSON; a bad body is the SDK error body.
+  for (const [path, body, status] of [
+    ["/cosmos/tx/v1beta1/txs", "{\"tx_bytes\":\"AAAA\",\"mode\":\"BROADCAST_MODE_SYNC\"}", 200],
+    ["/cosmos/tx/v1beta1/txs", "{\"tx_bytes\":\"AAAA\",\"mode\":\"BROADCAST_MODE_NOPE\"}", 400],
+    ["/cosmos/tx/v1beta1/txs", "not json", 400],
+  ]) {
+    const res = await fetch(API + path, { method: "POST", body, signal: AbortSignal.timeout(15_000) });
+    const json = await res.json();
+    assert.equal(res.status, status, `${path} ${body}: ${JSON.stringify(json)}`);
+    if (status === 200) assert.equal(json.tx_response.codespace, "sdk", "an undecodable tx is refused by CheckTx");
+    else assert.deepEqual(Object.keys(json).sort(), ["code", "details", "message"]);
+  }
 });
 
 test("tx search over REST finds alice's txs; unknown ids and bad params get the SDK error body", async () => {

@@ -18,6 +18,17 @@ pub struct DecodedTx {
     pub size: usize,
 }
 
+/// The TxBody fields SDK 0.53 added (cosmos-sdk-proto's `TxBody` predates them and would drop
+/// them silently): kumo executes neither, so a tx that sets one is refused, not run as if
+/// it were ordered.
+#[derive(Clone, PartialEq, prost::Message)]
+struct TxBodyV053 {
+    #[prost(bool, tag = "4")]
+    unordered: bool,
+    #[prost(message, optional, tag = "5")]
+    timeout_timestamp: Option<cosmos_sdk_proto::Timestamp>,
+}
+
 pub fn decode_tx(bytes: &[u8]) -> SdkResult<DecodedTx> {
     let raw = TxRaw::decode(bytes)
         .map_err(|e| SdkError::tx_decode(format!("cannot decode TxRaw: {e}")))?;
@@ -28,6 +39,18 @@ pub fn decode_tx(bytes: &[u8]) -> SdkResult<DecodedTx> {
     if body.messages.is_empty() {
         return Err(SdkError::invalid_request(
             "must contain at least one message",
+        ));
+    }
+    let v053 = TxBodyV053::decode(raw.body_bytes.as_slice())
+        .map_err(|e| SdkError::tx_decode(format!("cannot decode TxBody: {e}")))?;
+    if v053.unordered {
+        return Err(SdkError::invalid_request(
+            "unordered transactions are not supported; sign with the account sequence",
+        ));
+    }
+    if v053.timeout_timestamp.is_some() {
+        return Err(SdkError::invalid_request(
+            "timeout timestamps are not supported; use timeout_height",
         ));
     }
     if !body.extension_options.is_empty() {
@@ -74,5 +97,51 @@ impl DecodedTx {
             account_number,
         }
         .encode_to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
+    use cosmos_sdk_proto::cosmos::base::v1beta1::Coin;
+
+    fn raw_with_body_suffix(suffix: &[u8]) -> Vec<u8> {
+        let send = MsgSend {
+            from_address: Address([1; 20]).to_bech32(kumo_crypto::ACCOUNT_HRP),
+            to_address: Address([2; 20]).to_bech32(kumo_crypto::ACCOUNT_HRP),
+            amount: vec![Coin {
+                denom: "uakt".into(),
+                amount: "1".into(),
+            }],
+        };
+        let mut body = TxBody {
+            messages: vec![crate::test_ctx::any(&send)],
+            ..Default::default()
+        }
+        .encode_to_vec();
+        body.extend_from_slice(suffix);
+        TxRaw {
+            body_bytes: body,
+            auth_info_bytes: AuthInfo::default().encode_to_vec(),
+            signatures: vec![vec![0; 64]],
+        }
+        .encode_to_vec()
+    }
+
+    /// SDK 0.53's unordered flag (field 4) and timeout timestamp (field 5) are refused, not
+    /// dropped: a tx that asks for them would otherwise run with other semantics than signed.
+    #[test]
+    fn sdk_053_body_fields_are_refused() {
+        assert!(decode_tx(&raw_with_body_suffix(&[])).is_ok());
+        let e = decode_tx(&raw_with_body_suffix(&[0x20, 0x01]))
+            .err()
+            .unwrap();
+        assert!(e.log.contains("unordered"), "{}", e.log);
+        // field 5, length 2: Timestamp { seconds: 5 }
+        let e = decode_tx(&raw_with_body_suffix(&[0x2a, 0x02, 0x08, 0x05]))
+            .err()
+            .unwrap();
+        assert!(e.log.contains("timeout_height"), "{}", e.log);
     }
 }

@@ -243,70 +243,69 @@ async fn handle(State(backend): State<Backend>, req: Request) -> Response {
         Ok(m) => m.to_vec(),
         Err((c, m)) => return grpc_response(c, &m, None, None),
     };
+    let (r, answered) = call(&backend, &path, msg, height).await;
+    match r {
+        Ok(value) => grpc_response(code::OK, "", Some(value), answered),
+        Err((c, m)) => grpc_response(c, &m, None, answered),
+    }
+}
+
+/// One gRPC method call on this node, whichever front end asked (gRPC, or REST through the
+/// gateway's route table): BroadcastTx runs CheckTx, GetTxsEvent searches the node's tx index
+/// (which the app's query router cannot see), every other method is an ABCI query at
+/// `height` (0 = latest). Returns the encoded response or (gRPC status, message), and the
+/// height the answer is for when there is one.
+pub async fn call(
+    backend: &Backend,
+    path: &str,
+    msg: Vec<u8>,
+    height: u64,
+) -> (Result<Vec<u8>, (u32, String)>, Option<u64>) {
     if path == BROADCAST_TX_PATH {
-        let req = match BroadcastTxRequest::decode(msg.as_slice()) {
-            Ok(r) => r,
-            Err(e) => {
-                return grpc_response(
-                    code::INVALID_ARGUMENT,
-                    &format!("invalid BroadcastTxRequest: {e}"),
-                    None,
-                    None,
-                )
-            }
-        };
-        return match broadcast(&backend, req.tx_bytes, req.mode).await {
-            Ok(r) => {
-                let out = BroadcastTxResponse {
+        let r = match BroadcastTxRequest::decode(msg.as_slice()) {
+            Ok(req) => broadcast(backend, req.tx_bytes, req.mode).await.map(|r| {
+                BroadcastTxResponse {
                     tx_response: Some(r),
                 }
-                .encode_to_vec();
-                grpc_response(code::OK, "", Some(out), None)
-            }
-            Err((c, m)) => grpc_response(c, &m, None, None),
+                .encode_to_vec()
+            }),
+            Err(e) => Err((
+                code::INVALID_ARGUMENT,
+                format!("invalid BroadcastTxRequest: {e}"),
+            )),
         };
+        return (r, None);
     }
     if path == super::txs::GET_TXS_EVENT_PATH {
-        // Answered from the node's tx index, which the app's query router cannot see.
         let req =
             match cosmos_sdk_proto::cosmos::tx::v1beta1::GetTxsEventRequest::decode(msg.as_slice())
             {
                 Ok(r) => r,
                 Err(e) => {
-                    return grpc_response(
-                        code::INVALID_ARGUMENT,
-                        &format!("invalid GetTxsEventRequest: {e}"),
-                        None,
+                    return (
+                        Err((
+                            code::INVALID_ARGUMENT,
+                            format!("invalid GetTxsEventRequest: {e}"),
+                        )),
                         None,
                     )
                 }
             };
         let b = backend.clone();
-        return match tokio::task::spawn_blocking(move || super::txs::search(b.as_ref(), &req)).await
-        {
-            Ok(Ok(r)) => grpc_response(
-                code::OK,
-                "",
-                Some(r.encode_to_vec()),
-                Some(backend.latest_height()),
-            ),
-            Ok(Err((c, m))) => grpc_response(c, &m, None, None),
-            Err(e) => grpc_response(
-                code::INTERNAL,
-                &format!("search task failed: {e}"),
-                None,
-                None,
-            ),
-        };
+        let r =
+            match tokio::task::spawn_blocking(move || super::txs::search(b.as_ref(), &req)).await {
+                Ok(r) => r.map(|r| r.encode_to_vec()),
+                Err(e) => Err((code::INTERNAL, format!("search task failed: {e}"))),
+            };
+        return (r, Some(backend.latest_height()));
     }
     let b = backend.clone();
+    let path = path.to_string();
     let r = match tokio::task::spawn_blocking(move || b.abci_query(&path, &msg, height)).await {
         Ok(r) => r,
         Err(e) => {
-            return grpc_response(
-                code::INTERNAL,
-                &format!("query task failed: {e}"),
-                None,
+            return (
+                Err((code::INTERNAL, format!("query task failed: {e}"))),
                 None,
             )
         }
@@ -319,14 +318,17 @@ async fn handle(State(backend): State<Backend>, req: Request) -> Response {
         backend.latest_height()
     };
     if r.code == 0 && r.grpc_code == 0 {
-        grpc_response(code::OK, "", Some(r.value), Some(answered))
+        (Ok(r.value), Some(answered))
     } else {
         let status = if r.grpc_code == 0 {
             code::UNKNOWN
         } else {
             r.grpc_code
         };
-        grpc_response(status, grpc_message_from_log(&r.log), None, Some(answered))
+        (
+            Err((status, grpc_message_from_log(&r.log).to_string())),
+            Some(answered),
+        )
     }
 }
 

@@ -1,7 +1,6 @@
 //! CometBFT JSON-RPC (26657), gRPC (9090) and REST (1317) front ends over one `RpcBackend`.
 pub mod backend;
 pub mod format;
-pub mod gateway;
 pub mod grpc;
 pub mod jsonrpc;
 pub mod proto_json;

@@ -1,34 +1,22 @@
-//! REST / grpc-gateway (1317): the paths cosmpy and explorers use. Each GET encodes the
-//! protobuf request, calls `abci_query` with the gRPC method path, decodes the protobuf
-//! response and renders proto3 JSON (snake_case names, int64 as strings, bytes as base64).
+//! REST (1317): the Cosmos SDK's grpc-gateway, as one route table. Each row maps a REST path to
+//! a gRPC method; a GET's path parameters (`{validator_addr}`) and query parameters
+//! (`status=…`, `filters.owner=…`, `pagination.limit=…`) fill the request message field of the
+//! same proto name through its descriptor, a POST's JSON body is the request message in proto3
+//! JSON; the same call the gRPC server makes answers it (`grpc::call`: an app query, the node's
+//! tx index, or CheckTx), and the response is written as the SDK gateway writes it
+//! (`proto_json`). A row's path parameter names are the request's field names, as in the SDK's
+//! `google.api.http` rules; the descriptors are the declarations in `kumo-proto/proto`.
 
 use super::backend::RpcBackend;
-use super::format::{b64, rfc3339_proto};
 use super::grpc::{self, code};
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
-use cosmos_sdk_proto::cosmos::auth::v1beta1::{
-    BaseAccount, ModuleAccount, QueryAccountRequest, QueryAccountResponse,
-};
-use cosmos_sdk_proto::cosmos::bank::v1beta1::{
-    QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse,
-    QuerySupplyOfRequest, QuerySupplyOfResponse, QueryTotalSupplyRequest, QueryTotalSupplyResponse,
-};
-use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxResponse;
-use cosmos_sdk_proto::cosmos::base::query::v1beta1::{PageRequest, PageResponse};
-use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1 as tmsvc;
-use cosmos_sdk_proto::cosmos::base::v1beta1::Coin;
-use cosmos_sdk_proto::cosmos::tx::v1beta1::{
-    mode_info, AuthInfo, GetTxRequest, GetTxResponse, ModeInfo, Tx, TxBody,
-};
-use cosmos_sdk_proto::tendermint::types as tm;
-use cosmos_sdk_proto::{Any, Timestamp};
-use prost::Message;
-use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use prost_reflect::{DynamicMessage, Kind, MessageDescriptor, ReflectMessage, Value};
+use serde_json::json;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 type Backend = Arc<dyn RpcBackend>;
@@ -42,31 +30,383 @@ pub async fn serve_rest(
 }
 
 pub fn router(backend: Backend) -> Router {
-    super::gateway::routes(Router::new())
-        .route("/cosmos/bank/v1beta1/balances/{address}", get(all_balances))
-        .route(
-            "/cosmos/bank/v1beta1/balances/{address}/by_denom",
-            get(balance_by_denom),
-        )
-        .route("/cosmos/bank/v1beta1/supply", get(total_supply))
-        .route("/cosmos/bank/v1beta1/supply/by_denom", get(supply_of))
-        .route("/cosmos/auth/v1beta1/accounts/{address}", get(account))
-        .route("/cosmos/base/tendermint/v1beta1/node_info", get(node_info))
-        .route(
-            "/cosmos/base/tendermint/v1beta1/blocks/latest",
-            get(latest_block),
-        )
-        .route(
-            "/cosmos/base/tendermint/v1beta1/blocks/{height}",
-            get(block_by_height),
-        )
-        .route("/cosmos/tx/v1beta1/txs/{hash}", get(get_tx))
-        .route(
-            "/cosmos/tx/v1beta1/txs",
-            get(get_txs_event).post(broadcast_tx),
-        )
+    routes(Router::new())
         .fallback(not_found)
         .with_state(backend)
+}
+
+async fn not_found() -> RestError {
+    RestError(code::NOT_FOUND, "Not Found".into())
+}
+
+/// (REST path in axum syntax, gRPC method path). Paths are Akash's own (spec akash-chain.md).
+pub const AKASH_ROUTES: &[(&str, &str)] = &[
+    (
+        "/akash/deployment/v1beta4/deployments/list",
+        "/akash.deployment.v1beta4.Query/Deployments",
+    ),
+    (
+        "/akash/deployment/v1beta4/deployments/info",
+        "/akash.deployment.v1beta4.Query/Deployment",
+    ),
+    (
+        "/akash/deployment/v1beta4/groups/info",
+        "/akash.deployment.v1beta4.Query/Group",
+    ),
+    (
+        "/akash/deployment/v1beta4/params",
+        "/akash.deployment.v1beta4.Query/Params",
+    ),
+    (
+        "/akash/market/v1beta5/orders/list",
+        "/akash.market.v1beta5.Query/Orders",
+    ),
+    (
+        "/akash/market/v1beta5/orders/info",
+        "/akash.market.v1beta5.Query/Order",
+    ),
+    (
+        "/akash/market/v1beta5/bids/list",
+        "/akash.market.v1beta5.Query/Bids",
+    ),
+    (
+        "/akash/market/v1beta5/bids/info",
+        "/akash.market.v1beta5.Query/Bid",
+    ),
+    (
+        "/akash/market/v1beta5/leases/list",
+        "/akash.market.v1beta5.Query/Leases",
+    ),
+    (
+        "/akash/market/v1beta5/leases/info",
+        "/akash.market.v1beta5.Query/Lease",
+    ),
+    (
+        "/akash/market/v1beta5/params",
+        "/akash.market.v1beta5.Query/Params",
+    ),
+    (
+        "/akash/escrow/v1/types/accounts",
+        "/akash.escrow.v1.Query/Accounts",
+    ),
+    (
+        "/akash/escrow/v1/types/payments",
+        "/akash.escrow.v1.Query/Payments",
+    ),
+    ("/akash/take/v1/params", "/akash.take.v1.Query/Params"),
+    (
+        "/akash/provider/v1beta4/providers",
+        "/akash.provider.v1beta4.Query/Providers",
+    ),
+    (
+        "/akash/provider/v1beta4/providers/{owner}",
+        "/akash.provider.v1beta4.Query/Provider",
+    ),
+    (
+        "/akash/audit/v1/audit/attributes/list",
+        "/akash.audit.v1.Query/AllProvidersAttributes",
+    ),
+    (
+        "/akash/audit/v1/audit/attributes/{owner}/list",
+        "/akash.audit.v1.Query/ProviderAttributes",
+    ),
+    (
+        "/akash/audit/v1/audit/attributes/{auditor}/{owner}",
+        "/akash.audit.v1.Query/ProviderAuditorAttributes",
+    ),
+    (
+        "/akash/provider/v1/auditor/{auditor}/list",
+        "/akash.audit.v1.Query/AuditorAttributes",
+    ),
+    (
+        "/akash/cert/v1/certificates/list",
+        "/akash.cert.v1.Query/Certificates",
+    ),
+    // The pre-v1.0 query services akashjs 0.11 uses, at the same paths under their own
+    // versions (akash-api `google.api.http` rules follow one scheme across versions).
+    (
+        "/akash/deployment/v1beta3/deployments/list",
+        "/akash.deployment.v1beta3.Query/Deployments",
+    ),
+    (
+        "/akash/deployment/v1beta3/deployments/info",
+        "/akash.deployment.v1beta3.Query/Deployment",
+    ),
+    (
+        "/akash/deployment/v1beta3/groups/info",
+        "/akash.deployment.v1beta3.Query/Group",
+    ),
+    (
+        "/akash/market/v1beta4/orders/list",
+        "/akash.market.v1beta4.Query/Orders",
+    ),
+    (
+        "/akash/market/v1beta4/orders/info",
+        "/akash.market.v1beta4.Query/Order",
+    ),
+    (
+        "/akash/market/v1beta4/bids/list",
+        "/akash.market.v1beta4.Query/Bids",
+    ),
+    (
+        "/akash/market/v1beta4/bids/info",
+        "/akash.market.v1beta4.Query/Bid",
+    ),
+    (
+        "/akash/market/v1beta4/leases/list",
+        "/akash.market.v1beta4.Query/Leases",
+    ),
+    (
+        "/akash/market/v1beta4/leases/info",
+        "/akash.market.v1beta4.Query/Lease",
+    ),
+];
+
+/// (REST path, gRPC method path) of the Cosmos SDK v0.50 query services the app answers, with
+/// the SDK's own paths (`google.api.http` options of each module's `query.proto`).
+pub const COSMOS_ROUTES: &[(&str, &str)] = &[
+    // bank
+    ("/cosmos/bank/v1beta1/balances/{address}", "/cosmos.bank.v1beta1.Query/AllBalances"),
+    ("/cosmos/bank/v1beta1/balances/{address}/by_denom", "/cosmos.bank.v1beta1.Query/Balance"),
+    ("/cosmos/bank/v1beta1/spendable_balances/{address}", "/cosmos.bank.v1beta1.Query/SpendableBalances"),
+    ("/cosmos/bank/v1beta1/spendable_balances/{address}/by_denom", "/cosmos.bank.v1beta1.Query/SpendableBalanceByDenom"),
+    ("/cosmos/bank/v1beta1/supply", "/cosmos.bank.v1beta1.Query/TotalSupply"),
+    ("/cosmos/bank/v1beta1/supply/by_denom", "/cosmos.bank.v1beta1.Query/SupplyOf"),
+    ("/cosmos/bank/v1beta1/params", "/cosmos.bank.v1beta1.Query/Params"),
+    ("/cosmos/bank/v1beta1/denoms_metadata", "/cosmos.bank.v1beta1.Query/DenomsMetadata"),
+    ("/cosmos/bank/v1beta1/denoms_metadata/{denom}", "/cosmos.bank.v1beta1.Query/DenomMetadata"),
+    // auth
+    ("/cosmos/auth/v1beta1/accounts", "/cosmos.auth.v1beta1.Query/Accounts"),
+    ("/cosmos/auth/v1beta1/accounts/{address}", "/cosmos.auth.v1beta1.Query/Account"),
+    ("/cosmos/auth/v1beta1/params", "/cosmos.auth.v1beta1.Query/Params"),
+    ("/cosmos/auth/v1beta1/module_accounts", "/cosmos.auth.v1beta1.Query/ModuleAccounts"),
+    ("/cosmos/auth/v1beta1/module_accounts/{name}", "/cosmos.auth.v1beta1.Query/ModuleAccountByName"),
+    ("/cosmos/auth/v1beta1/bech32", "/cosmos.auth.v1beta1.Query/Bech32Prefix"),
+    ("/cosmos/auth/v1beta1/account_info/{address}", "/cosmos.auth.v1beta1.Query/AccountInfo"),
+    // staking
+    ("/cosmos/staking/v1beta1/validators", "/cosmos.staking.v1beta1.Query/Validators"),
+    ("/cosmos/staking/v1beta1/validators/{validator_addr}", "/cosmos.staking.v1beta1.Query/Validator"),
+    ("/cosmos/staking/v1beta1/validators/{validator_addr}/delegations", "/cosmos.staking.v1beta1.Query/ValidatorDelegations"),
+    ("/cosmos/staking/v1beta1/validators/{validator_addr}/unbonding_delegations", "/cosmos.staking.v1beta1.Query/ValidatorUnbondingDelegations"),
+    ("/cosmos/staking/v1beta1/validators/{validator_addr}/delegations/{delegator_addr}", "/cosmos.staking.v1beta1.Query/Delegation"),
+    ("/cosmos/staking/v1beta1/validators/{validator_addr}/delegations/{delegator_addr}/unbonding_delegation", "/cosmos.staking.v1beta1.Query/UnbondingDelegation"),
+    ("/cosmos/staking/v1beta1/delegations/{delegator_addr}", "/cosmos.staking.v1beta1.Query/DelegatorDelegations"),
+    ("/cosmos/staking/v1beta1/delegators/{delegator_addr}/unbonding_delegations", "/cosmos.staking.v1beta1.Query/DelegatorUnbondingDelegations"),
+    ("/cosmos/staking/v1beta1/delegators/{delegator_addr}/redelegations", "/cosmos.staking.v1beta1.Query/Redelegations"),
+    ("/cosmos/staking/v1beta1/delegators/{delegator_addr}/validators", "/cosmos.staking.v1beta1.Query/DelegatorValidators"),
+    ("/cosmos/staking/v1beta1/delegators/{delegator_addr}/validators/{validator_addr}", "/cosmos.staking.v1beta1.Query/DelegatorValidator"),
+    ("/cosmos/staking/v1beta1/pool", "/cosmos.staking.v1beta1.Query/Pool"),
+    ("/cosmos/staking/v1beta1/params", "/cosmos.staking.v1beta1.Query/Params"),
+    // distribution
+    ("/cosmos/distribution/v1beta1/params", "/cosmos.distribution.v1beta1.Query/Params"),
+    ("/cosmos/distribution/v1beta1/validators/{validator_address}/outstanding_rewards", "/cosmos.distribution.v1beta1.Query/ValidatorOutstandingRewards"),
+    ("/cosmos/distribution/v1beta1/validators/{validator_address}/commission", "/cosmos.distribution.v1beta1.Query/ValidatorCommission"),
+    ("/cosmos/distribution/v1beta1/validators/{validator_address}/slashes", "/cosmos.distribution.v1beta1.Query/ValidatorSlashes"),
+    ("/cosmos/distribution/v1beta1/delegators/{delegator_address}/rewards", "/cosmos.distribution.v1beta1.Query/DelegationTotalRewards"),
+    ("/cosmos/distribution/v1beta1/delegators/{delegator_address}/rewards/{validator_address}", "/cosmos.distribution.v1beta1.Query/DelegationRewards"),
+    ("/cosmos/distribution/v1beta1/delegators/{delegator_address}/validators", "/cosmos.distribution.v1beta1.Query/DelegatorValidators"),
+    ("/cosmos/distribution/v1beta1/delegators/{delegator_address}/withdraw_address", "/cosmos.distribution.v1beta1.Query/DelegatorWithdrawAddress"),
+    ("/cosmos/distribution/v1beta1/community_pool", "/cosmos.distribution.v1beta1.Query/CommunityPool"),
+    // gov v1
+    ("/cosmos/gov/v1/params/{params_type}", "/cosmos.gov.v1.Query/Params"),
+    ("/cosmos/gov/v1/proposals", "/cosmos.gov.v1.Query/Proposals"),
+    ("/cosmos/gov/v1/proposals/{proposal_id}", "/cosmos.gov.v1.Query/Proposal"),
+    ("/cosmos/gov/v1/proposals/{proposal_id}/votes", "/cosmos.gov.v1.Query/Votes"),
+    ("/cosmos/gov/v1/proposals/{proposal_id}/votes/{voter}", "/cosmos.gov.v1.Query/Vote"),
+    ("/cosmos/gov/v1/proposals/{proposal_id}/deposits", "/cosmos.gov.v1.Query/Deposits"),
+    ("/cosmos/gov/v1/proposals/{proposal_id}/deposits/{depositor}", "/cosmos.gov.v1.Query/Deposit"),
+    ("/cosmos/gov/v1/proposals/{proposal_id}/tally", "/cosmos.gov.v1.Query/TallyResult"),
+    // gov v1beta1
+    ("/cosmos/gov/v1beta1/params/{params_type}", "/cosmos.gov.v1beta1.Query/Params"),
+    ("/cosmos/gov/v1beta1/proposals", "/cosmos.gov.v1beta1.Query/Proposals"),
+    ("/cosmos/gov/v1beta1/proposals/{proposal_id}", "/cosmos.gov.v1beta1.Query/Proposal"),
+    ("/cosmos/gov/v1beta1/proposals/{proposal_id}/votes", "/cosmos.gov.v1beta1.Query/Votes"),
+    ("/cosmos/gov/v1beta1/proposals/{proposal_id}/votes/{voter}", "/cosmos.gov.v1beta1.Query/Vote"),
+    ("/cosmos/gov/v1beta1/proposals/{proposal_id}/deposits", "/cosmos.gov.v1beta1.Query/Deposits"),
+    ("/cosmos/gov/v1beta1/proposals/{proposal_id}/deposits/{depositor}", "/cosmos.gov.v1beta1.Query/Deposit"),
+    ("/cosmos/gov/v1beta1/proposals/{proposal_id}/tally", "/cosmos.gov.v1beta1.Query/TallyResult"),
+    // mint
+    ("/cosmos/mint/v1beta1/params", "/cosmos.mint.v1beta1.Query/Params"),
+    ("/cosmos/mint/v1beta1/inflation", "/cosmos.mint.v1beta1.Query/Inflation"),
+    ("/cosmos/mint/v1beta1/annual_provisions", "/cosmos.mint.v1beta1.Query/AnnualProvisions"),
+    // slashing
+    ("/cosmos/slashing/v1beta1/params", "/cosmos.slashing.v1beta1.Query/Params"),
+    ("/cosmos/slashing/v1beta1/signing_infos", "/cosmos.slashing.v1beta1.Query/SigningInfos"),
+    ("/cosmos/slashing/v1beta1/signing_infos/{cons_address}", "/cosmos.slashing.v1beta1.Query/SigningInfo"),
+    // authz
+    ("/cosmos/authz/v1beta1/grants", "/cosmos.authz.v1beta1.Query/Grants"),
+    ("/cosmos/authz/v1beta1/grants/granter/{granter}", "/cosmos.authz.v1beta1.Query/GranterGrants"),
+    ("/cosmos/authz/v1beta1/grants/grantee/{grantee}", "/cosmos.authz.v1beta1.Query/GranteeGrants"),
+    // feegrant
+    ("/cosmos/feegrant/v1beta1/allowance/{granter}/{grantee}", "/cosmos.feegrant.v1beta1.Query/Allowance"),
+    ("/cosmos/feegrant/v1beta1/allowances/{grantee}", "/cosmos.feegrant.v1beta1.Query/Allowances"),
+    ("/cosmos/feegrant/v1beta1/issued/{granter}", "/cosmos.feegrant.v1beta1.Query/AllowancesByGranter"),
+];
+
+/// (REST path, gRPC method path) of the node's own services: blocks and node info, and txs by
+/// hash or by event query (GET). The SDK's paths.
+pub const NODE_ROUTES: &[(&str, &str)] = &[
+    (
+        "/cosmos/base/tendermint/v1beta1/node_info",
+        "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo",
+    ),
+    (
+        "/cosmos/base/tendermint/v1beta1/syncing",
+        "/cosmos.base.tendermint.v1beta1.Service/GetSyncing",
+    ),
+    (
+        "/cosmos/base/tendermint/v1beta1/blocks/latest",
+        "/cosmos.base.tendermint.v1beta1.Service/GetLatestBlock",
+    ),
+    (
+        "/cosmos/base/tendermint/v1beta1/blocks/{height}",
+        "/cosmos.base.tendermint.v1beta1.Service/GetBlockByHeight",
+    ),
+    (
+        "/cosmos/tx/v1beta1/txs/{hash}",
+        "/cosmos.tx.v1beta1.Service/GetTx",
+    ),
+    (
+        "/cosmos/tx/v1beta1/txs",
+        "/cosmos.tx.v1beta1.Service/GetTxsEvent",
+    ),
+];
+
+/// (REST path, gRPC method path) of the POST routes, whose JSON body is the request.
+pub const POST_ROUTES: &[(&str, &str)] = &[
+    (
+        "/cosmos/tx/v1beta1/txs",
+        "/cosmos.tx.v1beta1.Service/BroadcastTx",
+    ),
+    (
+        "/cosmos/tx/v1beta1/simulate",
+        "/cosmos.tx.v1beta1.Service/Simulate",
+    ),
+];
+
+/// Every GET row, then every POST row.
+fn all_routes() -> impl Iterator<Item = (&'static str, &'static str, bool)> {
+    COSMOS_ROUTES
+        .iter()
+        .chain(AKASH_ROUTES)
+        .chain(NODE_ROUTES)
+        .map(|(r, m)| (*r, *m, false))
+        .chain(POST_ROUTES.iter().map(|(r, m)| (*r, *m, true)))
+}
+
+/// Adds every route of the table to `router` (a GET and a POST on one path share it).
+pub fn routes(mut router: Router<Backend>) -> Router<Backend> {
+    let mut paths: BTreeMap<&str, MethodRouter<Backend>> = BTreeMap::new();
+    for (rest, method, is_post) in all_routes() {
+        let entry = paths.remove(rest).unwrap_or_default();
+        let entry = if is_post {
+            entry.merge(post(
+                move |State(b): State<Backend>, body: axum::body::Bytes| async move {
+                    respond(post_call(b, method, body).await)
+                },
+            ))
+        } else {
+            entry.merge(get(
+                move |State(b): State<Backend>,
+                      Path(params): Path<BTreeMap<String, String>>,
+                      RawQuery(q): RawQuery,
+                      headers: HeaderMap| async move {
+                    respond(get_call(b, method, params, q, headers).await)
+                },
+            ))
+        };
+        paths.insert(rest, entry);
+    }
+    for (rest, methods) in paths {
+        router = router.route(rest, methods);
+    }
+    router
+}
+
+fn respond(r: Result<Response, RestError>) -> Response {
+    r.unwrap_or_else(|e| e.into_response())
+}
+
+/// Request and response descriptors of a gRPC method, from the service definition.
+fn method_types(method: &str) -> Option<(MessageDescriptor, MessageDescriptor)> {
+    let (service, name) = method.strip_prefix('/')?.split_once('/')?;
+    let svc = kumo_proto::json::pool().get_service_by_name(service)?;
+    let m = svc.methods().find(|m| m.name() == name)?;
+    Some((m.input(), m.output()))
+}
+
+async fn get_call(
+    backend: Backend,
+    method: &'static str,
+    path_params: BTreeMap<String, String>,
+    raw_query: Option<String>,
+    headers: HeaderMap,
+) -> Result<Response, RestError> {
+    let (input, output) = types_of(method)?;
+    let mut req = DynamicMessage::new(input);
+    for (k, v) in &path_params {
+        set_path(&mut req, k, v)?;
+    }
+    for (k, v) in parse_query(raw_query.as_deref().unwrap_or(""))? {
+        set_path(&mut req, &k, &v)?;
+    }
+    let height = height_of(&headers)?;
+    answer(
+        backend,
+        method,
+        prost::Message::encode_to_vec(&req),
+        height,
+        output,
+    )
+    .await
+}
+
+async fn post_call(
+    backend: Backend,
+    method: &'static str,
+    body: axum::body::Bytes,
+) -> Result<Response, RestError> {
+    let (input, output) = types_of(method)?;
+    let mut de = serde_json::Deserializer::from_slice(&body);
+    let req = DynamicMessage::deserialize(input, &mut de)
+        .and_then(|m| de.end().map(|()| m))
+        .map_err(|e| bad(format!("invalid JSON body: {e}")))?;
+    answer(
+        backend,
+        method,
+        prost::Message::encode_to_vec(&req),
+        0,
+        output,
+    )
+    .await
+}
+
+fn types_of(method: &str) -> Result<(MessageDescriptor, MessageDescriptor), RestError> {
+    method_types(method).ok_or_else(|| {
+        RestError(
+            code::UNIMPLEMENTED,
+            format!("{method} is not served by this node"),
+        )
+    })
+}
+
+/// Runs the call and writes its response as gateway JSON, with the height it is for.
+async fn answer(
+    backend: Backend,
+    method: &'static str,
+    data: Vec<u8>,
+    height: u64,
+    output: MessageDescriptor,
+) -> Result<Response, RestError> {
+    let (r, answered) = grpc::call(&backend, method, data, height).await;
+    let value = r.map_err(|(c, m)| RestError(c, m))?;
+    let json = super::proto_json::to_json(output.full_name(), &value)
+        .map_err(|e| RestError(code::INTERNAL, e))?;
+    let h = answered.unwrap_or_else(|| backend.latest_height());
+    let mut resp = axum::Json(json).into_response();
+    resp.headers_mut()
+        .insert(grpc::HEIGHT_HEADER, header::HeaderValue::from(h));
+    Ok(resp)
 }
 
 /// A grpc-gateway error: gRPC code, message.
@@ -98,16 +438,7 @@ impl IntoResponse for RestError {
     }
 }
 
-type RestResult = Result<Response, RestError>;
-
-fn ok(v: Value, height: u64) -> RestResult {
-    let mut resp = axum::Json(v).into_response();
-    resp.headers_mut()
-        .insert(grpc::HEIGHT_HEADER, header::HeaderValue::from(height));
-    Ok(resp)
-}
-
-pub(super) fn height_of(headers: &HeaderMap) -> Result<u64, RestError> {
+fn height_of(headers: &HeaderMap) -> Result<u64, RestError> {
     match headers.get(grpc::HEIGHT_HEADER) {
         None => Ok(0),
         Some(v) => v
@@ -123,693 +454,204 @@ pub(super) fn height_of(headers: &HeaderMap) -> Result<u64, RestError> {
     }
 }
 
-/// Runs one query through the app router and decodes the response.
-async fn query<Req: Message, Resp: Message + Default>(
-    backend: &Backend,
-    path: &'static str,
-    req: Req,
-    height: u64,
-) -> Result<(Resp, u64), RestError> {
-    let data = req.encode_to_vec();
-    let b = backend.clone();
-    let r = tokio::task::spawn_blocking(move || b.abci_query(path, &data, height))
-        .await
-        .map_err(|e| RestError(code::INTERNAL, format!("query task failed: {e}")))?;
-    if r.code != 0 || r.grpc_code != 0 {
-        let c = if r.grpc_code == 0 {
-            code::UNKNOWN
-        } else {
-            r.grpc_code
-        };
-        return Err(RestError(
-            c,
-            grpc::grpc_message_from_log(&r.log).to_string(),
-        ));
+fn bad(what: impl std::fmt::Display) -> RestError {
+    RestError(code::INVALID_ARGUMENT, what.to_string())
+}
+
+/// `a=1&b.c=x%20y` -> [("a","1"), ("b.c","x y")], in order (repeated keys kept).
+pub(super) fn parse_query(q: &str) -> Result<Vec<(String, String)>, RestError> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok((percent_decode(k)?, percent_decode(v)?))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> Result<String, RestError> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = s
+                    .get(i + 1..i + 3)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| bad(format!("bad percent-encoding in {s:?}")))?;
+                out.push(hex);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
     }
-    let resp = Resp::decode(r.value.as_slice()).map_err(|e| {
-        RestError(
-            code::INTERNAL,
-            format!("cannot decode {path} response: {e}"),
-        )
-    })?;
-    let h = if r.height != 0 {
-        r.height
-    } else {
-        backend.latest_height()
+    String::from_utf8(out).map_err(|_| bad(format!("{s:?} is not UTF-8")))
+}
+
+/// Sets the field at a dotted proto-name path (`filters.owner`) from its text form, the way
+/// grpc-gateway does: scalars parsed by kind, enums by name or number, repeated fields appended.
+fn set_path(msg: &mut DynamicMessage, path: &str, text: &str) -> Result<(), RestError> {
+    let (head, rest) = match path.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (path, None),
     };
-    Ok((resp, h))
-}
-
-fn coin(c: &Coin) -> Value {
-    json!({"denom": c.denom, "amount": c.amount})
-}
-
-fn coins(cs: &[Coin]) -> Value {
-    Value::Array(cs.iter().map(coin).collect())
-}
-
-fn page_response(p: Option<&PageResponse>) -> Value {
-    match p {
-        None => Value::Null,
-        Some(p) => json!({
-            "next_key": if p.next_key.is_empty() { Value::Null } else { json!(b64(&p.next_key)) },
-            "total": p.total.to_string(),
-        }),
+    let desc = msg.descriptor();
+    let field = desc
+        .get_field_by_name(head)
+        .or_else(|| desc.get_field_by_json_name(head))
+        .ok_or_else(|| {
+            bad(format!(
+                "unknown query parameter {path:?} for {}",
+                desc.name()
+            ))
+        })?;
+    match (rest, field.kind()) {
+        (Some(rest), Kind::Message(_)) if !field.is_list() => {
+            let sub = msg.get_field_mut(&field);
+            let Value::Message(sub) = sub else {
+                return Err(bad(format!("{head} is not a message")));
+            };
+            set_path(sub, rest, text)
+        }
+        (Some(_), _) => Err(bad(format!("{head} has no sub-fields ({path:?})"))),
+        (None, kind) => {
+            let v = scalar(&kind, text).map_err(|e| bad(format!("{path}: {e}")))?;
+            if field.is_list() {
+                if let Value::List(items) = msg.get_field_mut(&field) {
+                    items.push(v);
+                }
+            } else {
+                msg.set_field(&field, v);
+            }
+            Ok(())
+        }
     }
 }
 
-fn page_request(q: &HashMap<String, String>) -> Result<Option<PageRequest>, RestError> {
-    let keys = [
-        "pagination.key",
-        "pagination.offset",
-        "pagination.limit",
-        "pagination.count_total",
-        "pagination.reverse",
-    ];
-    if !keys.iter().any(|k| q.contains_key(*k)) {
-        return Ok(None);
-    }
-    let bad = |k: &str| RestError(code::INVALID_ARGUMENT, format!("invalid value for {k}"));
-    let num = |k: &str| -> Result<u64, RestError> {
-        q.get(k).map_or(Ok(0), |v| v.parse().map_err(|_| bad(k)))
-    };
-    let flag = |k: &str| -> Result<bool, RestError> {
-        q.get(k)
-            .map_or(Ok(false), |v| v.parse().map_err(|_| bad(k)))
-    };
-    let key = match q.get("pagination.key") {
-        None => Vec::new(),
-        Some(k) => {
+fn scalar(kind: &Kind, text: &str) -> Result<Value, String> {
+    let num = |what: &str| format!("{text:?} is not a valid {what}");
+    Ok(match kind {
+        Kind::String => Value::String(text.to_string()),
+        Kind::Bool => Value::Bool(text.parse().map_err(|_| num("bool"))?),
+        Kind::Uint64 | Kind::Fixed64 => Value::U64(text.parse().map_err(|_| num("uint64"))?),
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => {
+            Value::I64(text.parse().map_err(|_| num("int64"))?)
+        }
+        Kind::Uint32 | Kind::Fixed32 => Value::U32(text.parse().map_err(|_| num("uint32"))?),
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => {
+            Value::I32(text.parse().map_err(|_| num("int32"))?)
+        }
+        Kind::Bytes => {
             use base64::Engine;
             let std = base64::engine::general_purpose::STANDARD;
             let url = base64::engine::general_purpose::URL_SAFE;
-            std.decode(k)
-                .or_else(|_| url.decode(k))
-                .map_err(|_| bad("pagination.key"))?
+            Value::Bytes(
+                std.decode(text)
+                    .or_else(|_| url.decode(text))
+                    .map_err(|_| num("base64 value"))?
+                    .into(),
+            )
         }
-    };
-    Ok(Some(PageRequest {
-        key,
-        offset: num("pagination.offset")?,
-        limit: num("pagination.limit")?,
-        count_total: flag("pagination.count_total")?,
-        reverse: flag("pagination.reverse")?,
-    }))
-}
-
-async fn all_balances(
-    State(b): State<Backend>,
-    Path(address): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> RestResult {
-    let req = QueryAllBalancesRequest {
-        address,
-        pagination: page_request(&q)?,
-        resolve_denom: q.get("resolve_denom").is_some_and(|v| v == "true"),
-    };
-    let (r, h): (QueryAllBalancesResponse, _) = query(
-        &b,
-        "/cosmos.bank.v1beta1.Query/AllBalances",
-        req,
-        height_of(&headers)?,
-    )
-    .await?;
-    ok(
-        json!({"balances": coins(&r.balances), "pagination": page_response(r.pagination.as_ref())}),
-        h,
-    )
-}
-
-async fn balance_by_denom(
-    State(b): State<Backend>,
-    Path(address): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> RestResult {
-    let denom = q.get("denom").cloned().unwrap_or_default();
-    let req = QueryBalanceRequest { address, denom };
-    let (r, h): (QueryBalanceResponse, _) = query(
-        &b,
-        "/cosmos.bank.v1beta1.Query/Balance",
-        req,
-        height_of(&headers)?,
-    )
-    .await?;
-    ok(
-        json!({"balance": r.balance.as_ref().map_or(Value::Null, coin)}),
-        h,
-    )
-}
-
-async fn total_supply(
-    State(b): State<Backend>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> RestResult {
-    let req = QueryTotalSupplyRequest {
-        pagination: page_request(&q)?,
-    };
-    let (r, h): (QueryTotalSupplyResponse, _) = query(
-        &b,
-        "/cosmos.bank.v1beta1.Query/TotalSupply",
-        req,
-        height_of(&headers)?,
-    )
-    .await?;
-    ok(
-        json!({"supply": coins(&r.supply), "pagination": page_response(r.pagination.as_ref())}),
-        h,
-    )
-}
-
-async fn supply_of(
-    State(b): State<Backend>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> RestResult {
-    let req = QuerySupplyOfRequest {
-        denom: q.get("denom").cloned().unwrap_or_default(),
-    };
-    let (r, h): (QuerySupplyOfResponse, _) = query(
-        &b,
-        "/cosmos.bank.v1beta1.Query/SupplyOf",
-        req,
-        height_of(&headers)?,
-    )
-    .await?;
-    ok(
-        json!({"amount": r.amount.as_ref().map_or(Value::Null, coin)}),
-        h,
-    )
-}
-
-/// A public key `Any` in proto3 JSON (`{"@type": …, "key": "<b64>"}` for single keys).
-fn pub_key_any(a: &Any) -> Result<Value, RestError> {
-    match a.type_url.as_str() {
-        "/cosmos.crypto.secp256k1.PubKey"
-        | "/cosmos.crypto.ed25519.PubKey"
-        | "/cosmos.crypto.secp256r1.PubKey" => {
-            // All three are `message PubKey { bytes key = 1; }`.
-            let k = cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey::decode(a.value.as_slice())
-                .map_err(|e| {
-                    RestError(code::INTERNAL, format!("cannot decode {}: {e}", a.type_url))
+        Kind::Enum(e) => {
+            let v = e
+                .get_value_by_name(text)
+                .map(|v| v.number())
+                .or_else(|| {
+                    text.parse::<i32>()
+                        .ok()
+                        .filter(|n| e.get_value(*n).is_some())
+                })
+                .ok_or_else(|| {
+                    let names: Vec<_> = e.values().map(|v| v.name().to_string()).collect();
+                    format!("{text:?} is not one of {}", names.join(", "))
                 })?;
-            Ok(json!({"@type": a.type_url, "key": b64(&k.key)}))
+            Value::EnumNumber(v)
         }
-        "/cosmos.crypto.multisig.LegacyAminoPubKey" => {
-            let k = cosmos_sdk_proto::cosmos::crypto::multisig::LegacyAminoPubKey::decode(
-                a.value.as_slice(),
-            )
-            .map_err(|e| RestError(code::INTERNAL, format!("cannot decode {}: {e}", a.type_url)))?;
-            let keys = k
-                .public_keys
-                .iter()
-                .map(pub_key_any)
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(json!({"@type": a.type_url, "threshold": k.threshold, "public_keys": keys}))
-        }
-        other => Err(RestError(
-            code::INTERNAL,
-            format!("cannot render public key type {other}"),
-        )),
-    }
-}
-
-fn base_account_fields(a: &BaseAccount) -> Result<Map<String, Value>, RestError> {
-    let mut m = Map::new();
-    m.insert("address".into(), json!(a.address));
-    m.insert(
-        "pub_key".into(),
-        match &a.pub_key {
-            Some(pk) => pub_key_any(pk)?,
-            None => Value::Null,
-        },
-    );
-    m.insert("account_number".into(), json!(a.account_number.to_string()));
-    m.insert("sequence".into(), json!(a.sequence.to_string()));
-    Ok(m)
-}
-
-fn account_any(a: &Any) -> Result<Value, RestError> {
-    let bad = |e: prost::DecodeError| {
-        RestError(code::INTERNAL, format!("cannot decode {}: {e}", a.type_url))
-    };
-    match a.type_url.as_str() {
-        "/cosmos.auth.v1beta1.BaseAccount" => {
-            let acc = BaseAccount::decode(a.value.as_slice()).map_err(bad)?;
-            let mut m = Map::new();
-            m.insert("@type".into(), json!(a.type_url));
-            m.extend(base_account_fields(&acc)?);
-            Ok(Value::Object(m))
-        }
-        "/cosmos.auth.v1beta1.ModuleAccount" => {
-            let acc = ModuleAccount::decode(a.value.as_slice()).map_err(bad)?;
-            let base = match &acc.base_account {
-                Some(b) => Value::Object(base_account_fields(b)?),
-                None => Value::Null,
-            };
-            Ok(json!({
-                "@type": a.type_url,
-                "base_account": base,
-                "name": acc.name,
-                "permissions": acc.permissions,
-            }))
-        }
-        other => Err(RestError(
-            code::INTERNAL,
-            format!("cannot render account type {other}"),
-        )),
-    }
-}
-
-async fn account(
-    State(b): State<Backend>,
-    Path(address): Path<String>,
-    headers: HeaderMap,
-) -> RestResult {
-    let (r, h): (QueryAccountResponse, _) = query(
-        &b,
-        "/cosmos.auth.v1beta1.Query/Account",
-        QueryAccountRequest { address },
-        height_of(&headers)?,
-    )
-    .await?;
-    let acc = match &r.account {
-        Some(a) => account_any(a)?,
-        None => Value::Null,
-    };
-    ok(json!({"account": acc}), h)
-}
-
-async fn node_info(State(b): State<Backend>) -> RestResult {
-    let (r, h): (tmsvc::GetNodeInfoResponse, _) = query(
-        &b,
-        "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo",
-        tmsvc::GetNodeInfoRequest {},
-        0,
-    )
-    .await?;
-    let dni = r.default_node_info.as_ref().map_or(Value::Null, |n| {
-        let pv = n.protocol_version.clone().unwrap_or_default();
-        let other = n.other.clone().unwrap_or_default();
-        json!({
-            "protocol_version": {"p2p": pv.p2p.to_string(), "block": pv.block.to_string(), "app": pv.app.to_string()},
-            "default_node_id": n.default_node_id,
-            "listen_addr": n.listen_addr,
-            "network": n.network,
-            "version": n.version,
-            "channels": b64(&n.channels),
-            "moniker": n.moniker,
-            "other": {"tx_index": other.tx_index, "rpc_address": other.rpc_address},
-        })
-    });
-    let av = r.application_version.as_ref().map_or(Value::Null, |v| {
-        json!({
-            "name": v.name,
-            "app_name": v.app_name,
-            "version": v.version,
-            "git_commit": v.git_commit,
-            "build_tags": v.build_tags,
-            "go_version": v.go_version,
-            "build_deps": v.build_deps.iter().map(|d| json!({"path": d.path, "version": d.version, "sum": d.sum})).collect::<Vec<_>>(),
-            "cosmos_sdk_version": v.cosmos_sdk_version,
-        })
-    });
-    ok(
-        json!({"default_node_info": dni, "application_version": av}),
-        h,
-    )
-}
-
-fn ts(t: &Option<Timestamp>) -> Value {
-    match t {
-        Some(t) => json!(rfc3339_proto(kumo_app::abci::BlockTime {
-            seconds: t.seconds,
-            nanos: t.nanos.max(0) as u32,
-        })),
-        None => Value::Null,
-    }
-}
-
-fn block_id(id: &Option<tm::BlockId>) -> Value {
-    let id = id.clone().unwrap_or_default();
-    let psh = id.part_set_header.unwrap_or_default();
-    json!({"hash": b64(&id.hash), "part_set_header": {"total": psh.total, "hash": b64(&psh.hash)}})
-}
-
-const BLOCK_ID_FLAGS: [&str; 4] = [
-    "BLOCK_ID_FLAG_UNKNOWN",
-    "BLOCK_ID_FLAG_ABSENT",
-    "BLOCK_ID_FLAG_COMMIT",
-    "BLOCK_ID_FLAG_NIL",
-];
-
-fn commit(c: &Option<tm::Commit>) -> Value {
-    let Some(c) = c else { return Value::Null };
-    json!({
-        "height": c.height.to_string(),
-        "round": c.round,
-        "block_id": block_id(&c.block_id),
-        "signatures": c.signatures.iter().map(|s| json!({
-            "block_id_flag": BLOCK_ID_FLAGS.get(s.block_id_flag as usize).copied().unwrap_or("BLOCK_ID_FLAG_UNKNOWN"),
-            "validator_address": b64(&s.validator_address),
-            "timestamp": ts(&s.timestamp),
-            "signature": b64(&s.signature),
-        })).collect::<Vec<_>>(),
+        Kind::Message(m) => return Err(format!("{} needs sub-fields", m.name())),
+        Kind::Float | Kind::Double => return Err("floating-point fields are not supported".into()),
     })
 }
 
-/// Header fields shared by `tendermint.types.Header` and the SDK's `Header`.
-#[allow(clippy::too_many_arguments)]
-fn header_common(
-    version: &Option<cosmos_sdk_proto::tendermint::version::Consensus>,
-    chain_id: &str,
-    height: i64,
-    time: &Option<Timestamp>,
-    last_block_id: &Option<tm::BlockId>,
-    hashes: [(&str, &[u8]); 8],
-    proposer: Value,
-) -> Value {
-    let v = version.clone().unwrap_or_default();
-    let mut m = Map::new();
-    m.insert(
-        "version".into(),
-        json!({"block": v.block.to_string(), "app": v.app.to_string()}),
-    );
-    m.insert("chain_id".into(), json!(chain_id));
-    m.insert("height".into(), json!(height.to_string()));
-    m.insert("time".into(), ts(time));
-    m.insert("last_block_id".into(), block_id(last_block_id));
-    for (name, bytes) in hashes {
-        m.insert(name.into(), json!(b64(bytes)));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_decode() {
+        let q = parse_query("filters.owner=akash1x&filters.state=active&a=%2Fb+c").unwrap();
+        assert_eq!(q[0], ("filters.owner".into(), "akash1x".into()));
+        assert_eq!(q[2], ("a".into(), "/b c".into()));
+        assert!(parse_query("a=%zz").is_err());
     }
-    m.insert("proposer_address".into(), proposer);
-    Value::Object(m)
-}
 
-fn evidence(e: &Option<tm::EvidenceList>) -> Result<Value, RestError> {
-    match e {
-        Some(list) if !list.evidence.is_empty() => Err(RestError(
-            code::UNIMPLEMENTED,
-            "rendering blocks that carry evidence as JSON is not supported; use gRPC".into(),
-        )),
-        _ => Ok(json!({"evidence": []})),
-    }
-}
-
-fn txs(d: &Option<tm::Data>) -> Value {
-    json!({"txs": d.as_ref().map(|d| d.txs.iter().map(|t| b64(t)).collect::<Vec<_>>()).unwrap_or_default()})
-}
-
-fn tm_block(b: &Option<tm::Block>) -> Result<Value, RestError> {
-    let Some(b) = b else { return Ok(Value::Null) };
-    let header = b.header.as_ref().map_or(Value::Null, |h| {
-        header_common(
-            &h.version,
-            &h.chain_id,
-            h.height,
-            &h.time,
-            &h.last_block_id,
-            [
-                ("last_commit_hash", &h.last_commit_hash),
-                ("data_hash", &h.data_hash),
-                ("validators_hash", &h.validators_hash),
-                ("next_validators_hash", &h.next_validators_hash),
-                ("consensus_hash", &h.consensus_hash),
-                ("app_hash", &h.app_hash),
-                ("last_results_hash", &h.last_results_hash),
-                ("evidence_hash", &h.evidence_hash),
-            ],
-            json!(b64(&h.proposer_address)),
+    #[test]
+    fn dotted_paths_fill_nested_fields() {
+        let desc = kumo_proto::json::pool()
+            .get_message_by_name("akash.base.attributes.v1.PlacementRequirements")
+            .unwrap();
+        let mut m = DynamicMessage::new(desc);
+        set_path(&mut m, "signed_by.all_of", "akash1a").unwrap();
+        set_path(&mut m, "signed_by.all_of", "akash1b").unwrap();
+        let json = kumo_proto::json::to_json(
+            "akash.base.attributes.v1.PlacementRequirements",
+            &prost::Message::encode_to_vec(&m),
         )
-    });
-    Ok(json!({
-        "header": header,
-        "data": txs(&b.data),
-        "evidence": evidence(&b.evidence)?,
-        "last_commit": commit(&b.last_commit),
-    }))
-}
-
-fn sdk_block(b: &Option<tmsvc::Block>) -> Result<Value, RestError> {
-    let Some(b) = b else { return Ok(Value::Null) };
-    let header = b.header.as_ref().map_or(Value::Null, |h| {
-        header_common(
-            &h.version,
-            &h.chain_id,
-            h.height,
-            &h.time,
-            &h.last_block_id,
-            [
-                ("last_commit_hash", &h.last_commit_hash),
-                ("data_hash", &h.data_hash),
-                ("validators_hash", &h.validators_hash),
-                ("next_validators_hash", &h.next_validators_hash),
-                ("consensus_hash", &h.consensus_hash),
-                ("app_hash", &h.app_hash),
-                ("last_results_hash", &h.last_results_hash),
-                ("evidence_hash", &h.evidence_hash),
-            ],
-            json!(h.proposer_address),
-        )
-    });
-    Ok(json!({
-        "header": header,
-        "data": txs(&b.data),
-        "evidence": evidence(&b.evidence)?,
-        "last_commit": commit(&b.last_commit),
-    }))
-}
-
-async fn latest_block(State(b): State<Backend>) -> RestResult {
-    let (r, h): (tmsvc::GetLatestBlockResponse, _) = query(
-        &b,
-        "/cosmos.base.tendermint.v1beta1.Service/GetLatestBlock",
-        tmsvc::GetLatestBlockRequest {},
-        0,
-    )
-    .await?;
-    ok(
-        json!({"block_id": block_id(&r.block_id), "block": tm_block(&r.block)?, "sdk_block": sdk_block(&r.sdk_block)?}),
-        h,
-    )
-}
-
-async fn block_by_height(State(b): State<Backend>, Path(height): Path<String>) -> RestResult {
-    let height: i64 = height
-        .parse()
-        .map_err(|_| RestError(code::INVALID_ARGUMENT, format!("invalid height {height:?}")))?;
-    let (r, h): (tmsvc::GetBlockByHeightResponse, _) = query(
-        &b,
-        "/cosmos.base.tendermint.v1beta1.Service/GetBlockByHeight",
-        tmsvc::GetBlockByHeightRequest { height },
-        0,
-    )
-    .await?;
-    ok(
-        json!({"block_id": block_id(&r.block_id), "block": tm_block(&r.block)?, "sdk_block": sdk_block(&r.sdk_block)?}),
-        h,
-    )
-}
-
-/// A message `Any`: expanded through the descriptor pool when it declares the type (and bank
-/// sends always); other types keep their bytes under `value`.
-fn msg_any(a: &Any) -> Value {
-    use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
-    let known = kumo_proto::json::pool()
-        .get_message_by_name(a.type_url.trim_start_matches('/'))
-        .is_some();
-    if known {
-        return super::proto_json::any_json(&a.type_url, &a.value);
+        .unwrap();
+        assert_eq!(
+            json["signed_by"]["all_of"],
+            serde_json::json!(["akash1a", "akash1b"])
+        );
+        assert!(set_path(&mut m, "nope", "x").is_err());
+        assert!(set_path(&mut m, "signed_by.all_of.x", "x").is_err());
     }
-    if a.type_url == "/cosmos.bank.v1beta1.MsgSend" {
-        if let Ok(m) = MsgSend::decode(a.value.as_slice()) {
-            return json!({
-                "@type": a.type_url,
-                "from_address": m.from_address,
-                "to_address": m.to_address,
-                "amount": coins(&m.amount),
-            });
+
+    /// `GET /cosmos/tx/v1beta1/txs?…` fills GetTxsEventRequest like any other row.
+    #[test]
+    #[allow(deprecated)]
+    fn tx_search_parameters_fill_the_request() {
+        let desc = kumo_proto::json::pool()
+            .get_message_by_name("cosmos.tx.v1beta1.GetTxsEventRequest")
+            .unwrap();
+        let mut m = DynamicMessage::new(desc);
+        for (k, v) in parse_query("query=tx.height%3E0&page=2&limit=3&order_by=ORDER_BY_DESC&events=a.b%3Dc&events=d.e%3Df").unwrap() {
+            set_path(&mut m, &k, &v).unwrap();
         }
-    }
-    json!({"@type": a.type_url, "value": b64(&a.value)})
-}
-
-fn mode_info_json(m: &Option<ModeInfo>) -> Value {
-    const MODES: &[(i32, &str)] = &[
-        (0, "SIGN_MODE_UNSPECIFIED"),
-        (1, "SIGN_MODE_DIRECT"),
-        (2, "SIGN_MODE_TEXTUAL"),
-        (3, "SIGN_MODE_DIRECT_AUX"),
-        (127, "SIGN_MODE_LEGACY_AMINO_JSON"),
-        (191, "SIGN_MODE_EIP_191"),
-    ];
-    let name = |mode: i32| {
-        MODES
-            .iter()
-            .find(|(n, _)| *n == mode)
-            .map_or(json!(mode), |(_, s)| json!(s))
-    };
-    match m.as_ref().and_then(|m| m.sum.as_ref()) {
-        Some(mode_info::Sum::Single(s)) => json!({"single": {"mode": name(s.mode)}}),
-        Some(mode_info::Sum::Multi(mi)) => json!({"multi": {
-            "bitarray": mi.bitarray.as_ref().map(|b| json!({"extra_bits_stored": b.extra_bits_stored, "elems": b64(&b.elems)})),
-            "mode_infos": mi.mode_infos.iter().map(|x| mode_info_json(&Some(x.clone()))).collect::<Vec<_>>(),
-        }}),
-        None => Value::Null,
-    }
-}
-
-fn tx_json(tx: &Tx) -> Value {
-    let body = tx.body.clone().unwrap_or_else(TxBody::default);
-    let auth = tx.auth_info.clone().unwrap_or_else(AuthInfo::default);
-    let fee = auth.fee.clone().unwrap_or_default();
-    json!({
-        "body": {
-            "messages": body.messages.iter().map(msg_any).collect::<Vec<_>>(),
-            "memo": body.memo,
-            "timeout_height": body.timeout_height.to_string(),
-            "extension_options": body.extension_options.iter().map(msg_any).collect::<Vec<_>>(),
-            "non_critical_extension_options": body.non_critical_extension_options.iter().map(msg_any).collect::<Vec<_>>(),
-        },
-        "auth_info": {
-            "signer_infos": auth.signer_infos.iter().map(|s| json!({
-                "public_key": s.public_key.as_ref().map(|k| pub_key_any(k).unwrap_or_else(|_| msg_any(k))),
-                "mode_info": mode_info_json(&s.mode_info),
-                "sequence": s.sequence.to_string(),
-            })).collect::<Vec<_>>(),
-            "fee": {
-                "amount": coins(&fee.amount),
-                "gas_limit": fee.gas_limit.to_string(),
-                "payer": fee.payer,
-                "granter": fee.granter,
-            },
-            "tip": null,
-        },
-        "signatures": tx.signatures.iter().map(|s| b64(s)).collect::<Vec<_>>(),
-    })
-}
-
-/// `cosmos.base.abci.v1beta1.TxResponse` in grpc-gateway JSON.
-pub fn tx_response_json(r: &TxResponse) -> Value {
-    let tx = r.tx.as_ref().map(|a| {
-        if a.type_url == "/cosmos.tx.v1beta1.Tx" {
-            if let Ok(t) = Tx::decode(a.value.as_slice()) {
-                let mut v = tx_json(&t);
-                if let Some(m) = v.as_object_mut() {
-                    m.insert("@type".into(), json!(a.type_url));
-                }
-                return v;
-            }
-        }
-        msg_any(a)
-    });
-    json!({
-        "height": r.height.to_string(),
-        "txhash": r.txhash,
-        "codespace": r.codespace,
-        "code": r.code,
-        "data": r.data,
-        "raw_log": r.raw_log,
-        "logs": [],
-        "info": r.info,
-        "gas_wanted": r.gas_wanted.to_string(),
-        "gas_used": r.gas_used.to_string(),
-        "tx": tx,
-        "timestamp": r.timestamp,
-        "events": r.events.iter().map(|e| json!({
-            "type": e.r#type,
-            "attributes": e.attributes.iter().map(|a| json!({"key": a.key, "value": a.value, "index": a.index})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-async fn get_tx(State(b): State<Backend>, Path(hash): Path<String>) -> RestResult {
-    let (r, h): (GetTxResponse, _) = query(
-        &b,
-        "/cosmos.tx.v1beta1.Service/GetTx",
-        GetTxRequest { hash },
-        0,
-    )
-    .await?;
-    ok(
-        json!({
-            "tx": r.tx.as_ref().map(tx_json),
-            "tx_response": r.tx_response.as_ref().map(tx_response_json),
-        }),
-        h,
-    )
-}
-
-/// `GET /cosmos/tx/v1beta1/txs?query=…&page=…&limit=…&order_by=…` (or the older `events=…`).
-async fn get_txs_event(State(b): State<Backend>, RawQuery(q): RawQuery) -> RestResult {
-    let params = super::gateway::parse_query(q.as_deref().unwrap_or(""))?;
-    let req = super::txs::request_from_params(&params)
-        .map_err(|e| RestError(code::INVALID_ARGUMENT, e))?;
-    let b2 = b.clone();
-    let r = tokio::task::spawn_blocking(move || super::txs::search(b2.as_ref(), &req))
-        .await
-        .map_err(|e| RestError(code::INTERNAL, format!("search task failed: {e}")))?
-        .map_err(|(c, m)| RestError(c, m))?;
-    ok(
-        json!({
-            "txs": r.txs.iter().map(tx_json).collect::<Vec<_>>(),
-            "tx_responses": r.tx_responses.iter().map(tx_response_json).collect::<Vec<_>>(),
-            "pagination": null,
-            "total": r.total.to_string(),
-        }),
-        b.latest_height(),
-    )
-}
-
-fn broadcast_mode(v: &Value) -> Result<i32, RestError> {
-    match v {
-        Value::Null => Ok(0),
-        Value::Number(n) => n
-            .as_i64()
-            .map(|n| n as i32)
-            .ok_or_else(|| RestError(code::INVALID_ARGUMENT, "invalid mode".into())),
-        Value::String(s) => match s.as_str() {
-            "BROADCAST_MODE_UNSPECIFIED" => Ok(0),
-            "BROADCAST_MODE_BLOCK" => Ok(grpc::BROADCAST_MODE_BLOCK),
-            "BROADCAST_MODE_SYNC" => Ok(grpc::BROADCAST_MODE_SYNC),
-            "BROADCAST_MODE_ASYNC" => Ok(grpc::BROADCAST_MODE_ASYNC),
-            other => Err(RestError(
-                code::INVALID_ARGUMENT,
-                format!("invalid value for enum field mode: {other:?}"),
-            )),
-        },
-        _ => Err(RestError(
-            code::INVALID_ARGUMENT,
-            "mode must be a string or number".into(),
-        )),
-    }
-}
-
-async fn broadcast_tx(State(b): State<Backend>, body: axum::body::Bytes) -> RestResult {
-    let v: Value = serde_json::from_slice(&body)
-        .map_err(|e| RestError(code::INVALID_ARGUMENT, format!("invalid JSON body: {e}")))?;
-    let tx_b64 = v.get("tx_bytes").and_then(Value::as_str).unwrap_or("");
-    use base64::Engine;
-    let tx = base64::engine::general_purpose::STANDARD
-        .decode(tx_b64)
-        .map_err(|e| {
-            RestError(
-                code::INVALID_ARGUMENT,
-                format!("tx_bytes: invalid base64: {e}"),
+        let req =
+            <cosmos_sdk_proto::cosmos::tx::v1beta1::GetTxsEventRequest as prost::Message>::decode(
+                prost::Message::encode_to_vec(&m).as_slice(),
             )
-        })?;
-    let mode = broadcast_mode(v.get("mode").unwrap_or(&Value::Null))?;
-    let r = grpc::broadcast(&b, tx, mode)
-        .await
-        .map_err(|(c, m)| RestError(c, m))?;
-    ok(
-        json!({"tx_response": tx_response_json(&r)}),
-        b.latest_height(),
-    )
+            .unwrap();
+        assert_eq!(req.query, "tx.height>0");
+        assert_eq!((req.page, req.limit, req.order_by), (2, 3, 2));
+        assert_eq!(req.events, vec!["a.b=c", "d.e=f"]);
+        assert!(set_path(&mut m, "page", "x").is_err());
+        assert!(set_path(&mut m, "order_by", "sideways").is_err());
+        assert!(set_path(&mut m, "nope", "1").is_err());
+    }
 }
 
-async fn not_found() -> RestError {
-    RestError(code::NOT_FOUND, "Not Found".into())
+#[cfg(test)]
+mod route_tests {
+    #[test]
+    fn every_gateway_route_registers_without_conflict() {
+        let _ = super::routes(axum::Router::new());
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    /// Every REST route names a method whose service is declared in our protos, so the
+    /// gateway can find its request and response types.
+    #[test]
+    fn every_route_resolves_to_a_declared_method() {
+        for (rest, method) in super::all_routes().map(|(r, m, _)| (r, m)) {
+            assert!(
+                super::method_types(method).is_some(),
+                "{rest} -> {method}: no `service` declaration in crates/kumo-proto/proto"
+            );
+        }
+    }
 }

@@ -124,45 +124,6 @@ pub fn search(
     })
 }
 
-/// `GetTxsEventRequest` from REST query parameters (`query`, `events` repeated, `page`,
-/// `limit`, `order_by` by name or number, `pagination.offset`, `pagination.limit`).
-#[allow(deprecated)]
-pub fn request_from_params(params: &[(String, String)]) -> Result<GetTxsEventRequest, String> {
-    use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
-    let mut req = GetTxsEventRequest::default();
-    let num = |k: &str, v: &str| -> Result<u64, String> {
-        v.parse()
-            .map_err(|_| format!("{k}: {v:?} is not a valid uint64"))
-    };
-    for (k, v) in params {
-        match k.as_str() {
-            "query" => req.query = v.clone(),
-            "events" => req.events.push(v.clone()),
-            "page" => req.page = num(k, v)?,
-            "limit" => req.limit = num(k, v)?,
-            "order_by" => {
-                req.order_by = match OrderBy::from_str_name(v) {
-                    Some(o) => o as i32,
-                    None => v.parse::<i32>().map_err(|_| {
-                        format!(
-                            "order_by: {v:?} is not one of ORDER_BY_UNSPECIFIED, ORDER_BY_ASC, ORDER_BY_DESC"
-                        )
-                    })?,
-                }
-            }
-            "pagination.offset" => {
-                req.pagination.get_or_insert_with(PageRequest::default).offset = num(k, v)?
-            }
-            "pagination.limit" => {
-                req.pagination.get_or_insert_with(PageRequest::default).limit = num(k, v)?
-            }
-            "pagination.count_total" | "pagination.reverse" | "pagination.key" => {}
-            other => return Err(format!("unknown query parameter {other:?} for GetTxsEventRequest")),
-        }
-    }
-    Ok(req)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,21 +140,5 @@ mod tests {
             "message.sender='akash1x' AND tx.height=5"
         );
         assert!(query_text(&GetTxsEventRequest::default()).is_err());
-    }
-
-    #[test]
-    fn rest_parameters_fill_the_request() {
-        let p = |k: &str, v: &str| (k.to_string(), v.to_string());
-        let req = request_from_params(&[
-            p("query", "tx.height>0"),
-            p("page", "2"),
-            p("limit", "3"),
-            p("order_by", "ORDER_BY_DESC"),
-        ])
-        .unwrap();
-        assert_eq!((req.page, req.limit, req.order_by), (2, 3, 2));
-        assert!(request_from_params(&[p("page", "x")]).is_err());
-        assert!(request_from_params(&[p("order_by", "sideways")]).is_err());
-        assert!(request_from_params(&[p("nope", "1")]).is_err());
     }
 }
