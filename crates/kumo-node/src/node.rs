@@ -770,51 +770,10 @@ impl Node {
         if commit.block_id != Some(block_id) {
             anyhow::bail!("the commit certificate is for another block than {height}");
         }
-        // Who signed the previous block, from the certificate this block carries (the same
-        // on every node; the local certificates differ).
-        let decided_last_commit = match self.valset(height.saturating_sub(1)) {
-            Some(prev) if height > 1 => prev
-                .validators
-                .iter()
-                .map(|v| VoteInfo {
-                    validator_address: v.address.0.to_vec(),
-                    power: v.voting_power as i64,
-                    signed: block.last_commit.signatures.iter().any(|s| {
-                        s.validator_address == v.address.0 && s.block_id_flag == FLAG_COMMIT
-                    }),
-                })
-                .collect(),
-            _ => vec![],
-        };
-        let misbehavior = block
-            .evidence
-            .iter()
-            .filter_map(|e| {
-                let set = self.valset(e.height)?;
-                let v = set.get(&Address(e.validator_address))?;
-                Some(Misbehavior {
-                    validator_address: e.validator_address.to_vec(),
-                    power: v.voting_power as i64,
-                    height: e.height,
-                    time: self
-                        .blocks
-                        .block(e.height)
-                        .map_or(time, |b| b.block.header.time),
-                    total_voting_power: set.total_power() as i64,
-                })
-            })
-            .collect();
+        let request = self.finalize_request(&block, &block_id);
 
         let t_finalize = std::time::Instant::now();
-        let resp = app.finalize_block(&FinalizeBlockRequest {
-            height,
-            time,
-            hash: block_id.hash.to_vec(),
-            proposer_address: block.header.proposer_address.to_vec(),
-            txs: block.txs.clone(),
-            decided_last_commit,
-            misbehavior,
-        })?;
+        let resp = app.finalize_block(&request)?;
         let stored = StoredBlock {
             block_id,
             size: block_bytes.len() as u64,
@@ -878,22 +837,7 @@ impl Node {
         drop(tip);
 
         let t_recheck = std::time::Instant::now();
-        // Drop included txs from the mempool and re-check the rest against the new state.
-        let included: HashSet<[u8; 32]> = stored
-            .block
-            .txs
-            .iter()
-            .map(|t| kumo_crypto::tx_hash(t))
-            .collect();
-        {
-            let mut mempool = self.mempool.lock().expect("mempool lock");
-            mempool.remove(&included);
-            for (hash, tx, decoded) in mempool.drain() {
-                if check.check(&decoded).is_ok() {
-                    mempool.push(hash, tx, decoded);
-                }
-            }
-        }
+        self.recheck_mempool(&stored.block.txs, &mut check);
         drop(check);
         drop(app);
         let timings = BlockTimings {
@@ -903,6 +847,69 @@ impl Node {
             recheck: t_recheck.elapsed(),
         };
         Ok(self.announce(stored, results, index_rows, timings))
+    }
+
+    /// FinalizeBlock's request for a decided block: who signed the previous block (from the
+    /// certificate this block carries, the same on every node; the local certificates
+    /// differ) and the evidence with each offender's power at its height.
+    fn finalize_request(&self, block: &Block, block_id: &BlockId) -> FinalizeBlockRequest {
+        let height = block.header.height;
+        let time = block.header.time;
+        let decided_last_commit = match self.valset(height.saturating_sub(1)) {
+            Some(prev) if height > 1 => prev
+                .validators
+                .iter()
+                .map(|v| VoteInfo {
+                    validator_address: v.address.0.to_vec(),
+                    power: v.voting_power as i64,
+                    signed: block.last_commit.signatures.iter().any(|s| {
+                        s.validator_address == v.address.0 && s.block_id_flag == FLAG_COMMIT
+                    }),
+                })
+                .collect(),
+            _ => vec![],
+        };
+        let misbehavior = block
+            .evidence
+            .iter()
+            .filter_map(|e| {
+                let set = self.valset(e.height)?;
+                let v = set.get(&Address(e.validator_address))?;
+                Some(Misbehavior {
+                    validator_address: e.validator_address.to_vec(),
+                    power: v.voting_power as i64,
+                    height: e.height,
+                    time: self
+                        .blocks
+                        .block(e.height)
+                        .map_or(time, |b| b.block.header.time),
+                    total_voting_power: set.total_power() as i64,
+                })
+            })
+            .collect();
+        FinalizeBlockRequest {
+            height,
+            time,
+            hash: block_id.hash.to_vec(),
+            proposer_address: block.header.proposer_address.to_vec(),
+            txs: block.txs.clone(),
+            decided_last_commit,
+            misbehavior,
+        }
+    }
+
+    /// CometBFT's mempool update after a commit: the block's txs leave the mempool and the
+    /// rest are re-checked against the new state (`check` is that state, still locked).
+    fn recheck_mempool(&self, block_txs: &[Vec<u8>], check: &mut kumo_app::app::CheckLock<'_>) {
+        let included: HashSet<[u8; 32]> =
+            block_txs.iter().map(|t| kumo_crypto::tx_hash(t)).collect();
+        let mut mempool = self.mempool.lock().expect("mempool lock");
+        mempool.remove(&included);
+        for (hash, tx, decoded) in mempool.drain() {
+            if check.check(&decoded).is_ok() {
+                mempool.push(hash, tx, decoded);
+            }
+        }
     }
 
     /// The effects of a committed block, after every lock is released: the tx index follower
