@@ -7,22 +7,17 @@
 //! every method fails the test if called. The accepted-manifest path (200) needs the Docker
 //! runtime (`runtime::Runtime`) and is tested once that is merged.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cosmos_sdk_proto::Any;
-use kumo_app::abci::BlockTime;
-use kumo_app::genesis::Genesis;
 use kumo_client::certs::{self, CertKind, Identity};
 use kumo_client::gateway::client::{Credentials, GatewayError, ProviderClient};
 use kumo_client::gateway::jwt::{self, Access, Claims, Leases, Scope};
 use kumo_client::tx::to_any;
-use kumo_client::{Coin, RpcClient};
+use kumo_client::Coin;
 use kumo_crypto::PrivKey;
-use kumo_node::home::Ed25519Key;
-use kumo_node::testkit::TestNode;
-use kumo_node::Node;
+use kumo_node::testkit::TestNet;
 use kumo_proto::akash::base::deposit::v1::{Deposit, Source};
 use kumo_proto::akash::cert::v1 as cert;
 use kumo_proto::akash::deployment::v1 as dv1;
@@ -77,74 +72,19 @@ deployment:
       count: 1
 "#;
 
+/// The chain of these tests: every key has 100,000 AKT; blocks a second apart.
+fn net(funded: &[&PrivKey]) -> TestNet {
+    let mut b = TestNet::builder(CHAIN)
+        .block_seconds(1)
+        .fee(20_000, 800_000);
+    for k in funded {
+        b = b.fund(k, &[("uakt", 100_000_000_000)]);
+    }
+    b.start()
+}
+
 fn key(m: &str) -> PrivKey {
     PrivKey::from_mnemonic(m, "").unwrap()
-}
-
-struct Net {
-    node: Arc<Node>,
-    url: String,
-    second: AtomicI64,
-}
-
-impl Net {
-    fn new(funded: &[&PrivKey]) -> Net {
-        let mut g = Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
-        for k in funded {
-            g.add_account(
-                &k.address().to_string(),
-                &[kumo_app::coins::Coin::new("uakt", 100_000_000_000)],
-            )
-            .unwrap();
-        }
-        let TestNode { node, addr, .. } =
-            TestNode::start(CHAIN, &g.to_json(), Ed25519Key::generate());
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        let net = Net {
-            node,
-            url: format!("http://{addr}"),
-            second: AtomicI64::new(now),
-        };
-        net.produce();
-        net
-    }
-
-    fn client(&self) -> RpcClient {
-        RpcClient::new(&self.url)
-    }
-
-    fn produce(&self) {
-        let s = self.second.fetch_add(1, Ordering::SeqCst);
-        self.node
-            .produce_block_at(BlockTime {
-                seconds: s,
-                nanos: 0,
-            })
-            .unwrap();
-    }
-
-    /// Signs, broadcasts and includes `msgs`; the tx must succeed.
-    fn tx(&self, k: &PrivKey, msgs: Vec<Any>) {
-        let c = self.client();
-        let acct = c.account(&k.address().to_string()).unwrap().unwrap();
-        let tx = kumo_client::TxBuilder::new(CHAIN, acct.account_number, acct.sequence)
-            .msgs(msgs)
-            .fee(vec![Coin {
-                denom: "uakt".into(),
-                amount: "20000".into(),
-            }])
-            .gas_limit(800_000)
-            .sign(k)
-            .tx_bytes;
-        let r = c.broadcast_tx_sync(&tx).unwrap();
-        assert_eq!(r.code, 0, "CheckTx: {}", r.log);
-        self.produce();
-        let info = c.tx(&r.hash).unwrap().expect("tx in the block");
-        assert_eq!(info.code, 0, "DeliverTx: {}", info.log);
-    }
 }
 
 fn publish(owner: &PrivKey, cert_der: &[u8]) -> Any {
@@ -185,7 +125,7 @@ fn status_of(e: &anyhow::Error) -> (u16, String) {
 fn gateway_refuses_what_it_must() {
     let (alice, bob, carol, dave) = (key(ALICE), key(BOB), key(CAROL), key(DAVE));
     let erin = key(ERIN);
-    let net = Net::new(&[&alice, &bob, &carol, &dave, &erin]);
+    let net = net(&[&alice, &bob, &carol, &dave, &erin]);
     let home = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -84,38 +84,6 @@ pub struct StatsBenchArgs {
 /// Seconds between the bench chain's blocks (Akash's block time); only dates depend on it.
 const BLOCK_SECONDS: i64 = 6;
 
-const SDL: &str = r#"
-version: "2.0"
-services:
-  web:
-    image: nginx
-    expose:
-      - port: 80
-        to:
-          - global: true
-profiles:
-  compute:
-    web:
-      resources:
-        cpu:
-          units: 0.5
-        memory:
-          size: 512Mi
-        storage:
-          size: 1Gi
-  placement:
-    any:
-      pricing:
-        web:
-          denom: uakt
-          amount: 1000
-deployment:
-  web:
-    any:
-      profile: web
-      count: 1
-"#;
-
 /// What one produced block holds, for per-kind timings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
@@ -170,7 +138,7 @@ fn uakt_deposit(amount: u128) -> Deposit {
 fn signed_blocks(a: &StatsBenchArgs, keys: &[PrivKey]) -> Result<Vec<(Kind, Vec<Vec<u8>>)>> {
     let n = keys.len();
     let addr: Vec<String> = keys.iter().map(|k| k.address().to_string()).collect();
-    let sdl = kumo_sdl::parse("bench.yaml", SDL)?;
+    let sdl = kumo_sdl::parse("bench.yaml", kumo_node::testkit::NGINX_SDL)?;
     let bid_id = |owner: usize, provider: usize| mv1::BidId {
         owner: addr[owner].clone(),
         dseq: 1,

@@ -3,21 +3,16 @@
 //! gateways whose decision endpoint runs a real bid engine, one whose gateway is down), an
 //! auditor, and a tenant's GPU deployment. Each provider declines for its own reason.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use cosmos_sdk_proto::Any;
-use kumo_app::abci::BlockTime;
-use kumo_app::genesis::Genesis;
 use kumo_client::certs::{self, CertKind};
 use kumo_client::gateway::client::{Credentials, ProviderClient};
 use kumo_client::tx::to_any;
 use kumo_client::{Coin, RpcClient};
 use kumo_crypto::PrivKey;
-use kumo_node::home::Ed25519Key;
-use kumo_node::testkit::TestNode;
-use kumo_node::Node;
+use kumo_node::testkit::TestNet;
 use kumo_proto::akash::audit::v1 as audit;
 use kumo_proto::akash::base::attributes::v1::Attribute;
 use kumo_proto::akash::base::deposit::v1::{Deposit, Source};
@@ -81,65 +76,15 @@ deployment:
       count: 1
 "#;
 
-struct Net {
-    node: Arc<Node>,
-    url: String,
-    second: AtomicI64,
-}
-
-impl Net {
-    fn new(funded: &[&PrivKey]) -> Net {
-        let mut g = Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
-        for k in funded {
-            g.add_account(
-                &k.address().to_string(),
-                &[kumo_app::coins::Coin::new("uakt", 100_000_000_000)],
-            )
-            .unwrap();
-        }
-        let TestNode { node, addr, .. } =
-            TestNode::start(CHAIN, &g.to_json(), Ed25519Key::generate());
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        let net = Net {
-            node,
-            url: format!("http://{addr}"),
-            second: AtomicI64::new(now),
-        };
-        net.produce();
-        net
+/// The chain of these tests: every key has 100,000 AKT; blocks a second apart.
+fn net(funded: &[&PrivKey]) -> TestNet {
+    let mut b = TestNet::builder(CHAIN)
+        .block_seconds(1)
+        .fee(20_000, 800_000);
+    for k in funded {
+        b = b.fund(k, &[("uakt", 100_000_000_000)]);
     }
-
-    fn produce(&self) {
-        let s = self.second.fetch_add(1, Ordering::SeqCst);
-        self.node
-            .produce_block_at(BlockTime {
-                seconds: s,
-                nanos: 0,
-            })
-            .unwrap();
-    }
-
-    fn tx(&self, k: &PrivKey, msgs: Vec<Any>) {
-        let c = RpcClient::new(&self.url);
-        let acct = c.account(&k.address().to_string()).unwrap().unwrap();
-        let tx = kumo_client::TxBuilder::new(CHAIN, acct.account_number, acct.sequence)
-            .msgs(msgs)
-            .fee(vec![Coin {
-                denom: "uakt".into(),
-                amount: "20000".into(),
-            }])
-            .gas_limit(800_000)
-            .sign(k)
-            .tx_bytes;
-        let r = c.broadcast_tx_sync(&tx).unwrap();
-        assert_eq!(r.code, 0, "CheckTx: {}", r.log);
-        self.produce();
-        let info = c.tx(&r.hash).unwrap().expect("tx in the block");
-        assert_eq!(info.code, 0, "DeliverTx: {}", info.log);
-    }
+    b.start()
 }
 
 fn attr(k: &str, v: &str) -> Attribute {
@@ -240,7 +185,7 @@ fn explain_lists_every_providers_reason() {
     let unaudited = PrivKey::generate();
     let down = PrivKey::generate();
     let all = [&tenant, &auditor, &no_runtime, &pricey, &unaudited, &down];
-    let net = Net::new(&all);
+    let net = net(&all);
     let home = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

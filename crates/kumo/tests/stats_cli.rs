@@ -6,21 +6,15 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin;
-use cosmos_sdk_proto::Any;
-use kumo_app::abci::BlockTime;
-use kumo_app::genesis::Genesis;
 use kumo_client::tx::to_any;
-use kumo_client::{Coin, RpcClient};
+use kumo_client::Coin;
 use kumo_console::stats::{api, client, indexer};
 use kumo_crypto::PrivKey;
-use kumo_node::home::Ed25519Key;
-use kumo_node::testkit::TestNode;
-use kumo_node::Node;
+use kumo_node::testkit::{TestNet, NGINX_SDL};
 use kumo_proto::akash::base::attributes::v1::Attribute;
 use kumo_proto::akash::base::deposit::v1::{Deposit, Source};
 use kumo_proto::akash::deployment::v1 as dv1;
@@ -34,109 +28,13 @@ const CHAIN: &str = "kumo-stats-cli";
 const DEC_ONE: u128 = 1_000_000_000_000_000_000;
 const EMPTY_BLOCKS: u64 = 400;
 
-const SDL: &str = r#"
-version: "2.0"
-services:
-  web:
-    image: nginx
-    expose:
-      - port: 80
-        to:
-          - global: true
-profiles:
-  compute:
-    web:
-      resources:
-        cpu:
-          units: 0.5
-        memory:
-          size: 512Mi
-        storage:
-          size: 1Gi
-  placement:
-    any:
-      pricing:
-        web:
-          denom: uakt
-          amount: 1000
-deployment:
-  web:
-    any:
-      profile: web
-      count: 1
-"#;
-
-struct Net {
-    node: Arc<Node>,
-    url: String,
-    second: AtomicI64,
-}
-
-impl Net {
-    fn new(funded: &[&PrivKey]) -> Net {
-        let mut g = Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
-        for k in funded {
-            g.add_account(
-                &k.address().to_string(),
-                &[kumo_app::coins::Coin::new("uakt", 100_000_000_000)],
-            )
-            .unwrap();
-        }
-        let validator = Ed25519Key::generate();
-        kumo_app::staking::genesis::add_genesis_validator(
-            &mut g,
-            &funded[0].address(),
-            &validator.public(),
-            "node0",
-            50_000_000_000,
-            DEC_ONE / 10,
-        )
-        .unwrap();
-        let TestNode { node, url, .. } = TestNode::start(CHAIN, &g.to_json(), validator);
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        let net = Net {
-            node,
-            url,
-            second: AtomicI64::new(now),
-        };
-        net.produce();
-        net
+/// The chain of these tests: the first key operates the validator, every key has 100,000 AKT.
+fn net(funded: &[&PrivKey]) -> TestNet {
+    let mut b = TestNet::builder(CHAIN).validator(funded[0], 50_000_000_000);
+    for k in funded {
+        b = b.fund(k, &[("uakt", 100_000_000_000)]);
     }
-
-    fn produce(&self) -> u64 {
-        let s = self.second.fetch_add(6, Ordering::SeqCst);
-        self.node
-            .produce_block_at(BlockTime {
-                seconds: s,
-                nanos: 0,
-            })
-            .unwrap()
-            .block
-            .header
-            .height
-    }
-
-    fn tx(&self, k: &PrivKey, msgs: Vec<Any>) {
-        let c = RpcClient::new(&self.url);
-        let acct = c.account(&k.address().to_string()).unwrap().unwrap();
-        let tx = kumo_client::TxBuilder::new(CHAIN, acct.account_number, acct.sequence)
-            .msgs(msgs)
-            .fee(vec![Coin {
-                denom: "uakt".into(),
-                amount: "100000".into(),
-            }])
-            .gas_limit(1_500_000)
-            .sign(k)
-            .tx_bytes;
-        let r = c.broadcast_tx_sync(&tx).unwrap();
-        assert_eq!(r.code, 0, "CheckTx: {}", r.log);
-        self.produce();
-        let info = c.tx(&r.hash).unwrap().expect("tx in the block");
-        assert_eq!(info.code, 0, "DeliverTx: {}", info.log);
-    }
+    b.start()
 }
 
 /// The stats server process, SIGKILLed when dropped.
@@ -205,7 +103,7 @@ fn stats_server_killed_mid_indexing_resumes_with_the_same_figures() {
         PrivKey::generate(),
         PrivKey::generate(),
     );
-    let net = Net::new(&[&val, &tenant, &provider]);
+    let net = net(&[&val, &tenant, &provider]);
     net.tx(
         &provider,
         vec![to_any(&pv1b4::MsgCreateProvider {
@@ -215,7 +113,7 @@ fn stats_server_killed_mid_indexing_resumes_with_the_same_figures() {
             info: None,
         })],
     );
-    let sdl = kumo_sdl::parse("web.yaml", SDL).unwrap();
+    let sdl = kumo_sdl::parse("web.yaml", NGINX_SDL).unwrap();
     net.tx(
         &tenant,
         vec![to_any(&dv1b4::MsgCreateDeployment {
@@ -417,7 +315,7 @@ fn stats_cli_prints_providers_gpu_prices_and_lease_durations() {
         PrivKey::generate(),
         PrivKey::generate(),
     );
-    let net = Net::new(&[&val, &tenant, &provider]);
+    let net = net(&[&val, &tenant, &provider]);
     let (owner, paddr) = (tenant.address().to_string(), provider.address().to_string());
     net.tx(
         &provider,
@@ -461,7 +359,11 @@ fn stats_cli_prints_providers_gpu_prices_and_lease_durations() {
     // with one bid (a GPU price) and no lease.
     net.tx(
         &tenant,
-        vec![create(7, SDL), create(8, SDL), create(9, SDL_GPU)],
+        vec![
+            create(7, NGINX_SDL),
+            create(8, NGINX_SDL),
+            create(9, SDL_GPU),
+        ],
     );
     let id = |dseq: u64| mv1::BidId {
         owner: owner.clone(),
@@ -662,7 +564,7 @@ fn stats_server_probes_providers_and_reads_their_auditors() {
         PrivKey::generate(),
         PrivKey::generate(),
     );
-    let net = Net::new(&[&val, &provider, &auditor]);
+    let net = net(&[&val, &provider, &auditor]);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

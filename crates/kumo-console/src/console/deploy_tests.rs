@@ -3,20 +3,16 @@
 //! with a local key; bob with a "browser wallet" whose signature this test makes with bob's key
 //! over the sign doc the console hands out, as Keplr's signDirect does.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::SignDoc;
-use kumo_app::genesis::Genesis;
 use kumo_client::tx::to_any;
 use kumo_client::{FeeOpts, RpcClient};
 use kumo_crypto::keyring::{Backend, Keyring};
 use kumo_crypto::PrivKey;
-use kumo_node::home::Ed25519Key;
-use kumo_node::testkit::TestNode;
+use kumo_node::testkit::{Producing, TestNet};
 use kumo_proto::akash::base::attributes::v1::Attribute;
 use kumo_proto::akash::deployment::v1 as dv1;
 use kumo_proto::akash::deployment::v1beta4 as dv1b4;
@@ -37,15 +33,9 @@ struct Fixture {
     chain: RpcClient,
     alice: PrivKey,
     bob: PrivKey,
-    producing: Arc<AtomicBool>,
+    _producing: Producing,
     _home: tempfile::TempDir,
     _rt: tokio::runtime::Runtime,
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        self.producing.store(false, Ordering::SeqCst);
-    }
 }
 
 fn setup() -> Fixture {
@@ -60,49 +50,16 @@ fn setup_with(backend: Backend) -> Fixture {
     let alice = PrivKey::generate();
     let bob = PrivKey::generate();
     let provider = PrivKey::generate();
-    let mut g = Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
-    g.add_account(
-        &validator_op.address().to_string(),
-        &[kumo_app::coins::Coin::new("uakt", 1_000_000_000_000)],
-    )
-    .unwrap();
-    for k in [&alice, &bob, &provider] {
-        g.add_account(
-            &k.address().to_string(),
-            &[kumo_app::coins::Coin::new("uakt", FUNDS)],
-        )
-        .unwrap();
-    }
-    let validator = Ed25519Key::generate();
-    kumo_app::staking::genesis::add_genesis_validator(
-        &mut g,
-        &validator_op.address(),
-        &validator.public(),
-        "node0",
-        400_000_000_000,
-        DEC_ONE / 10,
-    )
-    .unwrap();
-    let node = TestNode::start(CHAIN, &g.to_json(), validator);
-    let producing = Arc::new(AtomicBool::new(true));
-    {
-        let producing = producing.clone();
-        let n = node.node.clone();
-        std::thread::spawn(move || {
-            while producing.load(Ordering::SeqCst) {
-                n.produce_block().expect("block");
-                std::thread::sleep(Duration::from_millis(200));
-            }
-        });
-    }
-    let chain = RpcClient::new(&node.url);
-    // Genesis accounts are queryable once the first block is committed.
-    for _ in 0..100 {
-        if chain.status().is_ok_and(|s| s.latest_height >= 1) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let node = TestNet::builder(CHAIN)
+        .fund(&validator_op, &[("uakt", 1_000_000_000_000)])
+        .fund(&alice, &[("uakt", FUNDS)])
+        .fund(&bob, &[("uakt", FUNDS)])
+        .fund(&provider, &[("uakt", FUNDS)])
+        .validator(&validator_op, 400_000_000_000)
+        .start();
+    // A block every 200 ms, as a running node would make them, until the test ends.
+    let producing = node.keep_producing(Duration::from_millis(200));
+    let chain = node.client();
     // A provider whose gateway is not there: "why no bids?" lists it as unreachable.
     let r = kumo_client::sign_and_broadcast(
         &chain,
@@ -142,7 +99,7 @@ fn setup_with(backend: Backend) -> Fixture {
         chain,
         alice,
         bob,
-        producing,
+        _producing: producing,
         _home: home,
         _rt: rt,
     }

@@ -3,19 +3,15 @@
 //! provider with a lease on each; alice signs in with a local key. Figures on the pages are
 //! checked against chain facts the test reads itself; bob's deployment never shows to alice.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin;
 use cosmos_sdk_proto::Any;
-use kumo_app::genesis::Genesis;
 use kumo_client::tx::to_any;
 use kumo_client::{Coin, FeeOpts, RpcClient};
 use kumo_crypto::keyring::{Backend, Keyring};
 use kumo_crypto::PrivKey;
-use kumo_node::home::Ed25519Key;
-use kumo_node::testkit::TestNode;
+use kumo_node::testkit::{Producing, TestNet, NGINX_SDL};
 use kumo_proto::akash::base::attributes::v1::Attribute;
 use kumo_proto::akash::base::deposit::v1::{Deposit, Source};
 use kumo_proto::akash::deployment::v1 as dv1;
@@ -35,53 +31,15 @@ const SHARED_DSEQ: u64 = 10;
 const BOB_ONLY_DSEQ: u64 = 20;
 const PROVIDER_HOST: &str = "https://127.0.0.1:1";
 
-const SDL: &str = r#"
-version: "2.0"
-services:
-  web:
-    image: nginx
-    expose:
-      - port: 80
-        to:
-          - global: true
-profiles:
-  compute:
-    web:
-      resources:
-        cpu:
-          units: 0.5
-        memory:
-          size: 512Mi
-        storage:
-          size: 1Gi
-  placement:
-    any:
-      pricing:
-        web:
-          denom: uakt
-          amount: 1000
-deployment:
-  web:
-    any:
-      profile: web
-      count: 1
-"#;
-
 struct Fixture {
     url: String,
     chain: RpcClient,
     alice: PrivKey,
     bob: PrivKey,
     provider: PrivKey,
-    producing: Arc<AtomicBool>,
+    _producing: Producing,
     _home: tempfile::TempDir,
     _rt: tokio::runtime::Runtime,
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        self.producing.store(false, Ordering::SeqCst);
-    }
 }
 
 fn coin(amount: u128) -> Coin {
@@ -118,45 +76,14 @@ fn setup() -> Fixture {
     let alice = PrivKey::generate();
     let bob = PrivKey::generate();
     let provider = PrivKey::generate();
-    let mut g = Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
+    let mut b = TestNet::builder(CHAIN).validator(&validator_op, 400_000_000_000);
     for k in [&validator_op, &alice, &bob, &provider] {
-        g.add_account(
-            &k.address().to_string(),
-            &[kumo_app::coins::Coin::new("uakt", 1_000_000_000_000)],
-        )
-        .unwrap();
+        b = b.fund(k, &[("uakt", 1_000_000_000_000)]);
     }
-    let validator = Ed25519Key::generate();
-    kumo_app::staking::genesis::add_genesis_validator(
-        &mut g,
-        &validator_op.address(),
-        &validator.public(),
-        "node0",
-        400_000_000_000,
-        DEC_ONE / 10,
-    )
-    .unwrap();
-    let node = TestNode::start(CHAIN, &g.to_json(), validator);
+    let node = b.start();
     // A block every 200 ms, as a running node would make them, until the test ends.
-    let producing = Arc::new(AtomicBool::new(true));
-    {
-        let producing = producing.clone();
-        let n = node.node.clone();
-        std::thread::spawn(move || {
-            while producing.load(Ordering::SeqCst) {
-                n.produce_block().expect("block");
-                std::thread::sleep(Duration::from_millis(200));
-            }
-        });
-    }
-    let chain = RpcClient::new(&node.url);
-    // Genesis accounts are queryable once the first block is committed.
-    for _ in 0..100 {
-        if chain.status().is_ok_and(|s| s.latest_height >= 1) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let producing = node.keep_producing(Duration::from_millis(200));
+    let chain = node.client();
 
     tx(
         &chain,
@@ -190,7 +117,7 @@ fn setup() -> Fixture {
             .unwrap(),
         )],
     );
-    let sdl = kumo_sdl::parse("deploy.yaml", SDL).unwrap();
+    let sdl = kumo_sdl::parse("deploy.yaml", NGINX_SDL).unwrap();
     let create = |owner: &PrivKey, dseq: u64| {
         to_any(&dv1b4::MsgCreateDeployment {
             id: Some(dv1::DeploymentId {
@@ -262,7 +189,7 @@ fn setup() -> Fixture {
         alice,
         bob,
         provider,
-        producing,
+        _producing: producing,
         _home: home,
         _rt: rt,
     }
@@ -558,7 +485,7 @@ fn deployments_leases_and_actions_for_the_owner_only() {
     );
 
     // Update: an SDL that changes resources is refused; the same version too.
-    let bigger = SDL.replace("units: 0.5", "units: 1");
+    let bigger = NGINX_SDL.replace("units: 0.5", "units: 1");
     let (s, b) = post(
         &f,
         &format!("/deployments/{SHARED_DSEQ}/update"),
@@ -570,7 +497,7 @@ fn deployments_leases_and_actions_for_the_owner_only() {
         &f,
         &format!("/deployments/{SHARED_DSEQ}/update"),
         Some(&alice),
-        &[("sdl", SDL)],
+        &[("sdl", NGINX_SDL)],
     );
     assert!(s == 400 && b.contains("already runs"), "{s} {b}");
     let (s, b) = post(

@@ -759,7 +759,7 @@ fn audit_signatures_on_chain_make_a_provider_audited() {
     use kumo_proto::akash::audit::v1 as audit;
     use kumo_proto::akash::base::attributes::v1::Attribute;
     let (auditor, validator) = (PrivKey::generate(), PrivKey::generate());
-    let net = super::tests::Net::new(
+    let net = super::tests::net(
         &[
             (&auditor, vec![("uakt", 10_000_000_000)]),
             (&validator, vec![("uakt", 1_000_000_000_000)]),

@@ -3,23 +3,16 @@
 //! the amounts the test itself sent.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::DecCoin;
 use cosmos_sdk_proto::cosmos::distribution::v1beta1 as distr;
 use cosmos_sdk_proto::cosmos::mint::v1beta1 as mint;
 use cosmos_sdk_proto::cosmos::staking::v1beta1 as staking;
-use cosmos_sdk_proto::Any;
-use kumo_app::abci::BlockTime;
-use kumo_app::genesis::Genesis;
 use kumo_client::tx::to_any;
-use kumo_client::{Coin, RpcClient};
+use kumo_client::Coin;
 use kumo_crypto::PrivKey;
-use kumo_node::home::Ed25519Key;
-use kumo_node::testkit::TestNode;
-use kumo_node::Node;
+use kumo_node::testkit::{TestNet, NGINX_SDL};
 use kumo_proto::akash::base::attributes::v1::Attribute;
 use kumo_proto::akash::base::deposit::v1::{Deposit, Source};
 use kumo_proto::akash::deployment::v1 as dv1;
@@ -45,37 +38,18 @@ const D2_DEPOSIT: u128 = 500_000; // uact
 const D2_PRICE: u128 = 100_000; // uact per block: the escrow covers 5 blocks
 const D2_LOW_BID: u128 = 80_000; // uact, the losing GPU bid
 
-const SDL_CPU: &str = r#"
-version: "2.0"
-services:
-  web:
-    image: nginx
-    expose:
-      - port: 80
-        to:
-          - global: true
-profiles:
-  compute:
-    web:
-      resources:
-        cpu:
-          units: 0.5
-        memory:
-          size: 512Mi
-        storage:
-          size: 1Gi
-  placement:
-    any:
-      pricing:
-        web:
-          denom: uakt
-          amount: 1000
-deployment:
-  web:
-    any:
-      profile: web
-      count: 1
-"#;
+/// The chain of these tests (and of the probe tests): `funded` with their coins and a
+/// validator operated by `validator_operator` with 400,000 AKT bonded; blocks 6 s apart.
+pub(super) fn net(
+    funded: &[(&PrivKey, Vec<(&str, u128)>)],
+    validator_operator: &PrivKey,
+) -> TestNet {
+    let mut b = TestNet::builder(CHAIN).validator(validator_operator, 400_000_000_000);
+    for (k, coins) in funded {
+        b = b.fund(k, coins);
+    }
+    b.start()
+}
 
 const SDL_GPU: &str = r#"
 version: "2.0"
@@ -114,89 +88,6 @@ deployment:
       profile: train
       count: 1
 "#;
-
-/// An in-memory node with loopback JSON-RPC (also used by the probe tests).
-pub(super) struct Net {
-    node: Arc<Node>,
-    pub(super) url: String,
-    second: AtomicI64,
-}
-
-impl Net {
-    pub(super) fn new(
-        funded: &[(&PrivKey, Vec<(&str, u128)>)],
-        validator_operator: &PrivKey,
-    ) -> Net {
-        let mut g = Genesis::new(CHAIN, "2026-01-01T00:00:00Z");
-        for (k, coins) in funded {
-            let coins: Vec<_> = coins
-                .iter()
-                .map(|(d, a)| kumo_app::coins::Coin::new(*d, *a))
-                .collect();
-            g.add_account(&k.address().to_string(), &coins).unwrap();
-        }
-        let validator = Ed25519Key::generate();
-        kumo_app::staking::genesis::add_genesis_validator(
-            &mut g,
-            &validator_operator.address(),
-            &validator.public(),
-            "node0",
-            400_000_000_000,
-            DEC_ONE / 10,
-        )
-        .unwrap();
-        let TestNode { node, addr, .. } = TestNode::start(CHAIN, &g.to_json(), validator);
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        let net = Net {
-            node,
-            url: format!("http://{addr}"),
-            second: AtomicI64::new(now),
-        };
-        net.produce();
-        net
-    }
-
-    fn produce(&self) -> u64 {
-        let s = self.second.fetch_add(6, Ordering::SeqCst);
-        self.node
-            .produce_block_at(BlockTime {
-                seconds: s,
-                nanos: 0,
-            })
-            .unwrap()
-            .block
-            .header
-            .height
-    }
-
-    fn client(&self) -> RpcClient {
-        RpcClient::new(&self.url)
-    }
-
-    /// Signs and includes one tx; returns its height.
-    pub(super) fn tx(&self, k: &PrivKey, msgs: Vec<Any>) -> u64 {
-        let c = self.client();
-        let acct = c.account(&k.address().to_string()).unwrap().unwrap();
-        let tx = kumo_client::TxBuilder::new(CHAIN, acct.account_number, acct.sequence)
-            .msgs(msgs)
-            .fee(vec![Coin {
-                denom: "uakt".into(),
-                amount: "100000".into(),
-            }])
-            .gas_limit(1_500_000)
-            .sign(k)
-            .tx_bytes;
-        let r = c.broadcast_tx_sync(&tx).unwrap();
-        assert_eq!(r.code, 0, "CheckTx: {}", r.log);
-        let h = self.produce();
-        let info = c.tx(&r.hash).unwrap().expect("tx in the block");
-        assert_eq!(info.code, 0, "DeliverTx: {}", info.log);
-        h
-    }
-}
 
 fn dec(denom: &str, units: u128) -> DecCoin {
     DecCoin {
@@ -238,7 +129,7 @@ struct LeaseFact {
 }
 
 struct Scenario {
-    net: Net,
+    net: TestNet,
     tenant: PrivKey,
     leases: Vec<LeaseFact>,
     height: u64,
@@ -254,7 +145,7 @@ fn scenario() -> Scenario {
     let tenant = PrivKey::generate();
     let p1 = PrivKey::generate();
     let p2 = PrivKey::generate();
-    let net = Net::new(
+    let net = net(
         &[
             (&val, vec![("uakt", 1_000_000_000_000)]),
             (
@@ -305,7 +196,7 @@ fn scenario() -> Scenario {
     net.tx(
         &tenant,
         vec![
-            create(1, SDL_CPU, "uakt", D1_DEPOSIT),
+            create(1, NGINX_SDL, "uakt", D1_DEPOSIT),
             create(2, SDL_GPU, "uact", D2_DEPOSIT),
         ],
     );
@@ -698,7 +589,7 @@ fn a_crash_mid_block_and_a_restart_give_the_same_tables() {
 
     // Another chain (a reset devnet) is refused instead of mixing two histories.
     let v = PrivKey::generate();
-    let other = Net::new(&[(&v, vec![("uakt", 1_000_000_000_000)])], &v);
+    let other = net(&[(&v, vec![("uakt", 1_000_000_000_000)])], &v);
     other.produce();
     let err = Indexer::new(db.clone(), &other.url)
         .catch_up(None)
