@@ -35,37 +35,7 @@ if ! k query provider get "$PROVIDER" --node "$RPC" >/dev/null 2>&1; then
   expect_ok k tx provider create --from provider "$yaml" "${TX[@]}"
 fi
 SDL="$OUT/uakt.yaml"
-cat >"$SDL" <<'YAML'
-version: "2.0"
-services:
-  web:
-    image: nginx
-    expose:
-      - port: 80
-        to:
-          - global: true
-profiles:
-  compute:
-    web:
-      resources:
-        cpu:
-          units: 0.5
-        memory:
-          size: 512Mi
-        storage:
-          size: 1Gi
-  placement:
-    any:
-      pricing:
-        web:
-          denom: uakt
-          amount: 1000
-deployment:
-  web:
-    any:
-      profile: web
-      count: 1
-YAML
+cp "$ROOT/crates/kumo-node/testdata/nginx.yaml" "$SDL"
 DSEQ="$(date +%s)"
 expect_ok k tx deployment create --from bob "$SDL" --deposit 5000000uakt --dseq "$DSEQ" "${TX[@]}"
 expect_ok k tx market bid create --from provider --owner "$(k keys show bob -a --keyring-backend test)" \

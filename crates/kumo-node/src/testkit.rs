@@ -59,39 +59,9 @@ pub fn serve_jsonrpc_on_loopback(backend: Arc<dyn RpcBackend>) -> SocketAddr {
     rx_addr.recv().expect("the RPC thread listens")
 }
 
-/// The SDL most client tests deploy: one nginx service, 0.5 CPU, 512 Mi, 1 Gi, 1000 uakt per
-/// block, any provider.
-pub const NGINX_SDL: &str = r#"
-version: "2.0"
-services:
-  web:
-    image: nginx
-    expose:
-      - port: 80
-        to:
-          - global: true
-profiles:
-  compute:
-    web:
-      resources:
-        cpu:
-          units: 0.5
-        memory:
-          size: 512Mi
-        storage:
-          size: 1Gi
-  placement:
-    any:
-      pricing:
-        web:
-          denom: uakt
-          amount: 1000
-deployment:
-  web:
-    any:
-      profile: web
-      count: 1
-"#;
+/// The SDL most client tests deploy (`testdata/nginx.yaml`: one nginx service, 0.5 CPU, 512 Mi,
+/// 1 Gi, 1000 uakt per block, any provider).
+pub const NGINX_SDL: &str = include_str!("../testdata/nginx.yaml");
 
 #[cfg(feature = "testkit")]
 pub use net::{Producing, TestNet, TestNetBuilder};
@@ -241,21 +211,16 @@ mod net {
         /// block's result must be success. Returns the tx's height.
         pub fn tx(&self, key: &PrivKey, msgs: Vec<Any>) -> u64 {
             let c = self.client();
-            let acct = c
-                .account(&key.address().to_string())
-                .expect("account query")
-                .expect("the signer has an account");
-            let tx =
-                kumo_client::TxBuilder::new(&self.chain_id, acct.account_number, acct.sequence)
-                    .msgs(msgs)
-                    .fee(vec![Coin {
-                        denom: "uakt".into(),
-                        amount: self.fee_uakt.to_string(),
-                    }])
-                    .gas_limit(self.gas)
-                    .sign(key)
-                    .tx_bytes;
-            let r = c.broadcast_tx_sync(&tx).expect("broadcast");
+            let opts = kumo_client::FeeOpts {
+                gas: kumo_client::Gas::Fixed(self.gas),
+                fees: Some(vec![Coin {
+                    denom: "uakt".into(),
+                    amount: self.fee_uakt.to_string(),
+                }]),
+                ..Default::default()
+            };
+            let r = kumo_client::sign_and_broadcast(&c, key, Some(&self.chain_id), msgs, &opts)
+                .expect("sign and broadcast");
             assert_eq!(r.code, 0, "CheckTx: {}", r.log);
             let height = self.produce();
             let info = c.tx(&r.hash).expect("tx query").expect("tx in the block");

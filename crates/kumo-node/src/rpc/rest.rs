@@ -459,7 +459,7 @@ fn bad(what: impl std::fmt::Display) -> RestError {
 }
 
 /// `a=1&b.c=x%20y` -> [("a","1"), ("b.c","x y")], in order (repeated keys kept).
-pub(super) fn parse_query(q: &str) -> Result<Vec<(String, String)>, RestError> {
+fn parse_query(q: &str) -> Result<Vec<(String, String)>, RestError> {
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| {
